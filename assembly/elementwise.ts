@@ -1,0 +1,131 @@
+/**
+ * Element-wise kernels: rel_entr terms, log and exp of arrays, normalisation and mixtures.
+ * Each writes elements of the input's own type T and returns 1 if it met invalid input.
+ */
+import { flagInvalidInput, invalidInputStatus, resetInvalidInput } from "./status";
+import { fastLanes, termScalar, termVector, usesSecond, validOperand } from "./terms";
+import { expF32x4, expF64x2, logF32x4, logF64x2 } from "./vecmath";
+import { offsetHi, offsetLo } from "./reduce";
+
+@inline function at<T>(base: usize, i: i32): usize {
+  return base + (<usize>i << alignof<T>());
+}
+
+function storeTermScalar<T>(op: i32, x: usize, y: usize, i: i32, out: usize): void {
+  const xi = <f64>load<T>(at<T>(x, i));
+  const yi = usesSecond(op) ? <f64>load<T>(at<T>(y, i)) : 0;
+  if (!validOperand(op, xi) || (usesSecond(op) && !validOperand(op, yi))) flagInvalidInput();
+  store<T>(at<T>(out, i), <T>termScalar(op, xi, yi, 0, 0));
+}
+
+/** out[i] = term(x[i], y[i]) for n elements. */
+@inline export function mapTerms<T>(op: i32, x: usize, y: usize, n: i32, out: usize): i32 {
+  resetInvalidInput();
+  let i: i32 = 0;
+  if (ASC_FEATURE_SIMD) {
+    const LANES: i32 = 16 / sizeof<T>();
+    const none = v128.splat<T>(<T>0);
+    for (; i + LANES <= n; i += LANES) {
+      const xv = v128.load(at<T>(x, i));
+      const yv = usesSecond(op) ? v128.load(at<T>(y, i)) : xv;
+      if (v128.all_true<i32>(fastLanes<T>(op, xv, yv))) {
+        v128.store(at<T>(out, i), termVector<T>(op, xv, yv, none, none, none, none));
+      } else {
+        for (let j = i; j < i + LANES; j++) storeTermScalar<T>(op, x, y, j, out);
+      }
+    }
+  }
+  for (; i < n; i++) storeTermScalar<T>(op, x, y, i, out);
+  return invalidInputStatus();
+}
+
+/** out[i] = log x[i] (log 0 = −Infinity); negative, NaN or infinite x is invalid input. */
+export function logElements<T>(x: usize, n: i32, out: usize): i32 {
+  resetInvalidInput();
+  let i: i32 = 0;
+  if (ASC_FEATURE_SIMD) {
+    const LANES: i32 = 16 / sizeof<T>();
+    let ok = i64x2.splat(-1);
+    for (; i + LANES <= n; i += LANES) {
+      const xv = v128.load(at<T>(x, i));
+      ok = v128.and(ok, v128.and(v128.ge<T>(xv, v128.splat<T>(<T>0)), v128.lt<T>(xv, v128.splat<T>(<T>Infinity))));
+      v128.store(at<T>(out, i), sizeof<T>() == 8 ? logF64x2(xv) : logF32x4(xv));
+    }
+    if (!v128.all_true<i32>(ok)) flagInvalidInput();
+  }
+  for (; i < n; i++) {
+    const xi = <f64>load<T>(at<T>(x, i));
+    if (!(xi >= 0 && xi < Infinity)) flagInvalidInput();
+    store<T>(at<T>(out, i), <T>Math.log(xi));
+  }
+  return invalidInputStatus();
+}
+
+/** out[r, i] = exp(x[r, i] − offsets[r]): log-probabilities back to probabilities. */
+export function expShiftedRows<T>(x: usize, rows: i32, cols: i32, offsets: usize, out: usize): void {
+  for (let r: i32 = 0; r < rows; r++) {
+    const offset = load<f64>(offsets + (<usize>r << 3));
+    const rowStart = r * cols;
+    let i: i32 = 0;
+    if (ASC_FEATURE_SIMD) {
+      const LANES: i32 = 16 / sizeof<T>();
+      const hi = offsetHi<T>(offset), lo = offsetLo<T>(offset);
+      for (; i + LANES <= cols; i += LANES) {
+        const a = v128.sub<T>(v128.sub<T>(v128.load(at<T>(x, rowStart + i)), hi), lo);
+        v128.store(at<T>(out, rowStart + i), sizeof<T>() == 8 ? expF64x2(a) : expF32x4(a));
+      }
+    }
+    for (; i < cols; i++) {
+      store<T>(at<T>(out, rowStart + i), <T>Math.exp(<f64>load<T>(at<T>(x, rowStart + i)) - offset));
+    }
+  }
+}
+
+/** out[r, i] = x[r, i] / divisors[r]: rows rescaled to sum 1. */
+export function divideRows<T>(x: usize, rows: i32, cols: i32, divisors: usize, out: usize): void {
+  for (let r: i32 = 0; r < rows; r++) {
+    const divisor = load<f64>(divisors + (<usize>r << 3));
+    const rowStart = r * cols;
+    for (let i: i32 = 0; i < cols; i++) {
+      store<T>(at<T>(out, rowStart + i), <T>(<f64>load<T>(at<T>(x, rowStart + i)) / divisor));
+    }
+  }
+}
+
+/** out[i] = (x[i] + y[i]) / 2: the mixture M of the Jensen–Shannon divergence. */
+export function mixture<T>(x: usize, y: usize, n: i32, out: usize): void {
+  for (let i: i32 = 0; i < n; i++) {
+    store<T>(at<T>(out, i), <T>(0.5 * (<f64>load<T>(at<T>(x, i)) + <f64>load<T>(at<T>(y, i)))));
+  }
+}
+
+/** [a, b, c, d] => max(a, b, c, d) as f64, NaN if any lane is NaN. */
+@inline function horizontalMax<T>(v: v128): f64 {
+  let m = max(<f64>v128.extract_lane<T>(v, 0), <f64>v128.extract_lane<T>(v, 1));
+  if (sizeof<T>() == 4) m = max(m, max(<f64>v128.extract_lane<T>(v, 2), <f64>v128.extract_lane<T>(v, 3)));
+  return m;
+}
+
+/**
+ * out[r] = max_i x[r, i]. Returns 1 if a row holds NaN or +Infinity (invalid in log space).
+ */
+export function rowMaxima<T>(x: usize, rows: i32, cols: i32, out: usize): i32 {
+  resetInvalidInput();
+  for (let r: i32 = 0; r < rows; r++) {
+    const rowStart = r * cols;
+    let best: f64 = -Infinity;
+    let i: i32 = 0;
+    if (ASC_FEATURE_SIMD) {
+      const LANES: i32 = 16 / sizeof<T>();
+      // Wasm's max propagates NaN, so one check at the end catches it.
+      let bestLanes = v128.splat<T>(<T>-Infinity);
+      for (; i + LANES <= cols; i += LANES) bestLanes = v128.max<T>(bestLanes, v128.load(at<T>(x, rowStart + i)));
+      best = horizontalMax<T>(bestLanes);
+    }
+    // f64.max propagates NaN as well.
+    for (; i < cols; i++) best = max(best, <f64>load<T>(at<T>(x, rowStart + i)));
+    if (!(best < Infinity)) flagInvalidInput();
+    store<f64>(out + (<usize>r << 3), best);
+  }
+  return invalidInputStatus();
+}

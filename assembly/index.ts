@@ -1,0 +1,68 @@
+/**
+ * The module's exports: every kernel in an f64 and an f32 form. Kernels take pointers into
+ * this module's memory and allocate nothing; the wrapper owns all buffers.
+ */
+import { CROSS_ENTROPY, CROSS_ENTROPY_LOG, ENTROPY, ENTROPY_LOG, EXP_SUM, KL, KL_LOG, SUM } from "./terms";
+import { reduceRows } from "./reduce";
+import { divideRows, expShiftedRows, logElements, mapTerms, mixture, rowMaxima } from "./elementwise";
+
+/** First byte the wrapper may use: static data lies below it. */
+export function heapBase(): usize {
+  return (__heap_base + 15) & ~15;
+}
+
+/** Dispatches once per call to a reduction specialised for one term. */
+@inline function reduceRowsOf<T>(
+  op: i32, x: usize, y: usize, rows: i32, cols: i32, offsetsX: usize, offsetsY: usize, out: usize,
+): i32 {
+  switch (op) {
+    case KL: return reduceRows<T>(KL, x, y, rows, cols, offsetsX, offsetsY, out);
+    case ENTROPY: return reduceRows<T>(ENTROPY, x, y, rows, cols, offsetsX, offsetsY, out);
+    case CROSS_ENTROPY: return reduceRows<T>(CROSS_ENTROPY, x, y, rows, cols, offsetsX, offsetsY, out);
+    case KL_LOG: return reduceRows<T>(KL_LOG, x, y, rows, cols, offsetsX, offsetsY, out);
+    case ENTROPY_LOG: return reduceRows<T>(ENTROPY_LOG, x, y, rows, cols, offsetsX, offsetsY, out);
+    case CROSS_ENTROPY_LOG: return reduceRows<T>(CROSS_ENTROPY_LOG, x, y, rows, cols, offsetsX, offsetsY, out);
+    case EXP_SUM: return reduceRows<T>(EXP_SUM, x, y, rows, cols, offsetsX, offsetsY, out);
+    default: return reduceRows<T>(SUM, x, y, rows, cols, offsetsX, offsetsY, out);
+  }
+}
+
+export function reduceRowsF64(op: i32, x: usize, y: usize, rows: i32, cols: i32, offsetsX: usize, offsetsY: usize, out: usize): i32 {
+  return reduceRowsOf<f64>(op, x, y, rows, cols, offsetsX, offsetsY, out);
+}
+
+export function reduceRowsF32(op: i32, x: usize, y: usize, rows: i32, cols: i32, offsetsX: usize, offsetsY: usize, out: usize): i32 {
+  return reduceRowsOf<f32>(op, x, y, rows, cols, offsetsX, offsetsY, out);
+}
+
+/** Element-wise KL terms p·log(p/q) (prob) or e^a·(a − b) (log space). */
+export function relEntrF64(logSpace: bool, x: usize, y: usize, n: i32, out: usize): i32 {
+  return logSpace ? mapTerms<f64>(KL_LOG, x, y, n, out) : mapTerms<f64>(KL, x, y, n, out);
+}
+
+export function relEntrF32(logSpace: bool, x: usize, y: usize, n: i32, out: usize): i32 {
+  return logSpace ? mapTerms<f32>(KL_LOG, x, y, n, out) : mapTerms<f32>(KL, x, y, n, out);
+}
+
+export function logElementsF64(x: usize, n: i32, out: usize): i32 { return logElements<f64>(x, n, out); }
+export function logElementsF32(x: usize, n: i32, out: usize): i32 { return logElements<f32>(x, n, out); }
+
+export function expShiftedRowsF64(x: usize, rows: i32, cols: i32, offsets: usize, out: usize): void {
+  expShiftedRows<f64>(x, rows, cols, offsets, out);
+}
+export function expShiftedRowsF32(x: usize, rows: i32, cols: i32, offsets: usize, out: usize): void {
+  expShiftedRows<f32>(x, rows, cols, offsets, out);
+}
+
+export function divideRowsF64(x: usize, rows: i32, cols: i32, divisors: usize, out: usize): void {
+  divideRows<f64>(x, rows, cols, divisors, out);
+}
+export function divideRowsF32(x: usize, rows: i32, cols: i32, divisors: usize, out: usize): void {
+  divideRows<f32>(x, rows, cols, divisors, out);
+}
+
+export function mixtureF64(x: usize, y: usize, n: i32, out: usize): void { mixture<f64>(x, y, n, out); }
+export function mixtureF32(x: usize, y: usize, n: i32, out: usize): void { mixture<f32>(x, y, n, out); }
+
+export function rowMaximaF64(x: usize, rows: i32, cols: i32, out: usize): i32 { return rowMaxima<f64>(x, rows, cols, out); }
+export function rowMaximaF32(x: usize, rows: i32, cols: i32, out: usize): i32 { return rowMaxima<f32>(x, rows, cols, out); }

@@ -1,0 +1,168 @@
+/**
+ * Row reductions: out[r] = Σ_i term(x[r, i], y[r, i]) for a row-major [rows, cols] input.
+ *
+ * Summation: inside a block of BLOCK elements the terms go into plain lane accumulators
+ * (short sums lose almost nothing); the block sums are then added to the row total with
+ * Neumaier's compensated summation, so the error does not grow with the row length.
+ *
+ * Validation is fused: every block ANDs the lane tests of fastLanes<T>; a block with any
+ * failing lane is recomputed element by element by termScalar, which also records input
+ * that is invalid outright (NaN, negative or infinite probabilities, +Infinity in log
+ * space). The kernel then returns 1 and the wrapper finds the first bad index.
+ */
+import { flagInvalidInput, invalidInputStatus, resetInvalidInput } from "./status";
+import { fastLanes, termScalar, termVector, usesSecond, validOperand } from "./terms";
+
+/** Elements per block: small enough that a rare special value costs little to redo. */
+const BLOCK: i32 = 256;
+
+/** Set by vectorBlockSum: whether every lane of the block took the fast path. */
+let blockFast = false;
+
+/** Neumaier's compensated accumulator, as two locals' worth of globals reset per row. */
+let rowSum: f64 = 0;
+let rowCompensation: f64 = 0;
+
+@inline function addCompensated(value: f64): void {
+  const t = rowSum + value;
+  if (Math.abs(rowSum) >= Math.abs(value)) rowCompensation += (rowSum - t) + value;
+  else rowCompensation += (value - t) + rowSum;
+  rowSum = t;
+}
+
+@inline function loadAsF64<T>(ptr: usize): f64 {
+  return <f64>load<T>(ptr);
+}
+
+/** Exact scalar sum of terms over [start, end) of one row. */
+function scalarRangeSum<T>(op: i32, x: usize, y: usize, start: i32, end: i32, offsetX: f64, offsetY: f64): f64 {
+  let sum: f64 = 0;
+  let compensation: f64 = 0;
+  const second = usesSecond(op);
+  for (let i = start; i < end; i++) {
+    const xi = loadAsF64<T>(x + (<usize>i << alignof<T>()));
+    const yi = second ? loadAsF64<T>(y + (<usize>i << alignof<T>())) : 0;
+    if (!validOperand(op, xi) || (second && !validOperand(op, yi))) {
+      flagInvalidInput();
+      continue;
+    }
+    const term = termScalar(op, xi, yi, offsetX, offsetY);
+    const t = sum + term;
+    if (Math.abs(sum) >= Math.abs(term)) compensation += (sum - t) + term;
+    else compensation += (term - t) + sum;
+    sum = t;
+  }
+  return sum + compensation;
+}
+
+/** [a, b] => a + b */
+@inline function horizontalSumF64x2(v: v128): f64 {
+  return f64x2.extract_lane(v, 0) + f64x2.extract_lane(v, 1);
+}
+
+/** f32x4 [a, b, c, d] => f64x2 [c, d] */
+@inline function promoteHighF32x4(v: v128): v128 {
+  return f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 2, 3));
+}
+
+/**
+ * Sum of the terms of `count` elements (a multiple of the lane count) by the vector path.
+ * Sets blockFast to whether every lane was eligible; if not, the sum is to be discarded.
+ */
+@inline function vectorBlockSum<T>(
+  op: i32, x: usize, y: usize, count: i32, oxHi: v128, oxLo: v128, oyHi: v128, oyLo: v128,
+): f64 {
+  const LANES: i32 = 16 / sizeof<T>();
+  const STRIDE: usize = 16;
+  const second = usesSecond(op);
+  let acc0 = f64x2.splat(0);
+  let acc1 = f64x2.splat(0);
+  let fast = i64x2.splat(-1);
+  let i: i32 = 0;
+  // Four vectors per iteration: independent chains hide the latency of the log/exp.
+  for (; i + 4 * LANES <= count; i += 4 * LANES) {
+    const px = x + (<usize>i << alignof<T>());
+    const py = y + (<usize>i << alignof<T>());
+    const x0 = v128.load(px), x1 = v128.load(px, STRIDE), x2 = v128.load(px, 2 * STRIDE), x3 = v128.load(px, 3 * STRIDE);
+    const y0 = second ? v128.load(py) : x0;
+    const y1 = second ? v128.load(py, STRIDE) : x1;
+    const y2 = second ? v128.load(py, 2 * STRIDE) : x2;
+    const y3 = second ? v128.load(py, 3 * STRIDE) : x3;
+    fast = v128.and(fast, v128.and(
+      v128.and(fastLanes<T>(op, x0, y0), fastLanes<T>(op, x1, y1)),
+      v128.and(fastLanes<T>(op, x2, y2), fastLanes<T>(op, x3, y3)),
+    ));
+    const t0 = termVector<T>(op, x0, y0, oxHi, oxLo, oyHi, oyLo);
+    const t1 = termVector<T>(op, x1, y1, oxHi, oxLo, oyHi, oyLo);
+    const t2 = termVector<T>(op, x2, y2, oxHi, oxLo, oyHi, oyLo);
+    const t3 = termVector<T>(op, x3, y3, oxHi, oxLo, oyHi, oyLo);
+    if (sizeof<T>() == 8) {
+      acc0 = v128.add<f64>(acc0, v128.add<f64>(t0, t1));
+      acc1 = v128.add<f64>(acc1, v128.add<f64>(t2, t3));
+    } else {
+      // Adding the four f32 term vectors before promoting keeps f64 accumulation cheap.
+      const s = v128.add<f32>(v128.add<f32>(t0, t1), v128.add<f32>(t2, t3));
+      acc0 = v128.add<f64>(acc0, f64x2.promote_low_f32x4(s));
+      acc1 = v128.add<f64>(acc1, promoteHighF32x4(s));
+    }
+  }
+  for (; i < count; i += LANES) {
+    const x0 = v128.load(x + (<usize>i << alignof<T>()));
+    const y0 = second ? v128.load(y + (<usize>i << alignof<T>())) : x0;
+    fast = v128.and(fast, fastLanes<T>(op, x0, y0));
+    const t0 = termVector<T>(op, x0, y0, oxHi, oxLo, oyHi, oyLo);
+    if (sizeof<T>() == 8) {
+      acc0 = v128.add<f64>(acc0, t0);
+    } else {
+      acc0 = v128.add<f64>(acc0, f64x2.promote_low_f32x4(t0));
+      acc1 = v128.add<f64>(acc1, promoteHighF32x4(t0));
+    }
+  }
+  blockFast = v128.all_true<i32>(fast);
+  return horizontalSumF64x2(v128.add<f64>(acc0, acc1));
+}
+
+/** Splits an f64 offset into the two lane values that termVector<T> subtracts in turn. */
+@inline export function offsetHi<T>(offset: f64): v128 {
+  return v128.splat<T>(<T>offset);
+}
+
+@inline export function offsetLo<T>(offset: f64): v128 {
+  return v128.splat<T>(<T>(offset - <f64>(<T>offset)));
+}
+
+/**
+ * out[r] = Σ_i term(x[r, i], y[r, i]) as f64, for every row. `offsetsX`/`offsetsY` point
+ * to one f64 per row (0: no offset). Returns 1 if the input holds a value no term accepts.
+ */
+@inline export function reduceRows<T>(
+  op: i32, x: usize, y: usize, rows: i32, cols: i32, offsetsX: usize, offsetsY: usize, out: usize,
+): i32 {
+  resetInvalidInput();
+  const rowBytes = <usize>cols << alignof<T>();
+  for (let r: i32 = 0; r < rows; r++) {
+    const rowX = x + <usize>r * rowBytes;
+    const rowY = y + <usize>r * rowBytes;
+    const offsetX = offsetsX ? load<f64>(offsetsX + (<usize>r << 3)) : 0;
+    const offsetY = offsetsY ? load<f64>(offsetsY + (<usize>r << 3)) : 0;
+    rowSum = 0;
+    rowCompensation = 0;
+    let i: i32 = 0;
+    if (ASC_FEATURE_SIMD) {
+      const LANES: i32 = 16 / sizeof<T>();
+      const oxHi = offsetHi<T>(offsetX), oxLo = offsetLo<T>(offsetX);
+      const oyHi = offsetHi<T>(offsetY), oyLo = offsetLo<T>(offsetY);
+      while (cols - i >= LANES) {
+        const count = min(BLOCK, (cols - i) & ~(LANES - 1));
+        const offset = <usize>i << alignof<T>();
+        let blockSum = vectorBlockSum<T>(op, rowX + offset, rowY + offset, count, oxHi, oxLo, oyHi, oyLo);
+        if (!blockFast) blockSum = scalarRangeSum<T>(op, rowX, rowY, i, i + count, offsetX, offsetY);
+        addCompensated(blockSum);
+        i += count;
+      }
+    }
+    if (i < cols) addCompensated(scalarRangeSum<T>(op, rowX, rowY, i, cols, offsetX, offsetY));
+    store<f64>(out + (<usize>r << 3), rowSum + rowCompensation);
+  }
+  return invalidInputStatus();
+}

@@ -1,0 +1,136 @@
+/**
+ * The per-element terms that row reductions and element-wise kernels sum or store.
+ * Each term has three forms: a vector form for the SIMD fast path, the lane test that
+ * says where the vector form is exact, and a scalar form that is exact everywhere
+ * (special values, subnormals, the scalar build).
+ *
+ * Conventions (SciPy's rel_entr): a term with p = 0 is 0 whatever q is; p > 0 with q = 0
+ * is +Infinity. In log space the same rules hold for -Infinity.
+ */
+import {
+  expF32x4, expF64x2, logPositiveF32x4, logPositiveF64x2, logRatioF32x4, logRatioF64x2, logRatioScalar,
+  RATIO_P_MAX_F32, RATIO_P_MAX_F64, RATIO_P_MIN_F32, RATIO_P_MIN_F64,
+} from "./vecmath";
+
+/** Σ p·log(p/q), probabilities. */
+export const KL: i32 = 0;
+/** −Σ p·log p, probabilities. */
+export const ENTROPY: i32 = 1;
+/** −Σ p·log q, probabilities. */
+export const CROSS_ENTROPY: i32 = 2;
+/** Σ e^a·(a − b), log-probabilities a = x − offsetX, b = y − offsetY. */
+export const KL_LOG: i32 = 3;
+/** −Σ e^a·a, log-probabilities. */
+export const ENTROPY_LOG: i32 = 4;
+/** −Σ e^a·b, log-probabilities. */
+export const CROSS_ENTROPY_LOG: i32 = 5;
+/** Σ e^a: the sum inside log-sum-exp. */
+export const EXP_SUM: i32 = 6;
+/** Σ p: row sums for normalisation. */
+export const SUM: i32 = 7;
+
+/** Whether the term reads its second operand. */
+@inline export function usesSecond(op: i32): bool {
+  return op == KL || op == CROSS_ENTROPY || op == KL_LOG || op == CROSS_ENTROPY_LOG;
+}
+
+/** Whether the operands are log-probabilities (−Infinity allowed) rather than probabilities. */
+@inline export function inLogSpace(op: i32): bool {
+  return op == KL_LOG || op == ENTROPY_LOG || op == CROSS_ENTROPY_LOG || op == EXP_SUM;
+}
+
+/** Whether one operand value is acceptable input at all (NaN never is). */
+@inline export function validOperand(op: i32, x: f64): bool {
+  return inLogSpace(op) ? x < Infinity : x >= 0 && x < Infinity;
+}
+
+/** The exact scalar term. `offsetX`/`offsetY` shift log-space operands (log-sum-exp per row). */
+export function termScalar(op: i32, x: f64, y: f64, offsetX: f64, offsetY: f64): f64 {
+  if (op == KL) {
+    if (x == 0) return 0;
+    if (y == 0) return Infinity;
+    return x * logRatioScalar(x, y);
+  }
+  if (op == ENTROPY) return x == 0 ? 0 : -x * Math.log(x);
+  if (op == CROSS_ENTROPY) {
+    if (x == 0) return 0;
+    return y == 0 ? Infinity : -x * Math.log(y);
+  }
+  if (op == SUM) return x;
+  const a = x - offsetX;
+  if (op == EXP_SUM) return Math.exp(a);
+  if (a == -Infinity) return 0;
+  if (op == ENTROPY_LOG) return -Math.exp(a) * a;
+  const b = y - offsetY;
+  if (b == -Infinity) return Infinity;
+  return op == KL_LOG ? Math.exp(a) * (a - b) : -Math.exp(a) * b;
+}
+
+/**
+ * All-ones in the lanes where termVector<T> is exact; other lanes go to termScalar.
+ * Zeros in p stay on the fast path (sparse rows are common), subnormals and the extremes
+ * of the exponent range do not.
+ */
+@inline export function fastLanes<T>(op: i32, x: v128, y: v128): v128 {
+  const INF = v128.splat<T>(<T>Infinity);
+  if (inLogSpace(op)) {
+    // −Infinity is handled by selects in termVector; NaN and +Infinity are not.
+    const ok = v128.lt<T>(x, INF);
+    return usesSecond(op) ? v128.and(ok, v128.lt<T>(y, INF)) : ok;
+  }
+  const zero = v128.splat<T>(<T>0);
+  const minNormal = v128.splat<T>(sizeof<T>() == 8 ? <T>f64.MIN_NORMAL_VALUE : <T>f32.MIN_NORMAL_VALUE);
+  if (op == SUM) return v128.and(v128.ge<T>(x, zero), v128.lt<T>(x, INF));
+  if (op == ENTROPY) {
+    return v128.or(v128.and(v128.ge<T>(x, minNormal), v128.lt<T>(x, INF)), v128.eq<T>(x, zero));
+  }
+  const qNormal = v128.and(v128.ge<T>(y, minNormal), v128.lt<T>(y, INF));
+  if (op == CROSS_ENTROPY) return v128.and(v128.and(v128.ge<T>(x, zero), v128.lt<T>(x, INF)), qNormal);
+  // KL: p must keep the scaled q inside the normal range
+  const pMin = v128.splat<T>(sizeof<T>() == 8 ? <T>RATIO_P_MIN_F64 : <T>RATIO_P_MIN_F32);
+  const pMax = v128.splat<T>(sizeof<T>() == 8 ? <T>RATIO_P_MAX_F64 : <T>RATIO_P_MAX_F32);
+  const pOk = v128.or(v128.and(v128.ge<T>(x, pMin), v128.lt<T>(x, pMax)), v128.eq<T>(x, zero));
+  return v128.and(pOk, qNormal);
+}
+
+@inline function logPositive<T>(x: v128): v128 {
+  return sizeof<T>() == 8 ? logPositiveF64x2(x) : logPositiveF32x4(x);
+}
+
+@inline function exp<T>(x: v128): v128 {
+  return sizeof<T>() == 8 ? expF64x2(x) : expF32x4(x);
+}
+
+/**
+ * The term for lanes where fastLanes<T> holds. Log-space offsets come as a hi/lo pair so
+ * that f32 lanes subtract a log-sum-exp without rounding it to f32 first.
+ */
+@inline export function termVector<T>(
+  op: i32, x: v128, y: v128, offsetXHi: v128, offsetXLo: v128, offsetYHi: v128, offsetYLo: v128,
+): v128 {
+  const zero = v128.splat<T>(<T>0);
+  if (op == SUM) return x;
+  if (op == KL) {
+    const ratio = sizeof<T>() == 8 ? logRatioF64x2(x, y) : logRatioF32x4(x, y);
+    return v128.bitselect(zero, v128.mul<T>(x, ratio), v128.eq<T>(x, zero));
+  }
+  if (op == ENTROPY) {
+    return v128.bitselect(zero, v128.neg<T>(v128.mul<T>(x, logPositive<T>(x))), v128.eq<T>(x, zero));
+  }
+  if (op == CROSS_ENTROPY) {
+    return v128.bitselect(zero, v128.neg<T>(v128.mul<T>(x, logPositive<T>(y))), v128.eq<T>(x, zero));
+  }
+  const a = v128.sub<T>(v128.sub<T>(x, offsetXHi), offsetXLo);
+  const ea = exp<T>(a);
+  if (op == EXP_SUM) return ea;
+  const aIsZeroMass = v128.eq<T>(a, v128.splat<T>(<T>-Infinity));
+  let term: v128;
+  if (op == ENTROPY_LOG) {
+    term = v128.neg<T>(v128.mul<T>(ea, a));
+  } else {
+    const b = v128.sub<T>(v128.sub<T>(y, offsetYHi), offsetYLo);
+    term = op == KL_LOG ? v128.mul<T>(ea, v128.sub<T>(a, b)) : v128.neg<T>(v128.mul<T>(ea, b));
+    term = v128.bitselect(v128.splat<T>(<T>Infinity), term, v128.eq<T>(b, v128.splat<T>(<T>-Infinity)));
+  }
+  return v128.bitselect(zero, term, aIsZeroMass);
+}

@@ -1,0 +1,279 @@
+/**
+ * Vector logarithm, log-ratio and exponential: f64x2 and f32x4 lanes.
+ *
+ * Error bounds (checked in tests/vecmath.test.ts against Math.log / Math.exp and
+ * against f64 evaluations for the f32 routines):
+ *   logF64x2       ≤ 1 ulp     (fdlibm's e_log.c reduction and polynomial)
+ *   logF32x4       ≤ 2 ulp     (musl's logf.c reduction and polynomial)
+ *   logRatioF64x2  ≤ 2 ulp of the true log(p/q), never of a rounded p/q
+ *   logRatioF32x4  ≤ 2 ulp of the true log(p/q)
+ *   expF64x2       ≤ 1 ulp     (fdlibm's e_exp.c)
+ *   expF32x4       ≤ 2 ulp     (Cephes expf polynomial)
+ *
+ * The "Reduced" and "Ratio" routines assume positive normal inputs in a stated range;
+ * callers check the range once per block and send anything else to the scalar path.
+ */
+
+// ln 2 split so that k·LN2_HI is exact for |k| < 2^20 (fdlibm).
+const LN2_HI_F64: f64 = 6.93147180369123816490e-01; // 0x3FE62E42FEE00000
+const LN2_LO_F64: f64 = 1.90821492927058770002e-10; // 0x3DEA39EF35793C76
+// musl logf: k·LN2_HI_F32 is exact for the exponents a float can have.
+const LN2_HI_F32: f32 = 6.9313812256e-01; // 0x3F317180
+const LN2_LO_F32: f32 = 9.0580006145e-06; // 0x3717F7D1
+
+// fdlibm e_log.c: log(1+f) = f - hfsq + s·(hfsq + R(z)), |error of R| < 2^-58.45.
+const LG1: f64 = 6.666666666666735130e-01; // 0x3FE5555555555593
+const LG2: f64 = 3.999999999940941908e-01; // 0x3FD999999997FA04
+const LG3: f64 = 2.857142874366239149e-01; // 0x3FD2492494229359
+const LG4: f64 = 2.222219843214978396e-01; // 0x3FCC71C51D8E78AF
+const LG5: f64 = 1.818357216161805012e-01; // 0x3FC7466496CB03DE
+const LG6: f64 = 1.531383769920937332e-01; // 0x3FC39A09D078C69F
+const LG7: f64 = 1.479819860511658591e-01; // 0x3FC2F112DF3E5244
+
+// musl logf.c: |error of R| < 2^-34.24 on [√2/2 - 1, √2 - 1].
+const LGF1: f32 = 0.66666662693; // 0xAAAAAA.0p-24
+const LGF2: f32 = 0.40000972152; // 0xCCCE13.0p-25
+const LGF3: f32 = 0.28498786688; // 0x91E9EE.0p-25
+const LGF4: f32 = 0.24279078841; // 0xF89E26.0p-26
+
+// 2·atanh(s) = s·(2 + z·P(z)), z = s², fitted by scripts/fit_log_ratio.py on
+// z ≤ 0.040152 (the range the exponent-difference reduction yields).
+// f64: degree 7, |error of z·P(z)| ≤ 1.05e-18.
+const AT0: f64 = 0.66666666666666664152;
+const AT1: f64 = 0.40000000000008014957;
+const AT2: f64 = 0.2857142856724271818;
+const AT3: f64 = 0.22222223053878193184;
+const AT4: f64 = 0.18181737192924240499;
+const AT5: f64 = 0.15388885103280222181;
+const AT6: f64 = 0.13209368318091736028;
+const AT7: f64 = 0.13611638710078819134;
+// f32: degree 2, |error of z·P(z)| ≤ 1.96e-8.
+const ATF0: f32 = 0.66666713922652496593;
+const ATF1: f32 = 0.39978854038462504346;
+const ATF2: f32 = 0.29961065061044424226;
+
+// fdlibm e_exp.c: exp(r) = 1 + r + r·c/(2 - c), c = r - r²·P(r²), |error| < 2^-59.
+const EP1: f64 = 1.66666666666666019037e-01; // 0x3FC555555555553E
+const EP2: f64 = -2.77777777770155933842e-03; // 0xBF66C16C16BEBD93
+const EP3: f64 = 6.61375632143793436117e-05; // 0x3F11566AAF25DE2C
+const EP4: f64 = -1.65339022054652515390e-06; // 0xBEBBBD41C5D26BF1
+const EP5: f64 = 4.13813679705723846039e-08; // 0x3E66376972BEA4D0
+const INV_LN2_F64: f64 = 1.44269504088896338700e+00; // 0x3FF71547652B82FE
+
+// Cephes expf: exp(r) = 1 + r + r²·Q(r) on |r| ≤ ln2/2, peak relative error 2.3e-7.
+const EQ0: f32 = 5.0000001201e-1;
+const EQ1: f32 = 1.6666665459e-1;
+const EQ2: f32 = 4.1665795894e-2;
+const EQ3: f32 = 8.3334519073e-3;
+const EQ4: f32 = 1.3981999507e-3;
+const EQ5: f32 = 1.9875691500e-4;
+const LOG2E_F32: f32 = 1.44269504088896341;
+const EXP_C1_F32: f32 = 0.693359375; // few mantissa bits: k·C1 is exact
+const EXP_C2_F32: f32 = -2.12194440e-4;
+
+// 1.5·2^52: adding a small integer to these bits gives a double equal to 1.5·2^52 + k.
+const MAGIC_F64: f64 = 6755399441055744.0; // 0x4338000000000000
+const MAGIC_BITS_F64: i64 = 0x4338000000000000;
+
+/** Small integer lanes of an i64x2 as f64x2: [k0, k1] => [f64(k0), f64(k1)]. */
+@inline function i64x2ToF64x2(k: v128): v128 {
+  return v128.sub<f64>(v128.add<i64>(k, i64x2.splat(MAGIC_BITS_F64)), f64x2.splat(MAGIC_F64));
+}
+
+/** Integral f64x2 lanes (|k| < 2^51) as i64x2. */
+@inline function f64x2ToI64x2(k: v128): v128 {
+  return v128.sub<i64>(v128.add<f64>(k, f64x2.splat(MAGIC_F64)), i64x2.splat(MAGIC_BITS_F64));
+}
+
+/** a + b·z: one Estrin pair. */
+@inline function pairF64(a: f64, b: f64, z: v128): v128 {
+  return v128.add<f64>(f64x2.splat(a), v128.mul<f64>(f64x2.splat(b), z));
+}
+
+/** log x for positive normal lanes, with `kBias` (i64x2) added to the binary exponent. */
+@inline function logReducedF64x2(x: v128, kBias: v128): v128 {
+  // x = 2^k·m with m ∈ [√2/2, √2): shift the bits so that the exponent field rounds there.
+  const ix = v128.add<i64>(x, i64x2.splat(0x00095F6200000000)); // (0x3FF00000 - 0x3FE6A09E) << 32
+  const k = v128.add<i64>(v128.sub<i64>(v128.shr<i64>(ix, 52), i64x2.splat(0x3FF)), kBias);
+  const m = v128.add<i64>(v128.and(ix, i64x2.splat(0x000FFFFFFFFFFFFF)), i64x2.splat(0x3FE6A09E00000000));
+  const f = v128.sub<f64>(m, f64x2.splat(1.0));
+  const hfsq = v128.mul<f64>(v128.mul<f64>(f64x2.splat(0.5), f), f);
+  const s = v128.div<f64>(f, v128.add<f64>(f64x2.splat(2.0), f));
+  const z = v128.mul<f64>(s, s);
+  const w = v128.mul<f64>(z, z);
+  // t1 = w·(LG2 + w·(LG4 + w·LG6)), t2 = z·(LG1 + w·(LG3 + w·(LG5 + w·LG7)))
+  const t1 = v128.mul<f64>(w, v128.add<f64>(f64x2.splat(LG2), v128.mul<f64>(w, pairF64(LG4, LG6, w))));
+  const t2 = v128.mul<f64>(z, v128.add<f64>(f64x2.splat(LG1), v128.mul<f64>(w, v128.add<f64>(f64x2.splat(LG3), v128.mul<f64>(w, pairF64(LG5, LG7, w))))));
+  const r = v128.add<f64>(t2, t1);
+  const dk = i64x2ToF64x2(k);
+  // s·(hfsq + R) + dk·ln2_lo - hfsq + f + dk·ln2_hi, in fdlibm's order
+  let y = v128.add<f64>(v128.mul<f64>(s, v128.add<f64>(hfsq, r)), v128.mul<f64>(dk, f64x2.splat(LN2_LO_F64)));
+  y = v128.add<f64>(v128.sub<f64>(y, hfsq), f);
+  return v128.add<f64>(y, v128.mul<f64>(dk, f64x2.splat(LN2_HI_F64)));
+}
+
+/** log x for every lane: subnormals rescaled, log 0 = -Infinity, log of negatives or NaN = NaN. */
+export function logF64x2(x: v128): v128 {
+  const subnormal = v128.lt<f64>(x, f64x2.splat(f64.MIN_NORMAL_VALUE));
+  const scaled = v128.bitselect(v128.mul<f64>(x, f64x2.splat(18014398509481984.0 /* 2^54 */)), x, subnormal);
+  let y = logReducedF64x2(scaled, v128.and(subnormal, i64x2.splat(-54)));
+  y = v128.bitselect(f64x2.splat(-Infinity), y, v128.eq<f64>(x, f64x2.splat(0)));
+  y = v128.bitselect(f64x2.splat(Infinity), y, v128.eq<f64>(x, f64x2.splat(Infinity)));
+  return v128.bitselect(f64x2.splat(NaN), y, v128.not(v128.ge<f64>(x, f64x2.splat(0))));
+}
+
+/** log x for positive normal f64 lanes. */
+@inline export function logPositiveF64x2(x: v128): v128 {
+  return logReducedF64x2(x, i64x2.splat(0));
+}
+
+/** log x for positive normal f32 lanes, with `kBias` (i32x4) added to the binary exponent. */
+@inline function logReducedF32x4(x: v128, kBias: v128): v128 {
+  const ix = v128.add<i32>(x, i32x4.splat(0x3F800000 - 0x3F3504F3));
+  const k = v128.add<i32>(v128.sub<i32>(v128.shr<i32>(ix, 23), i32x4.splat(0x7F)), kBias);
+  const m = v128.add<i32>(v128.and(ix, i32x4.splat(0x007FFFFF)), i32x4.splat(0x3F3504F3));
+  const f = v128.sub<f32>(m, f32x4.splat(1.0));
+  const s = v128.div<f32>(f, v128.add<f32>(f32x4.splat(2.0), f));
+  const z = v128.mul<f32>(s, s);
+  const w = v128.mul<f32>(z, z);
+  const t1 = v128.mul<f32>(w, v128.add<f32>(f32x4.splat(LGF2), v128.mul<f32>(w, f32x4.splat(LGF4))));
+  const t2 = v128.mul<f32>(z, v128.add<f32>(f32x4.splat(LGF1), v128.mul<f32>(w, f32x4.splat(LGF3))));
+  const r = v128.add<f32>(t2, t1);
+  const hfsq = v128.mul<f32>(v128.mul<f32>(f32x4.splat(0.5), f), f);
+  const dk = f32x4.convert_i32x4_s(k);
+  let y = v128.add<f32>(v128.mul<f32>(s, v128.add<f32>(hfsq, r)), v128.mul<f32>(dk, f32x4.splat(LN2_LO_F32)));
+  y = v128.add<f32>(v128.sub<f32>(y, hfsq), f);
+  return v128.add<f32>(y, v128.mul<f32>(dk, f32x4.splat(LN2_HI_F32)));
+}
+
+/** log x for every f32 lane, with the same special values as logF64x2. */
+export function logF32x4(x: v128): v128 {
+  const subnormal = v128.lt<f32>(x, f32x4.splat(f32.MIN_NORMAL_VALUE));
+  const scaled = v128.bitselect(v128.mul<f32>(x, f32x4.splat(33554432.0 /* 2^25 */)), x, subnormal);
+  let y = logReducedF32x4(scaled, v128.and(subnormal, i32x4.splat(-25)));
+  y = v128.bitselect(f32x4.splat(-Infinity), y, v128.eq<f32>(x, f32x4.splat(0)));
+  y = v128.bitselect(f32x4.splat(Infinity), y, v128.eq<f32>(x, f32x4.splat(Infinity)));
+  return v128.bitselect(f32x4.splat(NaN), y, v128.not(v128.ge<f32>(x, f32x4.splat(0))));
+}
+
+/** log x for positive normal f32 lanes. */
+@inline export function logPositiveF32x4(x: v128): v128 {
+  return logReducedF32x4(x, i32x4.splat(0));
+}
+
+// Lanes of p for which the log-ratio reduction keeps q·2^k normal: [2^-1020, 2^1022).
+export const RATIO_P_MIN_F64: f64 = 8.900295434028806e-308; // 2^-1020
+export const RATIO_P_MAX_F64: f64 = 4.49423283715579e+307; // 2^1022
+export const RATIO_P_MIN_F32: f32 = 4.70197740328915e-38; // 2^-124
+export const RATIO_P_MAX_F32: f32 = 8.507059173023462e+37; // 2^126
+
+/**
+ * log(p/q) without rounding p/q ("scaled ratio"). The difference of the two bit patterns
+ * approximates 2^52·log2(p/q) to within 0.0861, so k = round(that) leaves
+ * r = p/(q·2^k) ∈ [0.666, 1.502]. q' = q·2^k is formed exactly by adding k to q's exponent,
+ * p - q' is exact (Sterbenz), and log r = 2·atanh(s) with s = (p - q')/(p + q').
+ * Requires p ∈ [RATIO_P_MIN_F64, RATIO_P_MAX_F64) and q positive normal.
+ */
+@inline export function logRatioF64x2(p: v128, q: v128): v128 {
+  const d = v128.sub<i64>(p, q);
+  const k = v128.shr<i64>(v128.add<i64>(d, i64x2.splat(0x0008000000000000)), 52);
+  const scaledQ = v128.add<i64>(q, v128.shl<i64>(k, 52));
+  const s = v128.div<f64>(v128.sub<f64>(p, scaledQ), v128.add<f64>(p, scaledQ));
+  const z = v128.mul<f64>(s, s);
+  const z2 = v128.mul<f64>(z, z);
+  const z4 = v128.mul<f64>(z2, z2);
+  // Estrin: P(z) = (AT0 + AT1·z + (AT2 + AT3·z)·z²) + (AT4 + AT5·z + (AT6 + AT7·z)·z²)·z⁴
+  const low = v128.add<f64>(pairF64(AT0, AT1, z), v128.mul<f64>(pairF64(AT2, AT3, z), z2));
+  const high = v128.add<f64>(pairF64(AT4, AT5, z), v128.mul<f64>(pairF64(AT6, AT7, z), z2));
+  const poly = v128.add<f64>(low, v128.mul<f64>(high, z4));
+  const logR = v128.add<f64>(v128.add<f64>(s, s), v128.mul<f64>(v128.mul<f64>(s, z), poly));
+  const dk = i64x2ToF64x2(k);
+  return v128.add<f64>(v128.add<f64>(logR, v128.mul<f64>(dk, f64x2.splat(LN2_LO_F64))), v128.mul<f64>(dk, f64x2.splat(LN2_HI_F64)));
+}
+
+/** The f32 form of logRatioF64x2. Requires p ∈ [RATIO_P_MIN_F32, RATIO_P_MAX_F32), q positive normal. */
+@inline export function logRatioF32x4(p: v128, q: v128): v128 {
+  const d = v128.sub<i32>(p, q);
+  const k = v128.shr<i32>(v128.add<i32>(d, i32x4.splat(0x00400000)), 23);
+  const scaledQ = v128.add<i32>(q, v128.shl<i32>(k, 23));
+  const s = v128.div<f32>(v128.sub<f32>(p, scaledQ), v128.add<f32>(p, scaledQ));
+  const z = v128.mul<f32>(s, s);
+  const poly = v128.add<f32>(
+    v128.add<f32>(f32x4.splat(ATF0), v128.mul<f32>(f32x4.splat(ATF1), z)),
+    v128.mul<f32>(f32x4.splat(ATF2), v128.mul<f32>(z, z)),
+  );
+  const logR = v128.add<f32>(v128.add<f32>(s, s), v128.mul<f32>(v128.mul<f32>(s, z), poly));
+  const dk = f32x4.convert_i32x4_s(k);
+  return v128.add<f32>(v128.add<f32>(logR, v128.mul<f32>(dk, f32x4.splat(LN2_LO_F32))), v128.mul<f32>(dk, f32x4.splat(LN2_HI_F32)));
+}
+
+/** 2^k for integer lanes k in the normal exponent range: [k0, k1] => [2^k0, 2^k1]. */
+@inline function pow2F64x2(k: v128): v128 {
+  return v128.shl<i64>(v128.add<i64>(k, i64x2.splat(1023)), 52);
+}
+
+/** e^x for every f64 lane: overflow to Infinity, gradual underflow to 0, NaN kept. */
+export function expF64x2(x: v128): v128 {
+  // Clamping keeps k within ±1443, so the two-step scaling below never leaves the normal range.
+  const clamped = v128.max<f64>(v128.min<f64>(x, f64x2.splat(1000)), f64x2.splat(-1000));
+  const k = v128.nearest<f64>(v128.mul<f64>(clamped, f64x2.splat(INV_LN2_F64)));
+  const hi = v128.sub<f64>(clamped, v128.mul<f64>(k, f64x2.splat(LN2_HI_F64)));
+  const lo = v128.mul<f64>(k, f64x2.splat(LN2_LO_F64));
+  const r = v128.sub<f64>(hi, lo);
+  const rr = v128.mul<f64>(r, r);
+  const rr2 = v128.mul<f64>(rr, rr);
+  // P1 + rr·P2 + rr²·(P3 + rr·P4) + rr⁴·P5, Estrin
+  const poly = v128.add<f64>(
+    v128.add<f64>(pairF64(EP1, EP2, rr), v128.mul<f64>(pairF64(EP3, EP4, rr), rr2)),
+    v128.mul<f64>(f64x2.splat(EP5), v128.mul<f64>(rr2, rr2)),
+  );
+  const c = v128.sub<f64>(r, v128.mul<f64>(rr, poly));
+  const fraction = v128.div<f64>(v128.mul<f64>(r, c), v128.sub<f64>(f64x2.splat(2.0), c));
+  const y = v128.add<f64>(f64x2.splat(1.0), v128.add<f64>(v128.sub<f64>(fraction, lo), hi));
+  // y·2^k as y·2^(k>>1)·2^(k - k>>1): each factor is normal, and the final product rounds once.
+  const ki = f64x2ToI64x2(k);
+  const half = v128.shr<i64>(ki, 1);
+  return v128.mul<f64>(v128.mul<f64>(y, pow2F64x2(half)), pow2F64x2(v128.sub<i64>(ki, half)));
+}
+
+/** e^x for every f32 lane, with the same conventions as expF64x2. */
+export function expF32x4(x: v128): v128 {
+  const clamped = v128.max<f32>(v128.min<f32>(x, f32x4.splat(150)), f32x4.splat(-150));
+  const k = v128.nearest<f32>(v128.mul<f32>(clamped, f32x4.splat(LOG2E_F32)));
+  let r = v128.sub<f32>(clamped, v128.mul<f32>(k, f32x4.splat(EXP_C1_F32)));
+  r = v128.sub<f32>(r, v128.mul<f32>(k, f32x4.splat(EXP_C2_F32)));
+  const r2 = v128.mul<f32>(r, r);
+  const r4 = v128.mul<f32>(r2, r2);
+  // Q(r) = (EQ0 + EQ1·r) + (EQ2 + EQ3·r)·r² + (EQ4 + EQ5·r)·r⁴, Estrin
+  const q = v128.add<f32>(
+    v128.add<f32>(pairF32(EQ0, EQ1, r), v128.mul<f32>(pairF32(EQ2, EQ3, r), r2)),
+    v128.mul<f32>(pairF32(EQ4, EQ5, r), r4),
+  );
+  const y = v128.add<f32>(v128.add<f32>(v128.mul<f32>(q, r2), r), f32x4.splat(1.0));
+  const ki = i32x4.trunc_sat_f32x4_s(k);
+  const half = v128.shr<i32>(ki, 1);
+  return v128.mul<f32>(v128.mul<f32>(y, pow2F32x4(half)), pow2F32x4(v128.sub<i32>(ki, half)));
+}
+
+/** a + b·z for f32 lanes. */
+@inline function pairF32(a: f32, b: f32, z: v128): v128 {
+  return v128.add<f32>(f32x4.splat(a), v128.mul<f32>(f32x4.splat(b), z));
+}
+
+/** 2^k for integer f32 lanes in the normal exponent range. */
+@inline function pow2F32x4(k: v128): v128 {
+  return v128.shl<i32>(v128.add<i32>(k, i32x4.splat(127)), 23);
+}
+
+/**
+ * Scalar log(p/q) for p, q > 0, accurate wherever the vector form is not used
+ * (subnormals, the scalar build). Near 1 the difference p - q is exact, so log1p of the
+ * relative difference keeps every digit; elsewhere the rounded ratio costs at most
+ * half an ulp of a logarithm ≥ ln 2 in magnitude.
+ */
+export function logRatioScalar(p: f64, q: f64): f64 {
+  const r = p / q;
+  if (r > 0.5 && r < 2) return Math.log1p((p - q) / q);
+  if (r >= f64.MIN_NORMAL_VALUE && r < Infinity) return Math.log(r);
+  return Math.log(p) - Math.log(q);
+}

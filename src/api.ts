@@ -1,0 +1,68 @@
+import type { Divergence, Engine } from "./engine.js";
+import { KLError } from "./errors.js";
+import { settle, type Operand, type Settings } from "./options.js";
+import { compensatedSum } from "./sum.js";
+import type { DivergenceOptions, ElementwiseOptions, KL, Reduced, Vector } from "./types.js";
+
+function reduce(perRow: Float64Array, settings: Settings): number | Float64Array {
+  if (settings.reduction === "none") {
+    if (settings.logBase !== 1) for (let r = 0; r < perRow.length; r++) perRow[r]! /= settings.logBase;
+    return perRow;
+  }
+  const total = compensatedSum(perRow) / settings.logBase;
+  return settings.reduction === "mean" ? total / settings.rows : total;
+}
+
+/** The public interface over one engine: one dispatch path for every backend. */
+export function buildKL(engine: Engine): KL {
+  const divergence = (
+    kind: Divergence,
+    args: Array<{ values: unknown; name: string }>,
+    options: DivergenceOptions | undefined,
+    swap = false,
+  ): number | Float64Array => {
+    for (const arg of args) engine.checkView(arg.values, arg.name);
+    const { operands, settings } = settle(args, options);
+    const ordered: Operand[] = swap ? [operands[1]!, operands[0]!] : operands;
+    return reduce(engine.rowValues(kind, ordered, settings), settings);
+  };
+  const two = (p: string, q: string) => (kind: Divergence, swap = false) =>
+    <O extends DivergenceOptions>(x: Vector, y: Vector, options?: O) =>
+      divergence(kind, [{ values: x, name: p }, { values: y, name: q }], options, swap) as Reduced<O>;
+  const pq = two("p", "q");
+  const targetApprox = two("target", "approx");
+
+  return {
+    backend: engine.backend,
+    kl: pq("kl"),
+    forward: targetApprox("kl"),
+    // D(approx‖target): the engine sees approx first; pSpace still describes target.
+    reverse: targetApprox("kl", true),
+    crossEntropy: pq("crossEntropy"),
+    jsd: pq("jsd"),
+    entropy: <O extends DivergenceOptions>(p: Vector, options?: O) =>
+      divergence("entropy", [{ values: p, name: "p" }], options) as Reduced<O>,
+    relEntr(p: Vector, q: Vector, options: ElementwiseOptions = {}) {
+      engine.checkView(p, "p");
+      engine.checkView(q, "q");
+      const { space, pSpace: pOption, qSpace: qOption, validate } = options;
+      const { operands, settings } = settle([{ values: p, name: "p" }, { values: q, name: "q" }], {
+        space, pSpace: pOption, qSpace: qOption, validate,
+      });
+      const [pSpace, qSpace] = [operands[0]!.space, operands[1]!.space];
+      if (pSpace !== qSpace || pSpace === "logits") {
+        throw new KLError("BAD_OPTION", "options.space", `relEntr takes both arguments as "prob" or both as "log", got ${pSpace} and ${qSpace}`);
+      }
+      const elementType = p instanceof Float32Array && q instanceof Float32Array ? Float32Array : Float64Array;
+      const out = options.out ?? new elementType(p.length);
+      if (!(out instanceof elementType) || out.length !== p.length) {
+        throw new KLError("BAD_OPTION", "options.out", `must be a ${elementType.name} of length ${p.length}`);
+      }
+      engine.relEntr(operands[0]!, operands[1]!, settings.validate, out);
+      return out;
+    },
+    alloc: (length, type) => engine.alloc(length, type),
+    free: (view) => engine.free(view),
+    memoryBytes: () => engine.memoryBytes(),
+  };
+}

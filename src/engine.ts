@@ -1,0 +1,22 @@
+import type { Operand, Settings } from "./options.js";
+import type { Backend } from "./types.js";
+
+/** The divergences an engine computes per row; the public layer maps every call onto them. */
+export type Divergence = "kl" | "entropy" | "crossEntropy" | "jsd";
+
+/**
+ * What a backend supplies: per-row values in nats and element-wise terms. Option parsing,
+ * shape checks, reductions and the log base live in the shared public layer (api.ts).
+ */
+export interface Engine {
+  readonly backend: Backend;
+  /** One value per row, in nats. The operands are checked for shape already. */
+  rowValues(divergence: Divergence, operands: Operand[], settings: Settings): Float64Array;
+  /** Element-wise KL terms, written into `out` (of the element type of the inputs). */
+  relEntr(p: Operand, q: Operand, validate: boolean, out: Float64Array | Float32Array): void;
+  alloc<A extends Float64Array | Float32Array>(length: number, type: { new (length: number): A }): A;
+  free(view: Float64Array | Float32Array): void;
+  memoryBytes(): number;
+  /** Throws a specific KLError if `values` is a view this engine handed out and can no longer serve. */
+  checkView(values: unknown, argument: string): void;
+}

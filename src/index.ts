@@ -1,0 +1,71 @@
+/**
+ * klwasm: Kullback–Leibler divergences computed by WebAssembly SIMD kernels.
+ *
+ * ```ts
+ * import { createKL } from "klwasm";
+ * const kl = await createKL();
+ * kl.forward([0.5, 0.5], [0.9, 0.1]); // D(target‖approx) in nats
+ * ```
+ */
+import { buildKL } from "./api.js";
+import { KLError } from "./errors.js";
+import type { KL } from "./types.js";
+import { WasmEngine } from "./wasm/engine.js";
+import { bundledBytes, hasSimd, instantiate, instantiateSync, type Kernels, type ModuleSource } from "./wasm/loader.js";
+
+export { KLError } from "./errors.js";
+export type { KLErrorCode } from "./errors.js";
+export { referenceKL } from "./reference.js";
+export type * from "./types.js";
+
+/** Options of createKL and createKLSync. */
+export interface CreateOptions {
+  /** false forces the scalar Wasm build; true (default where the engine has SIMD) the SIMD one. */
+  simd?: boolean;
+  /**
+   * The module to run instead of the inlined one, for bundlers that ship the `.wasm` file
+   * separately (`klwasm/wasm/klwasm-simd.wasm`, `klwasm/wasm/klwasm-scalar.wasm`): a
+   * compiled module, its bytes, or a URL to fetch (async only). Give the build that
+   * matches `simd`.
+   */
+  module?: ModuleSource;
+}
+
+function chooseSimd(options: CreateOptions): boolean {
+  if (options.simd !== undefined && typeof options.simd !== "boolean") {
+    throw new KLError("BAD_OPTION", "options.simd", `must be true or false, got ${JSON.stringify(options.simd)}`);
+  }
+  if (options.simd === true && !hasSimd()) {
+    throw new KLError("BAD_OPTION", "options.simd", "this engine does not support WebAssembly SIMD");
+  }
+  return options.simd ?? hasSimd();
+}
+
+function fromKernels(kernels: Kernels, simd: boolean): KL {
+  return buildKL(new WasmEngine(kernels, simd ? "wasm-simd" : "wasm"));
+}
+
+/**
+ * Loads the kernels and returns a KL instance: the SIMD build where the engine has SIMD,
+ * else the scalar one. Works in Node, browsers and workers.
+ * @param options `simd` to force a build, `module` to load the `.wasm` from elsewhere.
+ * @returns an independent instance with its own memory.
+ */
+export async function createKL(options: CreateOptions = {}): Promise<KL> {
+  const simd = chooseSimd(options);
+  return fromKernels(await instantiate(options.module ?? bundledBytes(simd)), simd);
+}
+
+/**
+ * The synchronous form of createKL, for Node and workers (browsers refuse to compile
+ * modules of this size synchronously on the main thread).
+ * @param options as for createKL; `module` must be a compiled module or bytes.
+ */
+export function createKLSync(options: CreateOptions = {}): KL {
+  const simd = chooseSimd(options);
+  const source = options.module ?? bundledBytes(simd);
+  if (typeof source === "string" || source instanceof URL) {
+    throw new KLError("BAD_OPTION", "options.module", "createKLSync cannot fetch a URL: pass the bytes or a compiled module, or use createKL");
+  }
+  return fromKernels(instantiateSync(source), simd);
+}

@@ -1,0 +1,144 @@
+/**
+ * The reference implementation: plain TypeScript written for clarity and exactness, the
+ * oracle every fast path is tested against. Every value is computed in f64 from the exact
+ * values of the inputs (f32 inputs included), every sum is compensated, and log(p/q) is
+ * taken without rounding p/q where that would lose digits.
+ */
+import { buildKL } from "./api.js";
+import type { Divergence, Engine } from "./engine.js";
+import type { Operand, Settings } from "./options.js";
+import { CompensatedSum, compensatedSum } from "./sum.js";
+import type { KL } from "./types.js";
+import { checkValues, zeroSumRow } from "./validate.js";
+
+/**
+ * log(p/q) for p, q > 0. Near 1, p − q is exact (Sterbenz) and log1p keeps every digit;
+ * elsewhere the rounded ratio costs half an ulp of a logarithm ≥ ln 2 in magnitude; a
+ * ratio outside the normal range is taken as a difference of logarithms.
+ */
+export function logRatio(p: number, q: number): number {
+  const r = p / q;
+  if (r > 0.5 && r < 2) return Math.log1p((p - q) / q);
+  if (r >= 2.2250738585072014e-308 && r < Infinity) return Math.log(r);
+  return Math.log(p) - Math.log(q);
+}
+
+/** p·log(p/q) with SciPy's conventions: 0 for p = 0, +Infinity for p > 0 = q. */
+export function klTerm(p: number, q: number): number {
+  if (p === 0) return 0;
+  if (q === 0) return Infinity;
+  return p * logRatio(p, q);
+}
+
+/** e^a·(a − b), the same term for log-probabilities. */
+function klTermLog(a: number, b: number): number {
+  if (a === -Infinity) return 0;
+  if (b === -Infinity) return Infinity;
+  return Math.exp(a) * (a - b);
+}
+
+/** −p·log q, with the same conventions. */
+function crossTerm(p: number, q: number): number {
+  if (p === 0) return 0;
+  return q === 0 ? Infinity : -p * Math.log(q);
+}
+
+function crossTermLog(a: number, b: number): number {
+  if (a === -Infinity) return 0;
+  return b === -Infinity ? Infinity : -Math.exp(a) * b;
+}
+
+function logSumExp(values: number[]): number {
+  const max = Math.max(...values);
+  if (max === -Infinity) return -Infinity;
+  const total = new CompensatedSum();
+  for (const v of values) total.add(Math.exp(v - max));
+  return max + Math.log(total.value);
+}
+
+function rowOf(operand: Operand, row: number, cols: number): number[] {
+  return Array.from(operand.values.slice(row * cols, (row + 1) * cols), Number);
+}
+
+/** A row as probabilities, normalised when asked (always for logits). */
+function probabilities(operand: Operand, row: number, settings: Settings): number[] {
+  const values = rowOf(operand, row, settings.cols);
+  if (operand.space !== "prob") return logProbabilities(operand, row, settings).map(Math.exp);
+  if (!settings.normalize) return values;
+  const total = compensatedSum(values);
+  if (total === 0) throw zeroSumRow(operand.name, row, "prob");
+  return values.map((v) => v / total);
+}
+
+/** A row as natural-log probabilities, normalised when asked (always for logits). */
+function logProbabilities(operand: Operand, row: number, settings: Settings): number[] {
+  if (operand.space === "prob") return probabilities(operand, row, settings).map(Math.log);
+  const values = rowOf(operand, row, settings.cols);
+  if (operand.space === "log" && !settings.normalize) return values;
+  const lse = logSumExp(values);
+  if (lse === -Infinity) throw zeroSumRow(operand.name, row, operand.space);
+  return values.map((v) => v - lse);
+}
+
+function sumOf(length: number, term: (i: number) => number): number {
+  const total = new CompensatedSum();
+  for (let i = 0; i < length; i++) total.add(term(i));
+  return total.value;
+}
+
+function rowValue(divergence: Divergence, operands: Operand[], row: number, settings: Settings): number {
+  const [p, q] = operands as [Operand, Operand | undefined];
+  const n = settings.cols;
+  const probSpace = p.space === "prob" && (q === undefined || q.space === "prob");
+  switch (divergence) {
+    case "entropy": {
+      if (p.space === "prob") {
+        const pr = probabilities(p, row, settings);
+        return sumOf(n, (i) => crossTerm(pr[i]!, pr[i]!));
+      }
+      const a = logProbabilities(p, row, settings);
+      return sumOf(n, (i) => crossTermLog(a[i]!, a[i]!));
+    }
+    case "jsd": {
+      const pr = probabilities(p, row, settings);
+      const qr = probabilities(q!, row, settings);
+      const m = pr.map((v, i) => 0.5 * (v + qr[i]!));
+      return 0.5 * sumOf(n, (i) => klTerm(pr[i]!, m[i]!)) + 0.5 * sumOf(n, (i) => klTerm(qr[i]!, m[i]!));
+    }
+    case "kl":
+    case "crossEntropy": {
+      const cross = divergence === "crossEntropy";
+      if (probSpace) {
+        const pr = probabilities(p, row, settings);
+        const qr = probabilities(q!, row, settings);
+        return sumOf(n, (i) => (cross ? crossTerm : klTerm)(pr[i]!, qr[i]!));
+      }
+      const a = logProbabilities(p, row, settings);
+      const b = logProbabilities(q!, row, settings);
+      return sumOf(n, (i) => (cross ? crossTermLog : klTermLog)(a[i]!, b[i]!));
+    }
+  }
+}
+
+const referenceEngine: Engine = {
+  backend: "reference",
+  rowValues(divergence, operands, settings) {
+    if (settings.validate) for (const operand of operands) checkValues(operand.values, operand.space, operand.name);
+    return Float64Array.from({ length: settings.rows }, (_, row) => rowValue(divergence, operands, row, settings));
+  },
+  relEntr(p, q, validate, out) {
+    if (validate) {
+      checkValues(p.values, p.space, p.name);
+      checkValues(q.values, q.space, q.name);
+    }
+    const term = p.space === "log" ? klTermLog : klTerm;
+    for (let i = 0; i < out.length; i++) out[i] = term(p.values[i]!, q.values[i]!);
+  },
+  alloc: (length, type) => new type(length),
+  free: () => undefined,
+  memoryBytes: () => 0,
+  checkView: () => undefined,
+};
+
+/** The pure-TypeScript backend: the same interface as the Wasm ones, computed plainly. */
+export const referenceKL: KL = buildKL(referenceEngine);

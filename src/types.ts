@@ -1,0 +1,72 @@
+/** A vector of numbers: Float32Array inputs run the f32 kernels, everything else f64. */
+export type Vector = Float64Array | Float32Array | readonly number[];
+
+/** How a vector's numbers are given: probabilities, natural-log probabilities, or logits. */
+export type Space = "prob" | "log" | "logits";
+
+/** How per-row values are combined. */
+export type Reduction = "sum" | "mean" | "none";
+
+/** Which implementation computes: the SIMD module, the scalar module, or plain TypeScript. */
+export type Backend = "wasm-simd" | "wasm" | "reference";
+
+/** Options every divergence accepts. */
+export interface DivergenceOptions {
+  /** The inputs are row-major `[rows, length / rows]`; each row is one distribution. Default 1. */
+  rows?: number;
+  /** Space of both arguments (default "prob"). */
+  space?: Space;
+  /** Space of the first argument (p, target), overriding `space`. */
+  pSpace?: Space;
+  /** Space of the second argument (q, approx), overriding `space`. */
+  qSpace?: Space;
+  /** "sum" (default): one number over all rows; "mean": that divided by rows; "none": one value per row. */
+  reduction?: Reduction;
+  /** Rescale each probability row to sum 1 first, as scipy.stats.entropy does. Default false. */
+  normalize?: boolean;
+  /** Logarithm base (default e; 2 gives bits). */
+  base?: number;
+  /** Check the input for NaN, negative or infinite probabilities (default true). */
+  validate?: boolean;
+  /** "accurate" (default). */
+  precision?: "accurate" | "fast";
+}
+
+/** The result type for a given reduction: a number, or one value per row. */
+export type Reduced<O> = O extends { reduction: "none" } ? Float64Array : number;
+
+/** Options of element-wise calls. */
+export interface ElementwiseOptions {
+  space?: Space;
+  pSpace?: Space;
+  qSpace?: Space;
+  validate?: boolean;
+  /** Where to write the result: a typed array of the input's element type and length. */
+  out?: Float64Array | Float32Array;
+}
+
+/** The interface every backend implements. */
+export interface KL {
+  /** Which implementation computes. */
+  readonly backend: Backend;
+  /** D(P‖Q) = Σ p·log(p/q). */
+  kl<O extends DivergenceOptions>(p: Vector, q: Vector, options?: O): Reduced<O>;
+  /** D(target‖approx): forward KL, zero-avoiding. */
+  forward<O extends DivergenceOptions>(target: Vector, approx: Vector, options?: O): Reduced<O>;
+  /** D(approx‖target): reverse KL, zero-forcing. */
+  reverse<O extends DivergenceOptions>(target: Vector, approx: Vector, options?: O): Reduced<O>;
+  /** H(P) = −Σ p·log p. */
+  entropy<O extends DivergenceOptions>(p: Vector, options?: O): Reduced<O>;
+  /** H(P, Q) = −Σ p·log q. */
+  crossEntropy<O extends DivergenceOptions>(p: Vector, q: Vector, options?: O): Reduced<O>;
+  /** Jensen–Shannon divergence ½D(P‖M) + ½D(Q‖M), M = ½(P + Q). */
+  jsd<O extends DivergenceOptions>(p: Vector, q: Vector, options?: O): Reduced<O>;
+  /** Element-wise p·log(p/q), as scipy.special.rel_entr, in the input's element type. */
+  relEntr(p: Vector, q: Vector, options?: ElementwiseOptions): Float64Array | Float32Array;
+  /** A vector in the module's memory that every call reads without copying. */
+  alloc<A extends Float64Array | Float32Array>(length: number, type: { new (length: number): A }): A;
+  /** Releases a vector from `alloc`. */
+  free(view: Float64Array | Float32Array): void;
+  /** Current size of the module's memory in bytes (0 for the reference). */
+  memoryBytes(): number;
+}

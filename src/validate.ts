@@ -1,0 +1,28 @@
+import { KLError } from "./errors.js";
+import type { Space, Vector } from "./types.js";
+
+/**
+ * Throws a KLError for the first element no divergence accepts: NaN anywhere, a negative
+ * or infinite probability, +Infinity in log space (−Infinity there means probability 0).
+ * The reference calls it up front; the Wasm backend only after a kernel has flagged bad
+ * input, to say where.
+ */
+export function checkValues(values: Vector, space: Space, argument: string): void {
+  for (let i = 0; i < values.length; i++) {
+    const x = values[i]!;
+    if (Number.isNaN(x)) throw new KLError("NAN", argument, `element ${i} is NaN`, i);
+    if (space === "prob") {
+      if (x < 0) throw new KLError("NEGATIVE", argument, `element ${i} is negative (${x}); probabilities must be ≥ 0`, i);
+      if (x === Infinity) throw new KLError("INFINITE", argument, `element ${i} is Infinity; probabilities must be finite`, i);
+    } else if (x === Infinity) {
+      throw new KLError("INFINITE", argument, `element ${i} is +Infinity; ${space} values must be < Infinity`, i);
+    }
+  }
+}
+
+/** Throws for a row whose total probability is zero where it must be rescaled. */
+export function zeroSumRow(argument: string, row: number, space: Space): KLError {
+  return space === "prob"
+    ? new KLError("ZERO_SUM", argument, `row ${row} sums to 0 and cannot be normalised`, row)
+    : new KLError("NO_MASS", argument, `row ${row} has no finite ${space} value, so it holds no probability`, row);
+}
