@@ -4,7 +4,7 @@
  */
 import { flagInvalidInput, invalidInputStatus, resetInvalidInput } from "./status";
 import { fastLanes, termScalar, termVector, usesSecond, validOperand } from "./terms";
-import { expF32x4, expF64x2, logF32x4, logF64x2 } from "./vecmath";
+import { expF32x4, expF64x2, logF32x4, logF64x2, logRatioF32x4, logRatioF64x2, logRatioScalar } from "./vecmath";
 import { offsetHi, offsetLo } from "./reduce";
 
 @inline function at<T>(base: usize, i: i32): usize {
@@ -128,4 +128,20 @@ export function rowMaxima<T>(x: usize, rows: i32, cols: i32, out: usize): i32 {
     store<f64>(out + (<usize>r << 3), best);
   }
   return invalidInputStatus();
+}
+
+/** out[i] = log(x[i]/y[i]) by the vector log-ratio where it applies: exposes it to the ulp tests. */
+export function logRatioElements<T>(x: usize, y: usize, n: i32, out: usize): void {
+  let i: i32 = 0;
+  if (ASC_FEATURE_SIMD) {
+    const LANES: i32 = 16 / sizeof<T>();
+    for (; i + LANES <= n; i += LANES) {
+      const xv = v128.load(at<T>(x, i));
+      const yv = v128.load(at<T>(y, i));
+      v128.store(at<T>(out, i), sizeof<T>() == 8 ? logRatioF64x2(xv, yv) : logRatioF32x4(xv, yv));
+    }
+  }
+  for (; i < n; i++) {
+    store<T>(at<T>(out, i), <T>logRatioScalar(<f64>load<T>(at<T>(x, i)), <f64>load<T>(at<T>(y, i))));
+  }
 }

@@ -4,7 +4,7 @@
  */
 import { CROSS_ENTROPY, CROSS_ENTROPY_LOG, ENTROPY, ENTROPY_LOG, EXP_SUM, KL, KL_LOG, SUM } from "./terms";
 import { reduceRows } from "./reduce";
-import { divideRows, expShiftedRows, logElements, mapTerms, mixture, rowMaxima } from "./elementwise";
+import { divideRows, expShiftedRows, logElements, logRatioElements, mapTerms, mixture, rowMaxima } from "./elementwise";
 
 /** First byte the wrapper may use: static data lies below it. */
 export function heapBase(): usize {
@@ -66,3 +66,6 @@ export function mixtureF32(x: usize, y: usize, n: i32, out: usize): void { mixtu
 
 export function rowMaximaF64(x: usize, rows: i32, cols: i32, out: usize): i32 { return rowMaxima<f64>(x, rows, cols, out); }
 export function rowMaximaF32(x: usize, rows: i32, cols: i32, out: usize): i32 { return rowMaxima<f32>(x, rows, cols, out); }
+
+export function logRatioElementsF64(x: usize, y: usize, n: i32, out: usize): void { logRatioElements<f64>(x, y, n, out); }
+export function logRatioElementsF32(x: usize, y: usize, n: i32, out: usize): void { logRatioElements<f32>(x, y, n, out); }

@@ -30,6 +30,11 @@ let rowCompensation: f64 = 0;
   rowSum = t;
 }
 
+/** sum + compensation; an infinite term leaves NaN in the compensation, and the sum is exact then. */
+@inline function compensated(sum: f64, compensation: f64): f64 {
+  return isFinite(sum) ? sum + compensation : sum;
+}
+
 @inline function loadAsF64<T>(ptr: usize): f64 {
   return <f64>load<T>(ptr);
 }
@@ -52,7 +57,7 @@ function scalarRangeSum<T>(op: i32, x: usize, y: usize, start: i32, end: i32, of
     else compensation += (term - t) + sum;
     sum = t;
   }
-  return sum + compensation;
+  return compensated(sum, compensation);
 }
 
 /** [a, b] => a + b */
@@ -162,7 +167,7 @@ function scalarRangeSum<T>(op: i32, x: usize, y: usize, start: i32, end: i32, of
       }
     }
     if (i < cols) addCompensated(scalarRangeSum<T>(op, rowX, rowY, i, cols, offsetX, offsetY));
-    store<f64>(out + (<usize>r << 3), rowSum + rowCompensation);
+    store<f64>(out + (<usize>r << 3), compensated(rowSum, rowCompensation));
   }
   return invalidInputStatus();
 }

@@ -11,7 +11,8 @@ export class CompensatedSum {
   }
 
   get value(): number {
-    return this.sum + this.compensation;
+    // An infinite term leaves Infinity − Infinity = NaN in the compensation: the sum is exact then.
+    return Number.isFinite(this.sum) ? this.sum + this.compensation : this.sum;
   }
 }
 

@@ -19,6 +19,8 @@ export interface Kernels {
   mixtureF32(x: number, y: number, n: number, out: number): void;
   rowMaximaF64(x: number, rows: number, cols: number, out: number): number;
   rowMaximaF32(x: number, rows: number, cols: number, out: number): number;
+  logRatioElementsF64(x: number, y: number, n: number, out: number): void;
+  logRatioElementsF32(x: number, y: number, n: number, out: number): void;
 }
 
 /** Where the module comes from when the bundle's inlined copy is not wanted. */
