@@ -11,7 +11,7 @@
  * space). The kernel then returns 1 and the wrapper finds the first bad index.
  */
 import { flagInvalidInput, invalidInputStatus, resetInvalidInput } from "./status";
-import { fastLanes, termScalar, termVector, usesSecond, validOperand } from "./terms";
+import { fastLanes, SUM, termScalar, termVector, usesSecond, validOperand } from "./terms";
 
 /** Elements per block: small enough that a rare special value costs little to redo. */
 const BLOCK: i32 = 256;
@@ -153,7 +153,9 @@ function scalarRangeSum<T>(op: i32, x: usize, y: usize, start: i32, end: i32, of
     rowSum = 0;
     rowCompensation = 0;
     let i: i32 = 0;
-    if (ASC_FEATURE_SIMD) {
+    // Row sums for normalisation take the scalar path: one compensated sum in index order,
+    // the same operations as the reference, so a rescaled row is the same to the last bit.
+    if (ASC_FEATURE_SIMD && op != SUM) {
       const LANES: i32 = 16 / sizeof<T>();
       const oxHi = offsetHi<T>(offsetX), oxLo = offsetLo<T>(offsetX);
       const oyHi = offsetHi<T>(offsetY), oyLo = offsetLo<T>(offsetY);

@@ -63,6 +63,7 @@ export function buildKL(engine: Engine): KL {
     },
     alloc: (length, type) => engine.alloc(length, type),
     free: (view) => engine.free(view),
+    reserve: (bytes) => engine.reserve(bytes),
     memoryBytes: () => engine.memoryBytes(),
   };
 }

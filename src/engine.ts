@@ -16,6 +16,7 @@ export interface Engine {
   relEntr(p: Operand, q: Operand, validate: boolean, out: Float64Array | Float32Array): void;
   alloc<A extends Float64Array | Float32Array>(length: number, type: { new (length: number): A }): A;
   free(view: Float64Array | Float32Array): void;
+  reserve(bytes: number): void;
   memoryBytes(): number;
   /** Throws a specific KLError if `values` is a view this engine handed out and can no longer serve. */
   checkView(values: unknown, argument: string): void;

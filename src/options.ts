@@ -20,6 +20,7 @@ export interface Settings {
   normalize: boolean;
   logBase: number;
   validate: boolean;
+  precision: "accurate" | "fast";
 }
 
 function oneOf<T extends string>(value: unknown, allowed: readonly T[], name: string, fallback: T): T {
@@ -70,7 +71,6 @@ export function settle(
   if (typeof base !== "number" || !(base > 0) || base === 1 || !Number.isFinite(base)) {
     throw new KLError("BAD_OPTION", "options.base", `must be a finite number > 0 other than 1, got ${base}`);
   }
-  oneOf(options.precision, PRECISIONS, "precision", "accurate");
   const spaces = spacesOf(options);
   return {
     operands: args.map((arg, i) => ({ values: arg.values as Vector, space: spaces[i]!, name: arg.name })),
@@ -81,6 +81,7 @@ export function settle(
       normalize: flag(options.normalize, "normalize", false),
       logBase: base === Math.E ? 1 : Math.log(base),
       validate: flag(options.validate, "validate", true),
+      precision: oneOf(options.precision, PRECISIONS, "precision", "accurate"),
     },
   };
 }

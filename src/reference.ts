@@ -136,6 +136,7 @@ const referenceEngine: Engine = {
   },
   alloc: (length, type) => new type(length),
   free: () => undefined,
+  reserve: () => undefined,
   memoryBytes: () => 0,
   checkView: () => undefined,
 };

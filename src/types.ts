@@ -63,10 +63,19 @@ export interface KL {
   jsd<O extends DivergenceOptions>(p: Vector, q: Vector, options?: O): Reduced<O>;
   /** Element-wise p·log(p/q), as scipy.special.rel_entr, in the input's element type. */
   relEntr(p: Vector, q: Vector, options?: ElementwiseOptions): Float64Array | Float32Array;
-  /** A vector in the module's memory that every call reads without copying. */
+  /**
+   * A vector in the module's memory that every call reads without copying. Views stay valid
+   * until the memory grows (growth detaches every view of it; a call given a detached view
+   * throws KLError "STALE_VIEW"): reserve room first when allocating several.
+   */
   alloc<A extends Float64Array | Float32Array>(length: number, type: { new (length: number): A }): A;
   /** Releases a vector from `alloc`. */
   free(view: Float64Array | Float32Array): void;
+  /**
+   * Grows the memory once so that allocations and call scratch totalling `bytes` fit
+   * without growing it again (and so without detaching views). No-op for the reference.
+   */
+  reserve(bytes: number): void;
   /** Current size of the module's memory in bytes (0 for the reference). */
   memoryBytes(): number;
 }

@@ -96,6 +96,18 @@ export class WasmEngine implements Engine {
     throw new Error("klwasm: a kernel flagged input that validation accepts");
   }
 
+  /**
+   * f32 inputs run in f32 lanes where that keeps the contract's accuracy: probabilities as
+   * given. Log-space terms (whose f32 rounding of log-probabilities shifts the value by
+   * ~1e-7 absolute), rescaled rows and the JSD mixture run in f64 lanes unless
+   * `precision: "fast"` accepts that.
+   */
+  private usesF32Lanes(divergence: Divergence, operands: Operand[], settings: Settings): boolean {
+    if (!operands.every((o) => o.values instanceof Float32Array)) return false;
+    if (settings.precision === "fast") return true;
+    return divergence !== "jsd" && !settings.normalize && operands.every((o) => o.space === "prob");
+  }
+
   rowValues(divergence: Divergence, operands: Operand[], settings: Settings): Float64Array {
     const scope = new Scope(this.heap);
     try {
@@ -106,8 +118,8 @@ export class WasmEngine implements Engine {
   }
 
   private compute(divergence: Divergence, operands: Operand[], settings: Settings, scope: Scope): Float64Array {
-    const t = operands.every((o) => o.values instanceof Float32Array) ? this.f32 : this.f64;
     const { rows, cols, normalize, validate } = settings;
+    const t = this.usesF32Lanes(divergence, operands, settings) ? this.f32 : this.f64;
     const n = rows * cols;
     const staged = operands.map((o) => this.stage(o.values, t, scope));
     const checked = (status: number): void => {
@@ -219,13 +231,17 @@ export class WasmEngine implements Engine {
       throw new KLError("BAD_OPTION", "type", "must be Float64Array or Float32Array");
     }
     if (!Number.isInteger(length) || length < 1) throw new KLError("BAD_OPTION", "length", `must be a positive integer, got ${length}`);
-    const bytes = length * array.BYTES_PER_ELEMENT;
-    const address = this.heap.alloc(bytes);
-    // Room for a call's scratch now, so that calls on this view rarely grow (and detach) it.
-    this.heap.ensure(this.heap.top + ALLOC_SLACK + bytes);
+    const address = this.heap.alloc(length * array.BYTES_PER_ELEMENT);
+    // Room for a call's small scratch now, so that calls on this view rarely grow (and detach) it.
+    this.heap.ensure(this.heap.top + ALLOC_SLACK);
     const view = new array(this.buffer, address, length) as unknown as A;
     this.views.set(view, address);
     return view;
+  }
+
+  reserve(bytes: number): void {
+    if (!(bytes >= 0) || !Number.isFinite(bytes)) throw new KLError("BAD_OPTION", "bytes", `must be a finite number ≥ 0, got ${bytes}`);
+    this.heap.ensure(this.heap.top + bytes + ALLOC_SLACK);
   }
 
   free(view: ElementArray): void {
@@ -246,7 +262,7 @@ export class WasmEngine implements Engine {
     if (!(values instanceof Float64Array || values instanceof Float32Array)) return;
     if (this.freed.has(values)) throw new KLError("STALE_VIEW", argument, "is a view that kl.free released; its memory may hold other data now");
     if (this.views.has(values) && values.buffer !== this.buffer) {
-      throw new KLError("STALE_VIEW", argument, "is a kl.alloc view from before the module's memory grew; allocate it again (views are detached when memory grows)");
+      throw new KLError("STALE_VIEW", argument, "is a kl.alloc view from before the module's memory grew (growth detaches every view); call kl.reserve(bytes) before allocating, or allocate it again");
     }
   }
 }
