@@ -1,6 +1,6 @@
 import type { Divergence, Engine } from "./engine.js";
 import { KLError } from "./errors.js";
-import { settle, type Operand, type Settings } from "./options.js";
+import { checkOptionsObject, settle, type Operand, type Settings } from "./options.js";
 import { compensatedSum } from "./sum.js";
 import type { DivergenceOptions, ElementwiseOptions, KL, Reduced, Vector } from "./types.js";
 
@@ -43,8 +43,10 @@ export function buildKL(engine: Engine): KL {
     entropy: <O extends DivergenceOptions>(p: Vector, options?: O) =>
       divergence("entropy", [{ values: p, name: "p" }], options) as Reduced<O>,
     relEntr(p: Vector, q: Vector, options: ElementwiseOptions = {}) {
+      checkOptionsObject(options);
       engine.checkView(p, "p");
       engine.checkView(q, "q");
+      engine.checkView(options.out, "options.out");
       const { space, pSpace: pOption, qSpace: qOption, validate } = options;
       const { operands, settings } = settle([{ values: p, name: "p" }, { values: q, name: "q" }], {
         space, pSpace: pOption, qSpace: qOption, validate,
@@ -58,8 +60,7 @@ export function buildKL(engine: Engine): KL {
       if (!(out instanceof elementType) || out.length !== p.length) {
         throw new KLError("BAD_OPTION", "options.out", `must be a ${elementType.name} of length ${p.length}`);
       }
-      engine.relEntr(operands[0]!, operands[1]!, settings.validate, out);
-      return out;
+      return engine.relEntr(operands[0]!, operands[1]!, settings.validate, out);
     },
     alloc: (length, type) => engine.alloc(length, type),
     free: (view) => engine.free(view),

@@ -12,8 +12,11 @@ export interface Engine {
   readonly backend: Backend;
   /** One value per row, in nats. The operands are checked for shape already. */
   rowValues(divergence: Divergence, operands: Operand[], settings: Settings): Float64Array;
-  /** Element-wise KL terms, written into `out` (of the element type of the inputs). */
-  relEntr(p: Operand, q: Operand, validate: boolean, out: Float64Array | Float32Array): void;
+  /**
+   * Element-wise KL terms, written into `out` (of the element type of the inputs). Returns
+   * the array holding them: `out`, or a fresh view of its block if the call detached it.
+   */
+  relEntr(p: Operand, q: Operand, validate: boolean, out: Float64Array | Float32Array): Float64Array | Float32Array;
   alloc<A extends Float64Array | Float32Array>(length: number, type: { new (length: number): A }): A;
   free(view: Float64Array | Float32Array): void;
   reserve(bytes: number): void;

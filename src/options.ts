@@ -50,12 +50,17 @@ export function spacesOf(options: ElementwiseOptions | DivergenceOptions): [Spac
   return [oneOf(options.pSpace, SPACES, "pSpace", space), oneOf(options.qSpace, SPACES, "qSpace", space)];
 }
 
+/** Options must be an object (or omitted). */
+export function checkOptionsObject(options: unknown): void {
+  if (typeof options !== "object" || options === null) throw new KLError("BAD_OPTION", "options", "must be an object");
+}
+
 /** Checks the arguments' shapes and the options; returns the operands and settings. */
 export function settle(
   args: ReadonlyArray<{ values: unknown; name: string }>,
   options: DivergenceOptions = {},
 ): { operands: Operand[]; settings: Settings } {
-  if (typeof options !== "object" || options === null) throw new KLError("BAD_OPTION", "options", "must be an object");
+  checkOptionsObject(options);
   for (const arg of args) checkVector(arg.values, arg.name);
   const [first, ...others] = args as ReadonlyArray<{ values: Vector; name: string }>;
   const length = first!.values.length;

@@ -124,6 +124,8 @@ const referenceEngine: Engine = {
   backend: "reference",
   rowValues(divergence, operands, settings) {
     if (settings.validate) for (const operand of operands) checkValues(operand.values, operand.space, operand.name);
+    // Rows without probability mass are reported argument by argument, then row by row.
+    for (const operand of operands) for (let row = 0; row < settings.rows; row++) probabilities(operand, row, settings);
     return Float64Array.from({ length: settings.rows }, (_, row) => rowValue(divergence, operands, row, settings));
   },
   relEntr(p, q, validate, out) {
@@ -133,6 +135,7 @@ const referenceEngine: Engine = {
     }
     const term = p.space === "log" ? klTermLog : klTerm;
     for (let i = 0; i < out.length; i++) out[i] = term(p.values[i]!, q.values[i]!);
+    return out;
   },
   alloc: (length, type) => new type(length),
   free: () => undefined,

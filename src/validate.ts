@@ -10,6 +10,7 @@ import type { Space, Vector } from "./types.js";
 export function checkValues(values: Vector, space: Space, argument: string): void {
   for (let i = 0; i < values.length; i++) {
     const x = values[i]!;
+    if (typeof x !== "number") throw new KLError("NOT_A_VECTOR", argument, `element ${i} is ${typeof x}, not a number`, i);
     if (Number.isNaN(x)) throw new KLError("NAN", argument, `element ${i} is NaN`, i);
     if (space === "prob") {
       if (x < 0) throw new KLError("NEGATIVE", argument, `element ${i} is negative (${x}); probabilities must be ≥ 0`, i);
@@ -20,7 +21,7 @@ export function checkValues(values: Vector, space: Space, argument: string): voi
   }
 }
 
-/** Throws for a row whose total probability is zero where it must be rescaled. */
+/** The error for a row whose total probability is zero where it must be rescaled. */
 export function zeroSumRow(argument: string, row: number, space: Space): KLError {
   return space === "prob"
     ? new KLError("ZERO_SUM", argument, `row ${row} sums to 0 and cannot be normalised`, row)

@@ -60,9 +60,11 @@ export class WasmEngine implements Engine {
   private readonly heap: Heap;
   private readonly f64: TypedKernels;
   private readonly f32: TypedKernels;
-  /** Views handed out by alloc, with their block's address. */
-  private readonly views = new WeakMap<ElementArray, number>();
-  private readonly freed = new WeakSet<ElementArray>();
+  /** Views handed out by alloc: their block's address and the allocation that made it. */
+  private readonly views = new WeakMap<ElementArray, { address: number; length: number; allocation: number }>();
+  /** Live alloc blocks: address → allocation number (a reused address gets a new one). */
+  private readonly liveBlocks = new Map<number, number>();
+  private allocations = 0;
 
   constructor(
     private readonly kernels: Kernels,
@@ -88,6 +90,26 @@ export class WasmEngine implements Engine {
     const address = scope.alloc(values.length * t.array.BYTES_PER_ELEMENT);
     new t.array(this.buffer, address, values.length).set(values);
     return address;
+  }
+
+  private isZeroCopy(operand: Operand, t: TypedKernels): boolean {
+    return operand.values instanceof t.array && operand.values.buffer === this.buffer;
+  }
+
+  /**
+   * The operands as they read now: a view that the call's own growth detached is rebuilt
+   * over the same bytes, so that errors can still say where.
+   */
+  private readable(operands: Operand[], zeroCopy: boolean[], staged: number[], t: TypedKernels, n: number): Operand[] {
+    return operands.map((o, i) => (zeroCopy[i] ? { ...o, values: new t.array(this.buffer, staged[i]!, n) } : o));
+  }
+
+  /** A fresh view over the block of an alloc view that growth detached; both stay registered. */
+  private rebuildView(old: ElementArray, array: typeof Float64Array | typeof Float32Array): ElementArray {
+    const block = this.views.get(old)!;
+    const view = new array(this.buffer, block.address, block.length);
+    this.views.set(view, block);
+    return view;
   }
 
   /** Called when a kernel flagged bad input: throws the KLError that says where. */
@@ -121,13 +143,15 @@ export class WasmEngine implements Engine {
     const { rows, cols, normalize, validate } = settings;
     const t = this.usesF32Lanes(divergence, operands, settings) ? this.f32 : this.f64;
     const n = rows * cols;
+    const zeroCopy = operands.map((o) => this.isZeroCopy(o, t));
     const staged = operands.map((o) => this.stage(o.values, t, scope));
+    const readable = (): Operand[] => this.readable(operands, zeroCopy, staged, t, n);
     const checked = (status: number): void => {
-      if (status !== 0 && validate) this.reportInvalid(operands);
+      if (status !== 0 && validate) this.reportInvalid(readable());
     };
     // Errors about the data's meaning come after errors about bad values, as in the reference.
     const fail = (error: KLError): never => {
-      if (validate) for (const o of operands) checkValues(o.values, o.space, o.name);
+      if (validate) for (const o of readable()) checkValues(o.values, o.space, o.name);
       throw error;
     };
     const reduce = (op: Op, x: number, y = 0, offsetsX = 0, offsetsY = 0): number => {
@@ -209,17 +233,20 @@ export class WasmEngine implements Engine {
     return this.f64At(result, rows).slice();
   }
 
-  relEntr(p: Operand, q: Operand, validate: boolean, out: ElementArray): void {
+  relEntr(p: Operand, q: Operand, validate: boolean, out: ElementArray): ElementArray {
     const scope = new Scope(this.heap);
     try {
       const t = out instanceof Float32Array ? this.f32 : this.f64;
-      const x = this.stage(p.values, t, scope);
-      const y = this.stage(q.values, t, scope);
+      const n = out.length;
+      // Decided before staging: copying the inputs may grow the memory and detach `out`.
       const inPlace = out.buffer === this.buffer;
+      const zeroCopy = [p, q].map((o) => this.isZeroCopy(o, t));
       const target = inPlace ? out.byteOffset : scope.alloc(out.byteLength);
-      const status = t.relEntr(p.space === "log" ? 1 : 0, x, y, out.length, target);
-      if (status !== 0 && validate) this.reportInvalid([p, q]);
-      if (!inPlace) out.set(new t.array(this.buffer, target, out.length));
+      const staged = [p, q].map((o) => this.stage(o.values, t, scope));
+      const status = t.relEntr(p.space === "log" ? 1 : 0, staged[0]!, staged[1]!, n, target);
+      if (status !== 0 && validate) this.reportInvalid(this.readable([p, q], zeroCopy, staged, t, n));
+      if (!inPlace) out.set(new t.array(this.buffer, target, n));
+      return inPlace && out.buffer !== this.buffer ? this.rebuildView(out, t.array) : out;
     } finally {
       scope.release();
     }
@@ -234,8 +261,10 @@ export class WasmEngine implements Engine {
     const address = this.heap.alloc(length * array.BYTES_PER_ELEMENT);
     // Room for a call's small scratch now, so that calls on this view rarely grow (and detach) it.
     this.heap.ensure(this.heap.top + ALLOC_SLACK);
+    const allocation = ++this.allocations;
+    this.liveBlocks.set(address, allocation);
     const view = new array(this.buffer, address, length) as unknown as A;
-    this.views.set(view, address);
+    this.views.set(view, { address, length, allocation });
     return view;
   }
 
@@ -244,14 +273,19 @@ export class WasmEngine implements Engine {
     this.heap.ensure(this.heap.top + bytes + ALLOC_SLACK);
   }
 
+  /** Whether the view's block is still allocated (not freed, its address not reused since). */
+  private isLive(view: ElementArray): boolean {
+    const block = this.views.get(view);
+    return block !== undefined && this.liveBlocks.get(block.address) === block.allocation;
+  }
+
   free(view: ElementArray): void {
-    const address = this.views.get(view);
-    if (address === undefined) {
+    if (!this.isLive(view)) {
       throw new KLError("STALE_VIEW", "view", "was not returned by this instance's alloc, or was freed already");
     }
+    const { address } = this.views.get(view)!;
     this.heap.free(address);
-    this.views.delete(view);
-    this.freed.add(view);
+    this.liveBlocks.delete(address);
   }
 
   memoryBytes(): number {
@@ -259,9 +293,9 @@ export class WasmEngine implements Engine {
   }
 
   checkView(values: unknown, argument: string): void {
-    if (!(values instanceof Float64Array || values instanceof Float32Array)) return;
-    if (this.freed.has(values)) throw new KLError("STALE_VIEW", argument, "is a view that kl.free released; its memory may hold other data now");
-    if (this.views.has(values) && values.buffer !== this.buffer) {
+    if (!(values instanceof Float64Array || values instanceof Float32Array) || !this.views.has(values)) return;
+    if (!this.isLive(values)) throw new KLError("STALE_VIEW", argument, "is a view that kl.free released; its memory may hold other data now");
+    if (values.buffer !== this.buffer) {
       throw new KLError("STALE_VIEW", argument, "is a kl.alloc view from before the module's memory grew (growth detaches every view); call kl.reserve(bytes) before allocating, or allocate it again");
     }
   }
