@@ -3,7 +3,7 @@
  * Each writes elements of the input's own type T and returns 1 if it met invalid input.
  */
 import { flagInvalidInput, invalidInputStatus, resetInvalidInput } from "./status";
-import { fastLanes, termScalar, termVector, usesSecond, validOperand } from "./terms";
+import { laneCheckFold, laneCheckPassed, laneCheckStart, termScalar, termVector, usesSecond, validOperand } from "./terms";
 import { expF32x4, expF64x2, logF32x4, logF64x2, logRatioF32x4, logRatioF64x2, logRatioScalar } from "./vecmath";
 import { offsetHi, offsetLo } from "./reduce";
 
@@ -28,7 +28,7 @@ function storeTermScalar<T>(op: i32, x: usize, y: usize, i: i32, out: usize): vo
     for (; i + LANES <= n; i += LANES) {
       const xv = v128.load(at<T>(x, i));
       const yv = usesSecond(op) ? v128.load(at<T>(y, i)) : xv;
-      if (v128.all_true<i32>(fastLanes<T>(op, xv, yv))) {
+      if (laneCheckPassed<T>(op, laneCheckFold<T>(op, laneCheckStart(op), xv, yv))) {
         v128.store(at<T>(out, i), termVector<T>(op, xv, yv, none, none, none, none));
       } else {
         for (let j = i; j < i + LANES; j++) storeTermScalar<T>(op, x, y, j, out);

@@ -5,13 +5,13 @@
  * (short sums lose almost nothing); the block sums are then added to the row total with
  * Neumaier's compensated summation, so the error does not grow with the row length.
  *
- * Validation is fused: every block ANDs the lane tests of fastLanes<T>; a block with any
- * failing lane is recomputed element by element by termScalar, which also records input
+ * Validation is fused: every block folds its operands into a lane check (terms.ts); a block
+ * with any failing lane is recomputed element by element by termScalar, which also records input
  * that is invalid outright (NaN, negative or infinite probabilities, +Infinity in log
  * space). The kernel then returns 1 and the wrapper finds the first bad index.
  */
 import { flagInvalidInput, invalidInputStatus, resetInvalidInput } from "./status";
-import { fastLanes, SUM, termScalar, termVector, usesSecond, validOperand } from "./terms";
+import { laneCheckFold, laneCheckPassed, laneCheckStart, SUM, termScalar, termVector, usesSecond, validOperand } from "./terms";
 
 /** Elements per block: small enough that a rare special value costs little to redo. */
 const BLOCK: i32 = 256;
@@ -82,7 +82,7 @@ function scalarRangeSum<T>(op: i32, x: usize, y: usize, start: i32, end: i32, of
   const second = usesSecond(op);
   let acc0 = f64x2.splat(0);
   let acc1 = f64x2.splat(0);
-  let fast = i64x2.splat(-1);
+  let check = laneCheckStart(op);
   let i: i32 = 0;
   // Four vectors per iteration: independent chains hide the latency of the log/exp.
   for (; i + 4 * LANES <= count; i += 4 * LANES) {
@@ -93,10 +93,8 @@ function scalarRangeSum<T>(op: i32, x: usize, y: usize, start: i32, end: i32, of
     const y1 = second ? v128.load(py, STRIDE) : x1;
     const y2 = second ? v128.load(py, 2 * STRIDE) : x2;
     const y3 = second ? v128.load(py, 3 * STRIDE) : x3;
-    fast = v128.and(fast, v128.and(
-      v128.and(fastLanes<T>(op, x0, y0), fastLanes<T>(op, x1, y1)),
-      v128.and(fastLanes<T>(op, x2, y2), fastLanes<T>(op, x3, y3)),
-    ));
+    check = laneCheckFold<T>(op, laneCheckFold<T>(op, check, x0, y0), x1, y1);
+    check = laneCheckFold<T>(op, laneCheckFold<T>(op, check, x2, y2), x3, y3);
     const t0 = termVector<T>(op, x0, y0, oxHi, oxLo, oyHi, oyLo);
     const t1 = termVector<T>(op, x1, y1, oxHi, oxLo, oyHi, oyLo);
     const t2 = termVector<T>(op, x2, y2, oxHi, oxLo, oyHi, oyLo);
@@ -114,7 +112,7 @@ function scalarRangeSum<T>(op: i32, x: usize, y: usize, start: i32, end: i32, of
   for (; i < count; i += LANES) {
     const x0 = v128.load(x + (<usize>i << alignof<T>()));
     const y0 = second ? v128.load(y + (<usize>i << alignof<T>())) : x0;
-    fast = v128.and(fast, fastLanes<T>(op, x0, y0));
+    check = laneCheckFold<T>(op, check, x0, y0);
     const t0 = termVector<T>(op, x0, y0, oxHi, oxLo, oyHi, oyLo);
     if (sizeof<T>() == 8) {
       acc0 = v128.add<f64>(acc0, t0);
@@ -123,7 +121,7 @@ function scalarRangeSum<T>(op: i32, x: usize, y: usize, start: i32, end: i32, of
       acc1 = v128.add<f64>(acc1, promoteHighF32x4(t0));
     }
   }
-  blockFast = v128.all_true<i32>(fast);
+  blockFast = laneCheckPassed<T>(op, check);
   return horizontalSumF64x2(v128.add<f64>(acc0, acc1));
 }
 

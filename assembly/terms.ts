@@ -9,7 +9,6 @@
  */
 import {
   expF32x4, expF64x2, logPositiveF32x4, logPositiveF64x2, logRatioF32x4, logRatioF64x2, logRatioScalar,
-  RATIO_P_MAX_F32, RATIO_P_MAX_F64, RATIO_P_MIN_F32, RATIO_P_MIN_F64,
 } from "./vecmath";
 
 /** Σ p·log(p/q), probabilities. */
@@ -69,9 +68,9 @@ export function termScalar(op: i32, x: f64, y: f64, offsetX: f64, offsetY: f64):
 /**
  * All-ones in the lanes where termVector<T> is exact; other lanes go to termScalar.
  * Zeros in p stay on the fast path (sparse rows are common), subnormals and the extremes
- * of the exponent range do not.
+ * of the exponent range do not. (KL, the hot term, uses the cheaper range check below.)
  */
-@inline export function fastLanes<T>(op: i32, x: v128, y: v128): v128 {
+@inline function fastLanes<T>(op: i32, x: v128, y: v128): v128 {
   const INF = v128.splat<T>(<T>Infinity);
   if (inLogSpace(op)) {
     // −Infinity is handled by selects in termVector; NaN and +Infinity are not.
@@ -85,12 +84,43 @@ export function termScalar(op: i32, x: f64, y: f64, offsetX: f64, offsetY: f64):
     return v128.or(v128.and(v128.ge<T>(x, minNormal), v128.lt<T>(x, INF)), v128.eq<T>(x, zero));
   }
   const qNormal = v128.and(v128.ge<T>(y, minNormal), v128.lt<T>(y, INF));
-  if (op == CROSS_ENTROPY) return v128.and(v128.and(v128.ge<T>(x, zero), v128.lt<T>(x, INF)), qNormal);
-  // KL: p must keep the scaled q inside the normal range
-  const pMin = v128.splat<T>(sizeof<T>() == 8 ? <T>RATIO_P_MIN_F64 : <T>RATIO_P_MIN_F32);
-  const pMax = v128.splat<T>(sizeof<T>() == 8 ? <T>RATIO_P_MAX_F64 : <T>RATIO_P_MAX_F32);
-  const pOk = v128.or(v128.and(v128.ge<T>(x, pMin), v128.lt<T>(x, pMax)), v128.eq<T>(x, zero));
-  return v128.and(pOk, qNormal);
+  return v128.and(v128.and(v128.ge<T>(x, zero), v128.lt<T>(x, INF)), qNormal);
+}
+
+// The KL range check works on the bits that hold sign and exponent (the high 32 bits of an
+// f64, all 32 of an f32): a lane is fast if p ∈ [P_LOW, P_LOW + SPAN) and q ∈ [Q_LOW,
+// Q_LOW + SPAN), which one unsigned max per operand tests. p ∈ [2^-1020, 2^1022) keeps q·2^k
+// normal in logRatioF64x2; q ∈ [2^-1022, 2^1020) is normal with the same span.
+// Negative values, NaN, ±Infinity, zero q and subnormals all fall outside.
+const P_LOW_F64: i32 = 0x00300000;
+const Q_LOW_F64: i32 = 0x00100000;
+const SPAN_F64: i32 = 0x7FA00000;
+// f32: p ∈ [2^-124, 2^126), q ∈ [2^-126, 2^124).
+const P_LOW_F32: i32 = 0x01800000;
+const Q_LOW_F32: i32 = 0x00800000;
+const SPAN_F32: i32 = 0x7D000000;
+
+/** The starting value of a block's lane check. */
+@inline export function laneCheckStart(op: i32): v128 {
+  return op == KL ? i32x4.splat(0) : i64x2.splat(-1);
+}
+
+/** Folds one vector of operands into a block's lane check. */
+@inline export function laneCheckFold<T>(op: i32, check: v128, x: v128, y: v128): v128 {
+  if (op != KL) return v128.and(check, fastLanes<T>(op, x, y));
+  // p = 0 is fine (its term is 0): test 1 in its place.
+  const p = v128.bitselect(v128.splat<T>(<T>1), x, v128.eq<T>(x, v128.splat<T>(<T>0)));
+  const pLow = sizeof<T>() == 8 ? i64x2.splat(<i64>P_LOW_F64 << 32) : i32x4.splat(P_LOW_F32);
+  const qLow = sizeof<T>() == 8 ? i64x2.splat(<i64>Q_LOW_F64 << 32) : i32x4.splat(Q_LOW_F32);
+  return v128.max<u32>(check, v128.max<u32>(v128.sub<i32>(p, pLow), v128.sub<i32>(y, qLow)));
+}
+
+/** Whether every lane folded into the check may take the vector path. */
+@inline export function laneCheckPassed<T>(op: i32, check: v128): bool {
+  if (op != KL) return v128.all_true<i32>(check);
+  if (sizeof<T>() == 4) return v128.all_true<i32>(v128.lt<u32>(check, i32x4.splat(SPAN_F32)));
+  // f64: only the high words (lanes 1 and 3) carry the exponents.
+  return <u32>i32x4.extract_lane(check, 1) < <u32>SPAN_F64 && <u32>i32x4.extract_lane(check, 3) < <u32>SPAN_F64;
 }
 
 @inline function logPositive<T>(x: v128): v128 {
@@ -102,7 +132,7 @@ export function termScalar(op: i32, x: f64, y: f64, offsetX: f64, offsetY: f64):
 }
 
 /**
- * The term for lanes where fastLanes<T> holds. Log-space offsets come as a hi/lo pair so
+ * The term for lanes that pass the lane check. Log-space offsets come as a hi/lo pair so
  * that f32 lanes subtract a log-sum-exp without rounding it to f32 first.
  */
 @inline export function termVector<T>(

@@ -161,18 +161,12 @@ export function logF32x4(x: v128): v128 {
   return logReducedF32x4(x, i32x4.splat(0));
 }
 
-// Lanes of p for which the log-ratio reduction keeps q·2^k normal: [2^-1020, 2^1022).
-export const RATIO_P_MIN_F64: f64 = 8.900295434028806e-308; // 2^-1020
-export const RATIO_P_MAX_F64: f64 = 4.49423283715579e+307; // 2^1022
-export const RATIO_P_MIN_F32: f32 = 4.70197740328915e-38; // 2^-124
-export const RATIO_P_MAX_F32: f32 = 8.507059173023462e+37; // 2^126
-
 /**
  * log(p/q) without rounding p/q ("scaled ratio"). The difference of the two bit patterns
  * approximates 2^52·log2(p/q) to within 0.0861, so k = round(that) leaves
  * r = p/(q·2^k) ∈ [0.666, 1.502]. q' = q·2^k is formed exactly by adding k to q's exponent,
  * p - q' is exact (Sterbenz), and log r = 2·atanh(s) with s = (p - q')/(p + q').
- * Requires p ∈ [RATIO_P_MIN_F64, RATIO_P_MAX_F64) and q positive normal.
+ * Requires p ∈ [2^-1020, 2^1022) and q positive normal (terms.ts checks it per block).
  */
 @inline export function logRatioF64x2(p: v128, q: v128): v128 {
   const d = v128.sub<i64>(p, q);
@@ -191,7 +185,7 @@ export const RATIO_P_MAX_F32: f32 = 8.507059173023462e+37; // 2^126
   return v128.add<f64>(v128.add<f64>(logR, v128.mul<f64>(dk, f64x2.splat(LN2_LO_F64))), v128.mul<f64>(dk, f64x2.splat(LN2_HI_F64)));
 }
 
-/** The f32 form of logRatioF64x2. Requires p ∈ [RATIO_P_MIN_F32, RATIO_P_MAX_F32), q positive normal. */
+/** The f32 form of logRatioF64x2. Requires p ∈ [2^-124, 2^126) and q positive normal. */
 @inline export function logRatioF32x4(p: v128, q: v128): v128 {
   const d = v128.sub<i32>(p, q);
   const k = v128.shr<i32>(v128.add<i32>(d, i32x4.splat(0x00400000)), 23);
