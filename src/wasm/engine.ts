@@ -1,6 +1,7 @@
 import type { Divergence, Engine } from "../engine.js";
 import { KLError } from "../errors.js";
 import type { Operand, Settings } from "../options.js";
+import { CompensatedSum } from "../sum.js";
 import type { Backend } from "../types.js";
 import { checkValues, zeroSumRow } from "../validate.js";
 import { Heap } from "./heap.js";
@@ -17,6 +18,12 @@ const enum Op {
   EXP_SUM = 6,
   SUM = 7,
 }
+
+/**
+ * Copied inputs are streamed through scratch buffers of this many elements per operand: the
+ * copy of a piece is still in cache when the kernel reads it.
+ */
+const STREAM_CHUNK = 16384;
 
 /** Free memory kept above every `alloc`, so that calls on alloc'd views rarely grow the memory. */
 const ALLOC_SLACK = 1 << 16;
@@ -39,6 +46,27 @@ function typedKernels(k: Kernels, f32: boolean): TypedKernels {
   return f32
     ? { array: Float32Array, reduceRows: k.reduceRowsF32, relEntr: k.relEntrF32, logElements: k.logElementsF32, expShiftedRows: k.expShiftedRowsF32, divideRows: k.divideRowsF32, mixture: k.mixtureF32, rowMaxima: k.rowMaximaF32 }
     : { array: Float64Array, reduceRows: k.reduceRowsF64, relEntr: k.relEntrF64, logElements: k.logElementsF64, expShiftedRows: k.expShiftedRowsF64, divideRows: k.divideRowsF64, mixture: k.mixtureF64, rowMaxima: k.rowMaximaF64 };
+}
+
+/**
+ * The term whose plain per-row sum is the divergence of inputs used as given (no
+ * rescaling, no log-sum-exp, no conversion between spaces), or undefined.
+ */
+function streamedTerm(divergence: Divergence, operands: Operand[], settings: Settings): Op | undefined {
+  const space = operands[0]!.space;
+  if (settings.normalize || space === "logits" || operands.some((o) => o.space !== space)) return undefined;
+  const log = space === "log";
+  switch (divergence) {
+    case "kl": return log ? Op.KL_LOG : Op.KL;
+    case "crossEntropy": return log ? Op.CROSS_ENTROPY_LOG : Op.CROSS_ENTROPY;
+    case "entropy": return log ? Op.ENTROPY_LOG : Op.ENTROPY;
+    case "jsd": return undefined;
+  }
+}
+
+/** `length` values of a vector from `start`, without copying typed arrays. */
+function slice(values: Operand["values"], start: number, length: number): ArrayLike<number> {
+  return Array.isArray(values) ? values.slice(start, start + length) : (values as Float64Array | Float32Array).subarray(start, start + length);
 }
 
 /** Scratch blocks of one call, all released when the call ends (also when it throws). */
@@ -144,6 +172,10 @@ export class WasmEngine implements Engine {
     const t = this.usesF32Lanes(divergence, operands, settings) ? this.f32 : this.f64;
     const n = rows * cols;
     const zeroCopy = operands.map((o) => this.isZeroCopy(o, t));
+    const streamedOp = streamedTerm(divergence, operands, settings);
+    if (streamedOp !== undefined && n > STREAM_CHUNK && !zeroCopy.some(Boolean)) {
+      return this.streamRows(streamedOp, operands, t, settings, scope);
+    }
     const staged = operands.map((o) => this.stage(o.values, t, scope));
     const readable = (): Operand[] => this.readable(operands, zeroCopy, staged, t, n);
     const checked = (status: number): void => {
@@ -231,6 +263,35 @@ export class WasmEngine implements Engine {
       result = reduce(divergence === "kl" ? Op.KL_LOG : Op.CROSS_ENTROPY_LOG, a, b, offsetsA, offsetsB);
     }
     return this.f64At(result, rows).slice();
+  }
+
+  /**
+   * Per-row sums of `op` over copied inputs, a cache-sized piece at a time: whole rows per
+   * piece when they fit, else one row in column pieces whose sums are combined compensated.
+   */
+  private streamRows(op: Op, operands: Operand[], t: TypedKernels, settings: Settings, scope: Scope): Float64Array {
+    const { rows, cols, validate } = settings;
+    const width = Math.min(cols, STREAM_CHUNK);
+    const rowsPerPiece = cols <= STREAM_CHUNK ? Math.floor(STREAM_CHUNK / cols) : 1;
+    const buffers = operands.map(() => scope.alloc(rowsPerPiece * width * t.array.BYTES_PER_ELEMENT));
+    const out = scope.alloc(rowsPerPiece * 8);
+    const result = new Float64Array(rows);
+    for (let row = 0; row < rows; row += rowsPerPiece) {
+      const pieceRows = Math.min(rowsPerPiece, rows - row);
+      const rowTotal = new CompensatedSum();
+      for (let col = 0; col < cols; col += width) {
+        const pieceCols = Math.min(width, cols - col);
+        const start = row * cols + col;
+        const length = pieceRows * pieceCols;
+        operands.forEach((o, i) => new t.array(this.buffer, buffers[i]!, length).set(slice(o.values, start, length)));
+        const status = t.reduceRows(op, buffers[0]!, buffers[1] ?? 0, pieceRows, pieceCols, 0, 0, out);
+        if (status !== 0 && validate) this.reportInvalid(operands);
+        if (pieceCols === cols) result.set(this.f64At(out, pieceRows), row);
+        else rowTotal.add(this.f64At(out, 1)[0]!);
+      }
+      if (width < cols) result[row] = rowTotal.value;
+    }
+    return result;
   }
 
   relEntr(p: Operand, q: Operand, validate: boolean, out: ElementArray): ElementArray {
