@@ -2,7 +2,10 @@
  * The module's exports: every kernel in an f64 and an f32 form. Kernels take pointers into
  * this module's memory and allocate nothing; the wrapper owns all buffers.
  */
-import { CROSS_ENTROPY, CROSS_ENTROPY_LOG, ENTROPY, ENTROPY_LOG, EXP_SUM, KL, KL_LOG, SUM } from "./terms";
+import {
+  CROSS_ENTROPY, CROSS_ENTROPY_LOG, ENTROPY, ENTROPY_LOG, EXP_SUM, GRAD_FORWARD_LOG, GRAD_FORWARD_PROB,
+  GRAD_REVERSE_LOG, GRAD_REVERSE_PROB, KL, KL_LOG, SUM,
+} from "./terms";
 import { reduceRows } from "./reduce";
 import { divideRows, expShiftedRows, logElements, logRatioElements, mapTerms, mixture, rowMaxima } from "./elementwise";
 
@@ -13,26 +16,41 @@ export function heapBase(): usize {
 
 /** Dispatches once per call to a reduction specialised for one term. */
 @inline function reduceRowsOf<T>(
-  op: i32, x: usize, y: usize, rows: i32, cols: i32, offsetsX: usize, offsetsY: usize, out: usize,
+  op: i32, x: usize, y: usize, rows: i32, cols: i32, offsetsX: usize, offsetsY: usize,
+  rowParams: usize, scale: f64, grad: usize, out: usize,
 ): i32 {
   switch (op) {
-    case KL: return reduceRows<T>(KL, x, y, rows, cols, offsetsX, offsetsY, out);
-    case ENTROPY: return reduceRows<T>(ENTROPY, x, y, rows, cols, offsetsX, offsetsY, out);
-    case CROSS_ENTROPY: return reduceRows<T>(CROSS_ENTROPY, x, y, rows, cols, offsetsX, offsetsY, out);
-    case KL_LOG: return reduceRows<T>(KL_LOG, x, y, rows, cols, offsetsX, offsetsY, out);
-    case ENTROPY_LOG: return reduceRows<T>(ENTROPY_LOG, x, y, rows, cols, offsetsX, offsetsY, out);
-    case CROSS_ENTROPY_LOG: return reduceRows<T>(CROSS_ENTROPY_LOG, x, y, rows, cols, offsetsX, offsetsY, out);
-    case EXP_SUM: return reduceRows<T>(EXP_SUM, x, y, rows, cols, offsetsX, offsetsY, out);
-    default: return reduceRows<T>(SUM, x, y, rows, cols, offsetsX, offsetsY, out);
+    case KL: return reduceRows<T>(KL, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out);
+    case ENTROPY: return reduceRows<T>(ENTROPY, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out);
+    case CROSS_ENTROPY: return reduceRows<T>(CROSS_ENTROPY, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out);
+    case KL_LOG: return reduceRows<T>(KL_LOG, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out);
+    case ENTROPY_LOG: return reduceRows<T>(ENTROPY_LOG, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out);
+    case CROSS_ENTROPY_LOG: return reduceRows<T>(CROSS_ENTROPY_LOG, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out);
+    case EXP_SUM: return reduceRows<T>(EXP_SUM, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out);
+    case GRAD_FORWARD_PROB: return reduceRows<T>(GRAD_FORWARD_PROB, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out);
+    case GRAD_REVERSE_PROB: return reduceRows<T>(GRAD_REVERSE_PROB, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out);
+    case GRAD_FORWARD_LOG: return reduceRows<T>(GRAD_FORWARD_LOG, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out);
+    case GRAD_REVERSE_LOG: return reduceRows<T>(GRAD_REVERSE_LOG, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out);
+    default: return reduceRows<T>(SUM, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out);
   }
 }
 
-export function reduceRowsF64(op: i32, x: usize, y: usize, rows: i32, cols: i32, offsetsX: usize, offsetsY: usize, out: usize): i32 {
-  return reduceRowsOf<f64>(op, x, y, rows, cols, offsetsX, offsetsY, out);
+/**
+ * Row reductions (terms.ts codes): out[r] = Σ term over row r. Gradient codes also write
+ * scale·∂/∂y to `grad`.
+ */
+export function reduceRowsF64(
+  op: i32, x: usize, y: usize, rows: i32, cols: i32, offsetsX: usize, offsetsY: usize,
+  rowParams: usize, scale: f64, grad: usize, out: usize,
+): i32 {
+  return reduceRowsOf<f64>(op, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out);
 }
 
-export function reduceRowsF32(op: i32, x: usize, y: usize, rows: i32, cols: i32, offsetsX: usize, offsetsY: usize, out: usize): i32 {
-  return reduceRowsOf<f32>(op, x, y, rows, cols, offsetsX, offsetsY, out);
+export function reduceRowsF32(
+  op: i32, x: usize, y: usize, rows: i32, cols: i32, offsetsX: usize, offsetsY: usize,
+  rowParams: usize, scale: f64, grad: usize, out: usize,
+): i32 {
+  return reduceRowsOf<f32>(op, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out);
 }
 
 /** Element-wise KL terms p·log(p/q) (prob) or e^a·(a − b) (log space). */

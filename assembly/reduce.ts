@@ -11,7 +11,9 @@
  * space). The kernel then returns 1 and the wrapper finds the first bad index.
  */
 import { flagInvalidInput, invalidInputStatus, resetInvalidInput } from "./status";
-import { laneCheckFold, laneCheckPassed, laneCheckStart, SUM, termScalar, termVector, usesSecond, validOperand } from "./terms";
+import {
+  laneCheckFold, laneCheckPassed, laneCheckStart, SUM, termVector, termWithGradientScalar, usesSecond, validOperand,
+} from "./terms";
 
 /** Elements per block: small enough that a rare special value costs little to redo. */
 const BLOCK: i32 = 256;
@@ -39,8 +41,15 @@ let rowCompensation: f64 = 0;
   return <f64>load<T>(ptr);
 }
 
-/** Exact scalar sum of terms over [start, end) of one row. */
-function scalarRangeSum<T>(op: i32, x: usize, y: usize, start: i32, end: i32, offsetX: f64, offsetY: f64): f64 {
+/** Where the gradient of element i of a row goes (0: the op writes none). */
+@inline function gradientAt<T>(grad: usize, i: i32): usize {
+  return grad + (<usize>i << alignof<T>());
+}
+
+/** Exact scalar sum of terms over [start, end) of one row; gradient ops also write gradients. */
+function scalarRangeSum<T>(
+  op: i32, x: usize, y: usize, start: i32, end: i32, offsetX: f64, offsetY: f64, rowParam: f64, scale: f64, grad: usize,
+): f64 {
   let sum: f64 = 0;
   let compensation: f64 = 0;
   const second = usesSecond(op);
@@ -51,7 +60,7 @@ function scalarRangeSum<T>(op: i32, x: usize, y: usize, start: i32, end: i32, of
       flagInvalidInput();
       continue;
     }
-    const term = termScalar(op, xi, yi, offsetX, offsetY);
+    const term = termWithGradientScalar<T>(op, xi, yi, offsetX, offsetY, rowParam, scale, gradientAt<T>(grad, i));
     const t = sum + term;
     if (Math.abs(sum) >= Math.abs(term)) compensation += (sum - t) + term;
     else compensation += (term - t) + sum;
@@ -76,6 +85,7 @@ function scalarRangeSum<T>(op: i32, x: usize, y: usize, start: i32, end: i32, of
  */
 @inline function vectorBlockSum<T>(
   op: i32, x: usize, y: usize, count: i32, oxHi: v128, oxLo: v128, oyHi: v128, oyLo: v128,
+  rowParam: v128, scale: v128, grad: usize,
 ): f64 {
   const LANES: i32 = 16 / sizeof<T>();
   const STRIDE: usize = 16;
@@ -95,10 +105,11 @@ function scalarRangeSum<T>(op: i32, x: usize, y: usize, start: i32, end: i32, of
     const y3 = second ? v128.load(py, 3 * STRIDE) : x3;
     check = laneCheckFold<T>(op, laneCheckFold<T>(op, check, x0, y0), x1, y1);
     check = laneCheckFold<T>(op, laneCheckFold<T>(op, check, x2, y2), x3, y3);
-    const t0 = termVector<T>(op, x0, y0, oxHi, oxLo, oyHi, oyLo);
-    const t1 = termVector<T>(op, x1, y1, oxHi, oxLo, oyHi, oyLo);
-    const t2 = termVector<T>(op, x2, y2, oxHi, oxLo, oyHi, oyLo);
-    const t3 = termVector<T>(op, x3, y3, oxHi, oxLo, oyHi, oyLo);
+    const g = gradientAt<T>(grad, i);
+    const t0 = termVector<T>(op, x0, y0, oxHi, oxLo, oyHi, oyLo, rowParam, scale, g);
+    const t1 = termVector<T>(op, x1, y1, oxHi, oxLo, oyHi, oyLo, rowParam, scale, g + STRIDE);
+    const t2 = termVector<T>(op, x2, y2, oxHi, oxLo, oyHi, oyLo, rowParam, scale, g + 2 * STRIDE);
+    const t3 = termVector<T>(op, x3, y3, oxHi, oxLo, oyHi, oyLo, rowParam, scale, g + 3 * STRIDE);
     if (sizeof<T>() == 8) {
       acc0 = v128.add<f64>(acc0, v128.add<f64>(t0, t1));
       acc1 = v128.add<f64>(acc1, v128.add<f64>(t2, t3));
@@ -113,7 +124,7 @@ function scalarRangeSum<T>(op: i32, x: usize, y: usize, start: i32, end: i32, of
     const x0 = v128.load(x + (<usize>i << alignof<T>()));
     const y0 = second ? v128.load(y + (<usize>i << alignof<T>())) : x0;
     check = laneCheckFold<T>(op, check, x0, y0);
-    const t0 = termVector<T>(op, x0, y0, oxHi, oxLo, oyHi, oyLo);
+    const t0 = termVector<T>(op, x0, y0, oxHi, oxLo, oyHi, oyLo, rowParam, scale, gradientAt<T>(grad, i));
     if (sizeof<T>() == 8) {
       acc0 = v128.add<f64>(acc0, t0);
     } else {
@@ -135,19 +146,23 @@ function scalarRangeSum<T>(op: i32, x: usize, y: usize, start: i32, end: i32, of
 }
 
 /**
- * out[r] = Σ_i term(x[r, i], y[r, i]) as f64, for every row. `offsetsX`/`offsetsY` point
- * to one f64 per row (0: no offset). Returns 1 if the input holds a value no term accepts.
+ * out[r] = Σ_i term(x[r, i], y[r, i]) as f64, for every row. `offsetsX`/`offsetsY` and
+ * `rowParams` point to one f64 per row (0: none). Gradient ops write `scale` times the
+ * gradient to `grad` (row-major like x). Returns 1 if the input holds a value no term accepts.
  */
 @inline export function reduceRows<T>(
-  op: i32, x: usize, y: usize, rows: i32, cols: i32, offsetsX: usize, offsetsY: usize, out: usize,
+  op: i32, x: usize, y: usize, rows: i32, cols: i32, offsetsX: usize, offsetsY: usize,
+  rowParams: usize, scale: f64, grad: usize, out: usize,
 ): i32 {
   resetInvalidInput();
   const rowBytes = <usize>cols << alignof<T>();
   for (let r: i32 = 0; r < rows; r++) {
     const rowX = x + <usize>r * rowBytes;
     const rowY = y + <usize>r * rowBytes;
+    const rowGrad = grad + <usize>r * rowBytes;
     const offsetX = offsetsX ? load<f64>(offsetsX + (<usize>r << 3)) : 0;
     const offsetY = offsetsY ? load<f64>(offsetsY + (<usize>r << 3)) : 0;
+    const rowParam = rowParams ? load<f64>(rowParams + (<usize>r << 3)) : 0;
     rowSum = 0;
     rowCompensation = 0;
     let i: i32 = 0;
@@ -157,16 +172,20 @@ function scalarRangeSum<T>(op: i32, x: usize, y: usize, start: i32, end: i32, of
       const LANES: i32 = 16 / sizeof<T>();
       const oxHi = offsetHi<T>(offsetX), oxLo = offsetLo<T>(offsetX);
       const oyHi = offsetHi<T>(offsetY), oyLo = offsetLo<T>(offsetY);
+      const rowParamLanes = v128.splat<T>(<T>rowParam);
+      const scaleLanes = v128.splat<T>(<T>scale);
       while (cols - i >= LANES) {
         const count = min(BLOCK, (cols - i) & ~(LANES - 1));
         const offset = <usize>i << alignof<T>();
-        let blockSum = vectorBlockSum<T>(op, rowX + offset, rowY + offset, count, oxHi, oxLo, oyHi, oyLo);
-        if (!blockFast) blockSum = scalarRangeSum<T>(op, rowX, rowY, i, i + count, offsetX, offsetY);
+        let blockSum = vectorBlockSum<T>(
+          op, rowX + offset, rowY + offset, count, oxHi, oxLo, oyHi, oyLo, rowParamLanes, scaleLanes, rowGrad + offset,
+        );
+        if (!blockFast) blockSum = scalarRangeSum<T>(op, rowX, rowY, i, i + count, offsetX, offsetY, rowParam, scale, rowGrad);
         addCompensated(blockSum);
         i += count;
       }
     }
-    if (i < cols) addCompensated(scalarRangeSum<T>(op, rowX, rowY, i, cols, offsetX, offsetY));
+    if (i < cols) addCompensated(scalarRangeSum<T>(op, rowX, rowY, i, cols, offsetX, offsetY, rowParam, scale, rowGrad));
     store<f64>(out + (<usize>r << 3), compensated(rowSum, rowCompensation));
   }
   return invalidInputStatus();

@@ -27,15 +27,69 @@ export const CROSS_ENTROPY_LOG: i32 = 5;
 export const EXP_SUM: i32 = 6;
 /** Σ p: row sums for normalisation. */
 export const SUM: i32 = 7;
+// Fused value-and-gradient terms, x the target, y the approximation. The gradient with
+// respect to y is written (times `scale`) beside the value; `rowParam` is one number per row.
+/** Σ x·log(x/y), gradient −x/y. */
+export const GRAD_FORWARD_PROB: i32 = 8;
+/** Σ y·log(y/x), gradient log(y/x) + 1. */
+export const GRAD_REVERSE_PROB: i32 = 9;
+/** Σ e^a·(a − b), gradient e^b·rowParam − e^a (rowParam 1 for logits: q − p; 0 for log: −p). */
+export const GRAD_FORWARD_LOG: i32 = 10;
+/** Σ e^b·(b − a), gradient e^b·(b − a − rowParam) (rowParam −1 for log, D(Q‖P) for logits). */
+export const GRAD_REVERSE_LOG: i32 = 11;
 
 /** Whether the term reads its second operand. */
 @inline export function usesSecond(op: i32): bool {
-  return op == KL || op == CROSS_ENTROPY || op == KL_LOG || op == CROSS_ENTROPY_LOG;
+  return op == KL || op == CROSS_ENTROPY || op == KL_LOG || op == CROSS_ENTROPY_LOG || writesGradient(op);
+}
+
+/** Whether the term writes a gradient element for each input element. */
+@inline export function writesGradient(op: i32): bool {
+  return op >= GRAD_FORWARD_PROB;
 }
 
 /** Whether the operands are log-probabilities (−Infinity allowed) rather than probabilities. */
 @inline export function inLogSpace(op: i32): bool {
-  return op == KL_LOG || op == ENTROPY_LOG || op == CROSS_ENTROPY_LOG || op == EXP_SUM;
+  return op == KL_LOG || op == ENTROPY_LOG || op == CROSS_ENTROPY_LOG || op == EXP_SUM
+    || op == GRAD_FORWARD_LOG || op == GRAD_REVERSE_LOG;
+}
+
+/** Stores a gradient element of type T. */
+@inline function storeGradient<T>(at: usize, value: f64): void {
+  store<T>(at, <T>value);
+}
+
+/** The exact scalar value-and-gradient terms (see the GRAD_* codes). */
+function gradientTermScalar<T>(op: i32, x: f64, y: f64, offsetX: f64, offsetY: f64, rowParam: f64, scale: f64, gradAt: usize): f64 {
+  if (op == GRAD_FORWARD_PROB) {
+    storeGradient<T>(gradAt, x == 0 ? 0 : (-x / y) * scale);
+    return termScalar(KL, x, y, 0, 0);
+  }
+  if (op == GRAD_REVERSE_PROB) {
+    const ratio = y == 0 ? -Infinity : x == 0 ? Infinity : logRatioScalar(y, x);
+    storeGradient<T>(gradAt, (ratio + 1) * scale);
+    return termScalar(KL, y, x, 0, 0);
+  }
+  const a = x - offsetX;
+  const b = y - offsetY;
+  if (op == GRAD_FORWARD_LOG) {
+    storeGradient<T>(gradAt, (Math.exp(b) * rowParam - Math.exp(a)) * scale);
+    return termScalar(KL_LOG, x, y, offsetX, offsetY);
+  }
+  // GRAD_REVERSE_LOG: q·(b − a − c) → 0 as q → 0; +Infinity where p = 0 < q.
+  const gradient = b == -Infinity ? 0 : a == -Infinity ? Infinity : Math.exp(b) * (b - a - rowParam);
+  storeGradient<T>(gradAt, gradient * scale);
+  return termScalar(KL_LOG, y, x, offsetY, offsetX);
+}
+
+/**
+ * The exact scalar term of any op; gradient ops also store their gradient element at
+ * `gradAt`. `offsetX`/`offsetY` shift log-space operands (log-sum-exp per row).
+ */
+export function termWithGradientScalar<T>(op: i32, x: f64, y: f64, offsetX: f64, offsetY: f64, rowParam: f64, scale: f64, gradAt: usize): f64 {
+  return writesGradient(op)
+    ? gradientTermScalar<T>(op, x, y, offsetX, offsetY, rowParam, scale, gradAt)
+    : termScalar(op, x, y, offsetX, offsetY);
 }
 
 /** Whether one operand value is acceptable input at all (NaN never is). */
@@ -100,24 +154,31 @@ const P_LOW_F32: i32 = 0x01800000;
 const Q_LOW_F32: i32 = 0x00800000;
 const SPAN_F32: i32 = 0x7D000000;
 
+/** Ops whose vector form is the log-ratio of probabilities, checked by exponent range. */
+@inline function rangeChecked(op: i32): bool {
+  return op == KL || op == GRAD_FORWARD_PROB || op == GRAD_REVERSE_PROB;
+}
+
 /** The starting value of a block's lane check. */
 @inline export function laneCheckStart(op: i32): v128 {
-  return op == KL ? i32x4.splat(0) : i64x2.splat(-1);
+  return rangeChecked(op) ? i32x4.splat(0) : i64x2.splat(-1);
 }
 
 /** Folds one vector of operands into a block's lane check. */
 @inline export function laneCheckFold<T>(op: i32, check: v128, x: v128, y: v128): v128 {
-  if (op != KL) return v128.and(check, fastLanes<T>(op, x, y));
-  // p = 0 is fine (its term is 0): test 1 in its place.
-  const p = v128.bitselect(v128.splat<T>(<T>1), x, v128.eq<T>(x, v128.splat<T>(<T>0)));
+  if (!rangeChecked(op)) return v128.and(check, fastLanes<T>(op, x, y));
+  // The ratio's numerator p may be 0 (its term is 0): test 1 in its place.
+  const numerator = op == GRAD_REVERSE_PROB ? y : x;
+  const denominator = op == GRAD_REVERSE_PROB ? x : y;
+  const p = v128.bitselect(v128.splat<T>(<T>1), numerator, v128.eq<T>(numerator, v128.splat<T>(<T>0)));
   const pLow = sizeof<T>() == 8 ? i64x2.splat(<i64>P_LOW_F64 << 32) : i32x4.splat(P_LOW_F32);
   const qLow = sizeof<T>() == 8 ? i64x2.splat(<i64>Q_LOW_F64 << 32) : i32x4.splat(Q_LOW_F32);
-  return v128.max<u32>(check, v128.max<u32>(v128.sub<i32>(p, pLow), v128.sub<i32>(y, qLow)));
+  return v128.max<u32>(check, v128.max<u32>(v128.sub<i32>(p, pLow), v128.sub<i32>(denominator, qLow)));
 }
 
 /** Whether every lane folded into the check may take the vector path. */
 @inline export function laneCheckPassed<T>(op: i32, check: v128): bool {
-  if (op != KL) return v128.all_true<i32>(check);
+  if (!rangeChecked(op)) return v128.all_true<i32>(check);
   if (sizeof<T>() == 4) return v128.all_true<i32>(v128.lt<u32>(check, i32x4.splat(SPAN_F32)));
   // f64: only the high words (lanes 1 and 3) carry the exponents.
   return <u32>i32x4.extract_lane(check, 1) < <u32>SPAN_F64 && <u32>i32x4.extract_lane(check, 3) < <u32>SPAN_F64;
@@ -131,36 +192,65 @@ const SPAN_F32: i32 = 0x7D000000;
   return sizeof<T>() == 8 ? expF64x2(x) : expF32x4(x);
 }
 
+/** p·log(p/q) for lanes with p = 0 allowed: 0 there. */
+@inline function klTermVector<T>(p: v128, q: v128): v128 {
+  const zero = v128.splat<T>(<T>0);
+  const ratio = sizeof<T>() == 8 ? logRatioF64x2(p, q) : logRatioF32x4(p, q);
+  return v128.bitselect(zero, v128.mul<T>(p, ratio), v128.eq<T>(p, zero));
+}
+
 /**
  * The term for lanes that pass the lane check. Log-space offsets come as a hi/lo pair so
- * that f32 lanes subtract a log-sum-exp without rounding it to f32 first.
+ * that f32 lanes subtract a log-sum-exp without rounding it to f32 first. Gradient ops
+ * also store their gradient vector (times `scale`) at `gradAt`.
  */
 @inline export function termVector<T>(
   op: i32, x: v128, y: v128, offsetXHi: v128, offsetXLo: v128, offsetYHi: v128, offsetYLo: v128,
+  rowParam: v128, scale: v128, gradAt: usize,
 ): v128 {
   const zero = v128.splat<T>(<T>0);
+  const INF = v128.splat<T>(<T>Infinity);
+  const NEG_INF = v128.splat<T>(<T>-Infinity);
   if (op == SUM) return x;
-  if (op == KL) {
-    const ratio = sizeof<T>() == 8 ? logRatioF64x2(x, y) : logRatioF32x4(x, y);
-    return v128.bitselect(zero, v128.mul<T>(x, ratio), v128.eq<T>(x, zero));
-  }
+  if (op == KL) return klTermVector<T>(x, y);
   if (op == ENTROPY) {
     return v128.bitselect(zero, v128.neg<T>(v128.mul<T>(x, logPositive<T>(x))), v128.eq<T>(x, zero));
   }
   if (op == CROSS_ENTROPY) {
     return v128.bitselect(zero, v128.neg<T>(v128.mul<T>(x, logPositive<T>(y))), v128.eq<T>(x, zero));
   }
+  if (op == GRAD_FORWARD_PROB) {
+    const gradient = v128.bitselect(zero, v128.neg<T>(v128.div<T>(x, y)), v128.eq<T>(x, zero));
+    v128.store(gradAt, v128.mul<T>(gradient, scale));
+    return klTermVector<T>(x, y);
+  }
+  if (op == GRAD_REVERSE_PROB) {
+    const ratio = sizeof<T>() == 8 ? logRatioF64x2(y, x) : logRatioF32x4(y, x);
+    const yIsZero = v128.eq<T>(y, zero);
+    const gradient = v128.bitselect(NEG_INF, v128.add<T>(ratio, v128.splat<T>(<T>1)), yIsZero);
+    v128.store(gradAt, v128.mul<T>(gradient, scale));
+    return v128.bitselect(zero, v128.mul<T>(y, ratio), yIsZero);
+  }
   const a = v128.sub<T>(v128.sub<T>(x, offsetXHi), offsetXLo);
   const ea = exp<T>(a);
   if (op == EXP_SUM) return ea;
-  const aIsZeroMass = v128.eq<T>(a, v128.splat<T>(<T>-Infinity));
-  let term: v128;
-  if (op == ENTROPY_LOG) {
-    term = v128.neg<T>(v128.mul<T>(ea, a));
-  } else {
-    const b = v128.sub<T>(v128.sub<T>(y, offsetYHi), offsetYLo);
-    term = op == KL_LOG ? v128.mul<T>(ea, v128.sub<T>(a, b)) : v128.neg<T>(v128.mul<T>(ea, b));
-    term = v128.bitselect(v128.splat<T>(<T>Infinity), term, v128.eq<T>(b, v128.splat<T>(<T>-Infinity)));
+  const aIsZeroMass = v128.eq<T>(a, NEG_INF);
+  if (op == ENTROPY_LOG) return v128.bitselect(zero, v128.neg<T>(v128.mul<T>(ea, a)), aIsZeroMass);
+  const b = v128.sub<T>(v128.sub<T>(y, offsetYHi), offsetYLo);
+  const bIsZeroMass = v128.eq<T>(b, NEG_INF);
+  if (op == GRAD_REVERSE_LOG) {
+    // D(Q‖P) with q = e^b: the roles of a and b swap.
+    const eb = exp<T>(b);
+    const difference = v128.sub<T>(b, a);
+    const gradient = v128.bitselect(zero, v128.bitselect(INF, v128.mul<T>(eb, v128.sub<T>(difference, rowParam)), aIsZeroMass), bIsZeroMass);
+    v128.store(gradAt, v128.mul<T>(gradient, scale));
+    return v128.bitselect(zero, v128.bitselect(INF, v128.mul<T>(eb, difference), aIsZeroMass), bIsZeroMass);
   }
+  if (op == GRAD_FORWARD_LOG) {
+    const gradient = v128.sub<T>(v128.mul<T>(exp<T>(b), rowParam), ea);
+    v128.store(gradAt, v128.mul<T>(gradient, scale));
+  }
+  let term = op == CROSS_ENTROPY_LOG ? v128.neg<T>(v128.mul<T>(ea, b)) : v128.mul<T>(ea, v128.sub<T>(a, b));
+  term = v128.bitselect(INF, term, bIsZeroMass);
   return v128.bitselect(zero, term, aIsZeroMass);
 }

@@ -1,8 +1,8 @@
-import type { Divergence, Engine } from "./engine.js";
+import type { Direction, Divergence, Engine } from "./engine.js";
 import { KLError } from "./errors.js";
 import { checkOptionsObject, settle, type Operand, type Settings } from "./options.js";
 import { compensatedSum } from "./sum.js";
-import type { DivergenceOptions, ElementwiseOptions, KL, Reduced, Vector } from "./types.js";
+import type { DivergenceOptions, ElementwiseOptions, GradientOptions, KL, Reduced, ValueAndGradient, Vector } from "./types.js";
 
 function reduce(perRow: Float64Array, settings: Settings): number | Float64Array {
   if (settings.reduction === "none") {
@@ -29,6 +29,25 @@ export function buildKL(engine: Engine): KL {
   const two = (p: string, q: string) => (kind: Divergence, swap = false) =>
     <O extends DivergenceOptions>(x: Vector, y: Vector, options?: O) =>
       divergence(kind, [{ values: x, name: p }, { values: y, name: q }], options, swap) as Reduced<O>;
+  const gradient = (direction: Direction) =>
+    <O extends GradientOptions>(target: Vector, approx: Vector, options?: O): ValueAndGradient<O> => {
+      const given: GradientOptions = options ?? {};
+      checkOptionsObject(given);
+      engine.checkView(target, "target");
+      engine.checkView(approx, "approx");
+      engine.checkView(given.out, "options.out");
+      const { operands, settings } = settle([{ values: target, name: "target" }, { values: approx, name: "approx" }], given);
+      if (settings.normalize && operands[1]!.space === "prob") {
+        throw new KLError("BAD_OPTION", "options.normalize", "a probability-space approx is differentiated as given: rescale it first, or pass logits");
+      }
+      const elementType = approx instanceof Float32Array ? Float32Array : Float64Array;
+      const out = given.out ?? new elementType(approx.length);
+      if (!(out instanceof elementType) || out.length !== approx.length) {
+        throw new KLError("BAD_OPTION", "options.out", `must be a ${elementType.name} of length ${approx.length}, the type and length of approx`);
+      }
+      const { perRow, grad } = engine.gradient(direction, operands, settings, out);
+      return { value: reduce(perRow, settings) as Reduced<O>, grad };
+    };
   const pq = two("p", "q");
   const targetApprox = two("target", "approx");
 
@@ -38,6 +57,8 @@ export function buildKL(engine: Engine): KL {
     forward: targetApprox("kl"),
     // D(approx‖target): the engine sees approx first; pSpace still describes target.
     reverse: targetApprox("kl", true),
+    forwardGrad: gradient("forward"),
+    reverseGrad: gradient("reverse"),
     crossEntropy: pq("crossEntropy"),
     jsd: pq("jsd"),
     entropy: <O extends DivergenceOptions>(p: Vector, options?: O) =>

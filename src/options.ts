@@ -90,3 +90,8 @@ export function settle(
     },
   };
 }
+
+/** The factor on every gradient: the log base, and 1/rows for "mean" (as autograd would). */
+export function gradientScale(settings: Settings): number {
+  return 1 / settings.logBase / (settings.reduction === "mean" ? settings.rows : 1);
+}

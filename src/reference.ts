@@ -5,8 +5,8 @@
  * taken without rounding p/q where that would lose digits.
  */
 import { buildKL } from "./api.js";
-import type { Divergence, Engine } from "./engine.js";
-import type { Operand, Settings } from "./options.js";
+import type { Direction, Divergence, Engine } from "./engine.js";
+import { gradientScale, type Operand, type Settings } from "./options.js";
 import { CompensatedSum, compensatedSum } from "./sum.js";
 import type { KL } from "./types.js";
 import { checkValues, zeroSumRow } from "./validate.js";
@@ -120,6 +120,41 @@ function rowValue(divergence: Divergence, operands: Operand[], row: number, sett
   }
 }
 
+/**
+ * One row of D(target‖approx) (forward) or D(approx‖target) (reverse) and its gradient
+ * with respect to approx, in approx's space, by the formulas of the contract.
+ */
+function rowGradient(direction: Direction, [target, approx]: Operand[], row: number, settings: Settings, grad: number[]): number {
+  const n = settings.cols;
+  const forward = direction === "forward";
+  if (approx!.space === "prob") {
+    const p = probabilities(target!, row, settings);
+    const q = rowOf(approx!, row, n);
+    for (let i = 0; i < n; i++) {
+      grad[i] = forward
+        ? p[i] === 0 ? 0 : -p[i]! / q[i]!
+        : q[i] === 0 ? -Infinity : p[i] === 0 ? Infinity : logRatio(q[i]!, p[i]!) + 1;
+    }
+    return sumOf(n, (i) => (forward ? klTerm(p[i]!, q[i]!) : klTerm(q[i]!, p[i]!)));
+  }
+  const a = logProbabilities(target!, row, settings);
+  const b = logProbabilities(approx!, row, settings);
+  // Logits (or rescaled log input) differentiate through the log-softmax.
+  const normalized = approx!.space === "logits" || settings.normalize;
+  if (forward) {
+    // Through a log-softmax the gradient is q·Σp − p: Σp is 1 unless the target is unnormalised.
+    const mass = normalized ? sumOf(n, (i) => Math.exp(a[i]!)) : 0;
+    for (let i = 0; i < n; i++) grad[i] = Math.exp(b[i]!) * mass - Math.exp(a[i]!);
+    return sumOf(n, (i) => klTermLog(a[i]!, b[i]!));
+  }
+  const value = sumOf(n, (i) => klTermLog(b[i]!, a[i]!));
+  const shift = normalized ? value : -1;
+  for (let i = 0; i < n; i++) {
+    grad[i] = b[i] === -Infinity ? 0 : a[i] === -Infinity ? Infinity : Math.exp(b[i]!) * (b[i]! - a[i]! - shift);
+  }
+  return value;
+}
+
 const referenceEngine: Engine = {
   backend: "reference",
   rowValues(divergence, operands, settings) {
@@ -127,6 +162,18 @@ const referenceEngine: Engine = {
     // Rows without probability mass are reported argument by argument, then row by row.
     for (const operand of operands) for (let row = 0; row < settings.rows; row++) probabilities(operand, row, settings);
     return Float64Array.from({ length: settings.rows }, (_, row) => rowValue(divergence, operands, row, settings));
+  },
+  gradient(direction, operands, settings, out) {
+    if (settings.validate) for (const operand of operands) checkValues(operand.values, operand.space, operand.name);
+    for (const operand of operands) for (let row = 0; row < settings.rows; row++) probabilities(operand, row, settings);
+    const scale = gradientScale(settings);
+    const rowGrad: number[] = [];
+    const perRow = Float64Array.from({ length: settings.rows }, (_, row) => {
+      const value = rowGradient(direction, operands, row, settings, rowGrad);
+      rowGrad.forEach((g, i) => (out[row * settings.cols + i] = g * scale));
+      return value;
+    });
+    return { perRow, grad: out };
   },
   relEntr(p, q, validate, out) {
     if (validate) {

@@ -45,6 +45,18 @@ export interface ElementwiseOptions {
   out?: Float64Array | Float32Array;
 }
 
+/** Options of the gradient calls: those of the divergences plus where to write the gradient. */
+export interface GradientOptions extends DivergenceOptions {
+  /** Where to write the gradient: a typed array of approx's element type and length. */
+  out?: Float64Array | Float32Array;
+}
+
+/** A divergence and its gradient with respect to `approx`, in approx's own space and element type. */
+export interface ValueAndGradient<O> {
+  value: Reduced<O>;
+  grad: Float64Array | Float32Array;
+}
+
 /** The interface every backend implements. */
 export interface KL {
   /** Which implementation computes. */
@@ -61,6 +73,16 @@ export interface KL {
   crossEntropy<O extends DivergenceOptions>(p: Vector, q: Vector, options?: O): Reduced<O>;
   /** Jensen–Shannon divergence ½D(P‖M) + ½D(Q‖M), M = ½(P + Q). */
   jsd<O extends DivergenceOptions>(p: Vector, q: Vector, options?: O): Reduced<O>;
+  /**
+   * D(target‖approx) and its gradient with respect to approx, from one fused pass:
+   * −p/q (prob), −p (log), q − p (logits). With reduction "mean" the gradient is divided by rows.
+   */
+  forwardGrad<O extends GradientOptions>(target: Vector, approx: Vector, options?: O): ValueAndGradient<O>;
+  /**
+   * D(approx‖target) and its gradient with respect to approx: log(q/p) + 1 (prob),
+   * q·(ℓ − log p + 1) (log, ℓ = log q), q·(log q − log p − D(Q‖P)) (logits).
+   */
+  reverseGrad<O extends GradientOptions>(target: Vector, approx: Vector, options?: O): ValueAndGradient<O>;
   /** Element-wise p·log(p/q), as scipy.special.rel_entr, in the input's element type. */
   relEntr(p: Vector, q: Vector, options?: ElementwiseOptions): Float64Array | Float32Array;
   /**

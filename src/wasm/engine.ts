@@ -1,6 +1,6 @@
-import type { Divergence, Engine } from "../engine.js";
+import type { Direction, Divergence, Engine } from "../engine.js";
 import { KLError } from "../errors.js";
-import type { Operand, Settings } from "../options.js";
+import { gradientScale, type Operand, type Settings } from "../options.js";
 import { CompensatedSum } from "../sum.js";
 import type { Backend } from "../types.js";
 import { checkValues, zeroSumRow } from "../validate.js";
@@ -17,6 +17,10 @@ const enum Op {
   CROSS_ENTROPY_LOG = 5,
   EXP_SUM = 6,
   SUM = 7,
+  GRAD_FORWARD_PROB = 8,
+  GRAD_REVERSE_PROB = 9,
+  GRAD_FORWARD_LOG = 10,
+  GRAD_REVERSE_LOG = 11,
 }
 
 /**
@@ -83,6 +87,124 @@ class Scope {
   }
 }
 
+/**
+ * One call's work on the kernels: its inputs staged in memory, and the conversions the
+ * divergences share (rescaling, log-sum-exp, probabilities and log-probabilities).
+ */
+class KernelCall {
+  readonly n: number;
+  readonly staged: number[];
+  private readonly zeroCopy: boolean[];
+
+  constructor(
+    private readonly engine: WasmEngine,
+    private readonly t: TypedKernels,
+    private readonly operands: Operand[],
+    private readonly settings: Settings,
+    private readonly scope: Scope,
+  ) {
+    this.n = settings.rows * settings.cols;
+    this.zeroCopy = operands.map((o) => engine.isZeroCopy(o, t));
+    this.staged = operands.map((o) => engine.stage(o.values, t, scope));
+  }
+
+  /** Throws the KLError that says where, if a kernel flagged bad input. */
+  checked(status: number): void {
+    if (status !== 0 && this.settings.validate) this.engine.reportInvalid(this.readable());
+  }
+
+  /** Errors about the data's meaning come after errors about bad values, as in the reference. */
+  fail(error: KLError): never {
+    if (this.settings.validate) for (const o of this.readable()) checkValues(o.values, o.space, o.name);
+    throw error;
+  }
+
+  private readable(): Operand[] {
+    return this.engine.readable(this.operands, this.zeroCopy, this.staged, this.t, this.n);
+  }
+
+  /** Scratch for one element per input element, in the kernels' element type. */
+  elements(): number {
+    return this.scope.alloc(this.n * this.t.array.BYTES_PER_ELEMENT);
+  }
+
+  /** Scratch for one f64 per row. */
+  rowsOfF64(): number {
+    return this.scope.alloc(this.settings.rows * 8);
+  }
+
+  /** Per-row sums of `op` (and its gradient, for gradient ops): the address of rows f64. */
+  reduce(op: Op, x: number, y = 0, offsetsX = 0, offsetsY = 0, rowParams = 0, scale = 1, grad = 0): number {
+    const out = this.rowsOfF64();
+    const { rows, cols } = this.settings;
+    this.checked(this.t.reduceRows(op, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out));
+    return out;
+  }
+
+  /** Per-row log-sum-exp of a log-space operand (the offset that normalises it). */
+  logSumExp(i: number): number {
+    const operand = this.operands[i]!;
+    const { rows, cols } = this.settings;
+    const maxima = this.rowsOfF64();
+    this.checked(this.t.rowMaxima(this.staged[i]!, rows, cols, maxima));
+    const sums = this.engine.f64At(this.reduce(Op.EXP_SUM, this.staged[i]!, 0, maxima), rows);
+    const lse = this.engine.f64At(maxima, rows);
+    for (let r = 0; r < rows; r++) {
+      if (lse[r] === -Infinity) this.fail(zeroSumRow(operand.name, r, operand.space));
+      lse[r] = lse[r]! + Math.log(sums[r]!);
+    }
+    return maxima;
+  }
+
+  /** Offsets that turn a log-space operand into log-probabilities (0: none needed). */
+  logOffsets(i: number): number {
+    return this.operands[i]!.space === "logits" || this.settings.normalize ? this.logSumExp(i) : 0;
+  }
+
+  /** Operand i as probabilities, normalised when asked. */
+  probabilities(i: number): number {
+    const operand = this.operands[i]!;
+    const { rows, cols } = this.settings;
+    if (operand.space !== "prob") {
+      let offsets = this.logOffsets(i);
+      if (offsets === 0) {
+        // Log-probabilities as given: validate them, then shift by nothing.
+        offsets = this.rowsOfF64();
+        this.checked(this.t.rowMaxima(this.staged[i]!, rows, cols, offsets));
+        this.engine.f64At(offsets, rows).fill(0);
+      }
+      const out = this.elements();
+      this.t.expShiftedRows(this.staged[i]!, rows, cols, offsets, out);
+      return out;
+    }
+    if (!this.settings.normalize) return this.staged[i]!;
+    const sums = this.reduce(Op.SUM, this.staged[i]!);
+    const sumView = this.engine.f64At(sums, rows);
+    for (let r = 0; r < rows; r++) if (sumView[r] === 0) this.fail(zeroSumRow(operand.name, r, "prob"));
+    const out = this.elements();
+    this.t.divideRows(this.staged[i]!, rows, cols, sums, out);
+    return out;
+  }
+
+  /** Per-row Σ e^a of log-probabilities a (shifted by `offsets`): exactly 1 where they are normalised. */
+  targetMass(a: number, offsets: number): number {
+    if (offsets !== 0) {
+      const ones = this.rowsOfF64();
+      this.engine.f64At(ones, this.settings.rows).fill(1);
+      return ones;
+    }
+    return this.reduce(Op.EXP_SUM, a);
+  }
+
+  /** Operand i as log-probabilities: [address, per-row offsets address or 0]. */
+  logProbabilities(i: number): [number, number] {
+    if (this.operands[i]!.space !== "prob") return [this.staged[i]!, this.logOffsets(i)];
+    const out = this.elements();
+    this.checked(this.t.logElements(this.probabilities(i), this.n, out));
+    return [out, 0];
+  }
+}
+
 /** Runs the divergences on a Wasm module's kernels. */
 export class WasmEngine implements Engine {
   private readonly heap: Heap;
@@ -103,24 +225,24 @@ export class WasmEngine implements Engine {
     this.f32 = typedKernels(kernels, true);
   }
 
-  private get buffer(): ArrayBuffer {
+  /** @internal */ get buffer(): ArrayBuffer {
     return this.kernels.memory.buffer;
   }
 
   /** A fresh f64 view: views made before the memory grew are detached. */
-  private f64At(address: number, length: number): Float64Array {
+  /** @internal */ f64At(address: number, length: number): Float64Array {
     return new Float64Array(this.buffer, address, length);
   }
 
   /** The input's address in Wasm memory: its own for views into it, else a scratch copy. */
-  private stage(values: Operand["values"], t: TypedKernels, scope: Scope): number {
+  /** @internal */ stage(values: Operand["values"], t: TypedKernels, scope: Scope): number {
     if (values instanceof t.array && values.buffer === this.buffer) return values.byteOffset;
     const address = scope.alloc(values.length * t.array.BYTES_PER_ELEMENT);
     new t.array(this.buffer, address, values.length).set(values);
     return address;
   }
 
-  private isZeroCopy(operand: Operand, t: TypedKernels): boolean {
+  /** @internal */ isZeroCopy(operand: Operand, t: TypedKernels): boolean {
     return operand.values instanceof t.array && operand.values.buffer === this.buffer;
   }
 
@@ -128,20 +250,24 @@ export class WasmEngine implements Engine {
    * The operands as they read now: a view that the call's own growth detached is rebuilt
    * over the same bytes, so that errors can still say where.
    */
-  private readable(operands: Operand[], zeroCopy: boolean[], staged: number[], t: TypedKernels, n: number): Operand[] {
+  /** @internal */ readable(operands: Operand[], zeroCopy: boolean[], staged: number[], t: TypedKernels, n: number): Operand[] {
     return operands.map((o, i) => (zeroCopy[i] ? { ...o, values: new t.array(this.buffer, staged[i]!, n) } : o));
   }
 
-  /** A fresh view over the block of an alloc view that growth detached; both stay registered. */
-  private rebuildView(old: ElementArray, array: typeof Float64Array | typeof Float32Array): ElementArray {
-    const block = this.views.get(old)!;
-    const view = new array(this.buffer, block.address, block.length);
-    this.views.set(view, block);
-    return view;
+  /**
+   * The array to hand back for `view` after a call: itself, or, for an alloc view that the
+   * call's growth detached, a fresh view over the same block (both stay registered).
+   */
+  private survivor(view: ElementArray): ElementArray {
+    const block = this.views.get(view);
+    if (block === undefined || view.buffer === this.buffer) return view;
+    const fresh = new (view.constructor as typeof Float64Array)(this.buffer, block.address, block.length);
+    this.views.set(fresh, block);
+    return fresh;
   }
 
   /** Called when a kernel flagged bad input: throws the KLError that says where. */
-  private reportInvalid(operands: Operand[]): never {
+  /** @internal */ reportInvalid(operands: Operand[]): never {
     for (const operand of operands) checkValues(operand.values, operand.space, operand.name);
     throw new Error("klwasm: a kernel flagged input that validation accepts");
   }
@@ -168,101 +294,74 @@ export class WasmEngine implements Engine {
   }
 
   private compute(divergence: Divergence, operands: Operand[], settings: Settings, scope: Scope): Float64Array {
-    const { rows, cols, normalize, validate } = settings;
     const t = this.usesF32Lanes(divergence, operands, settings) ? this.f32 : this.f64;
-    const n = rows * cols;
-    const zeroCopy = operands.map((o) => this.isZeroCopy(o, t));
     const streamedOp = streamedTerm(divergence, operands, settings);
-    if (streamedOp !== undefined && n > STREAM_CHUNK && !zeroCopy.some(Boolean)) {
+    if (streamedOp !== undefined && settings.rows * settings.cols > STREAM_CHUNK && !operands.some((o) => this.isZeroCopy(o, t))) {
       return this.streamRows(streamedOp, operands, t, settings, scope);
     }
-    const staged = operands.map((o) => this.stage(o.values, t, scope));
-    const readable = (): Operand[] => this.readable(operands, zeroCopy, staged, t, n);
-    const checked = (status: number): void => {
-      if (status !== 0 && validate) this.reportInvalid(readable());
-    };
-    // Errors about the data's meaning come after errors about bad values, as in the reference.
-    const fail = (error: KLError): never => {
-      if (validate) for (const o of readable()) checkValues(o.values, o.space, o.name);
-      throw error;
-    };
-    const reduce = (op: Op, x: number, y = 0, offsetsX = 0, offsetsY = 0): number => {
-      const out = scope.alloc(rows * 8);
-      checked(t.reduceRows(op, x, y, rows, cols, offsetsX, offsetsY, out));
-      return out;
-    };
-    const elements = (): number => scope.alloc(n * t.array.BYTES_PER_ELEMENT);
-
-    /** Per-row log-sum-exp of a log-space operand (the offset that normalises it). */
-    const logSumExp = (i: number): number => {
-      const operand = operands[i]!;
-      const maxima = scope.alloc(rows * 8);
-      checked(t.rowMaxima(staged[i]!, rows, cols, maxima));
-      const sums = this.f64At(reduce(Op.EXP_SUM, staged[i]!, 0, maxima), rows);
-      const lse = this.f64At(maxima, rows);
-      for (let r = 0; r < rows; r++) {
-        if (lse[r] === -Infinity) fail(zeroSumRow(operand.name, r, operand.space));
-        lse[r] = lse[r]! + Math.log(sums[r]!);
-      }
-      return maxima;
-    };
-    /** Offsets that turn a log-space operand into log-probabilities (0: none needed). */
-    const logOffsets = (i: number): number =>
-      operands[i]!.space === "logits" || normalize ? logSumExp(i) : 0;
-    /** Operand i as probabilities, normalised when asked. */
-    const probabilities = (i: number): number => {
-      const operand = operands[i]!;
-      if (operand.space !== "prob") {
-        let offsets = logOffsets(i);
-        if (offsets === 0) {
-          // Log-probabilities as given: validate them, then shift by nothing.
-          offsets = scope.alloc(rows * 8);
-          checked(t.rowMaxima(staged[i]!, rows, cols, offsets));
-          this.f64At(offsets, rows).fill(0);
-        }
-        const out = elements();
-        t.expShiftedRows(staged[i]!, rows, cols, offsets, out);
-        return out;
-      }
-      if (!normalize) return staged[i]!;
-      const sums = reduce(Op.SUM, staged[i]!);
-      const sumView = this.f64At(sums, rows);
-      for (let r = 0; r < rows; r++) if (sumView[r] === 0) fail(zeroSumRow(operand.name, r, "prob"));
-      const out = elements();
-      t.divideRows(staged[i]!, rows, cols, sums, out);
-      return out;
-    };
-    /** Operand i as log-probabilities: [address, per-row offsets address or 0]. */
-    const logProbabilities = (i: number): [number, number] => {
-      if (operands[i]!.space !== "prob") return [staged[i]!, logOffsets(i)];
-      const out = elements();
-      checked(t.logElements(probabilities(i), n, out));
-      return [out, 0];
-    };
-
+    const call = new KernelCall(this, t, operands, settings, scope);
+    const { rows } = settings;
     let result: number;
     if (divergence === "jsd") {
-      const p = probabilities(0);
-      const q = probabilities(1);
-      const m = elements();
-      t.mixture(p, q, n, m);
-      const fromP = this.f64At(reduce(Op.KL, p, m), rows);
-      const fromQ = this.f64At(reduce(Op.KL, q, m), rows);
+      const p = call.probabilities(0);
+      const q = call.probabilities(1);
+      const m = call.elements();
+      t.mixture(p, q, call.n, m);
+      const fromP = this.f64At(call.reduce(Op.KL, p, m), rows);
+      const fromQ = this.f64At(call.reduce(Op.KL, q, m), rows);
       return Float64Array.from(fromP, (v, r) => 0.5 * v + 0.5 * fromQ[r]!);
     } else if (divergence === "entropy") {
-      if (operands[0]!.space === "prob") result = reduce(Op.ENTROPY, probabilities(0));
+      if (operands[0]!.space === "prob") result = call.reduce(Op.ENTROPY, call.probabilities(0));
       else {
-        const [a, offsets] = logProbabilities(0);
-        result = reduce(Op.ENTROPY_LOG, a, 0, offsets);
+        const [a, offsets] = call.logProbabilities(0);
+        result = call.reduce(Op.ENTROPY_LOG, a, 0, offsets);
       }
     } else if (operands.every((o) => o.space === "prob")) {
-      result = reduce(divergence === "kl" ? Op.KL : Op.CROSS_ENTROPY, probabilities(0), probabilities(1));
+      result = call.reduce(divergence === "kl" ? Op.KL : Op.CROSS_ENTROPY, call.probabilities(0), call.probabilities(1));
     } else {
-      const [a, offsetsA] = logProbabilities(0);
-      const [b, offsetsB] = logProbabilities(1);
-      result = reduce(divergence === "kl" ? Op.KL_LOG : Op.CROSS_ENTROPY_LOG, a, b, offsetsA, offsetsB);
+      const [a, offsetsA] = call.logProbabilities(0);
+      const [b, offsetsB] = call.logProbabilities(1);
+      result = call.reduce(divergence === "kl" ? Op.KL_LOG : Op.CROSS_ENTROPY_LOG, a, b, offsetsA, offsetsB);
     }
     return this.f64At(result, rows).slice();
+  }
+
+  gradient(direction: Direction, operands: Operand[], settings: Settings, out: ElementArray): { perRow: Float64Array; grad: ElementArray } {
+    const scope = new Scope(this.heap);
+    try {
+      const t = this.usesF32Lanes("kl", operands, settings) ? this.f32 : this.f64;
+      const call = new KernelCall(this, t, operands, settings, scope);
+      const { rows, cols } = settings;
+      const approx = operands[1]!;
+      const forward = direction === "forward";
+      // Written in place when `out` is a view of this memory in the kernel's element type.
+      const inPlace = out instanceof t.array && out.buffer === this.buffer;
+      const grad = inPlace ? out.byteOffset : call.elements();
+      const scale = gradientScale(settings);
+      let values: number;
+      if (approx.space === "prob") {
+        const op = forward ? Op.GRAD_FORWARD_PROB : Op.GRAD_REVERSE_PROB;
+        values = call.reduce(op, call.probabilities(0), call.staged[1]!, 0, 0, 0, scale, grad);
+      } else {
+        const [a, offsetsA] = call.logProbabilities(0);
+        const [b, offsetsB] = call.logProbabilities(1);
+        const normalized = offsetsB !== 0;
+        const rowParams = call.rowsOfF64();
+        const params = this.f64At(rowParams, rows);
+        // Forward through a log-softmax: ∂/∂z = q·Σp − p, with Σp the target's mass per row.
+        if (forward) params.set(normalized ? this.f64At(call.targetMass(a, offsetsA), rows) : new Float64Array(rows));
+        else if (!normalized) params.fill(-1);
+        // Logits: the gradient subtracts each row's D(Q‖P), so that comes first.
+        else params.set(this.f64At(call.reduce(Op.KL_LOG, b, a, offsetsB, offsetsA), rows));
+        values = call.reduce(forward ? Op.GRAD_FORWARD_LOG : Op.GRAD_REVERSE_LOG, a, b, offsetsA, offsetsB, rowParams, scale, grad);
+      }
+      const perRow = this.f64At(values, rows).slice();
+      const result = this.survivor(out);
+      if (!inPlace) result.set(new t.array(this.buffer, grad, rows * cols));
+      return { perRow, grad: result };
+    } finally {
+      scope.release();
+    }
   }
 
   /**
@@ -284,7 +383,7 @@ export class WasmEngine implements Engine {
         const start = row * cols + col;
         const length = pieceRows * pieceCols;
         operands.forEach((o, i) => new t.array(this.buffer, buffers[i]!, length).set(slice(o.values, start, length)));
-        const status = t.reduceRows(op, buffers[0]!, buffers[1] ?? 0, pieceRows, pieceCols, 0, 0, out);
+        const status = t.reduceRows(op, buffers[0]!, buffers[1] ?? 0, pieceRows, pieceCols, 0, 0, 0, 1, 0, out);
         if (status !== 0 && validate) this.reportInvalid(operands);
         if (pieceCols === cols) result.set(this.f64At(out, pieceRows), row);
         else rowTotal.add(this.f64At(out, 1)[0]!);
@@ -307,7 +406,7 @@ export class WasmEngine implements Engine {
       const status = t.relEntr(p.space === "log" ? 1 : 0, staged[0]!, staged[1]!, n, target);
       if (status !== 0 && validate) this.reportInvalid(this.readable([p, q], zeroCopy, staged, t, n));
       if (!inPlace) out.set(new t.array(this.buffer, target, n));
-      return inPlace && out.buffer !== this.buffer ? this.rebuildView(out, t.array) : out;
+      return this.survivor(out);
     } finally {
       scope.release();
     }

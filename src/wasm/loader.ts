@@ -5,8 +5,8 @@ import simdBytes from "../../build/klwasm-simd.wasm";
 export interface Kernels {
   memory: WebAssembly.Memory;
   heapBase(): number;
-  reduceRowsF64(op: number, x: number, y: number, rows: number, cols: number, offsetsX: number, offsetsY: number, out: number): number;
-  reduceRowsF32(op: number, x: number, y: number, rows: number, cols: number, offsetsX: number, offsetsY: number, out: number): number;
+  reduceRowsF64(op: number, x: number, y: number, rows: number, cols: number, offsetsX: number, offsetsY: number, rowParams: number, scale: number, grad: number, out: number): number;
+  reduceRowsF32(op: number, x: number, y: number, rows: number, cols: number, offsetsX: number, offsetsY: number, rowParams: number, scale: number, grad: number, out: number): number;
   relEntrF64(logSpace: number, x: number, y: number, n: number, out: number): number;
   relEntrF32(logSpace: number, x: number, y: number, n: number, out: number): number;
   logElementsF64(x: number, n: number, out: number): number;

@@ -1,0 +1,147 @@
+/**
+ * forwardGrad / reverseGrad on every backend: agreement with the reference, central finite
+ * differences, identities, zeros and extreme logits.
+ */
+import fc from "fast-check";
+import { beforeAll, describe, expect, it } from "vitest";
+import { referenceKL, type KL } from "../src/index.js";
+import type { Space } from "../src/types.js";
+import { backendNames, loadBackend } from "./backends.js";
+import { logitsLike, probabilityLike, toF32 } from "./generate.js";
+
+fc.configureGlobal({ seed: Number(process.env.FC_SEED ?? 20261125), numRuns: 150 });
+
+const spaces: Space[] = ["prob", "log", "logits"];
+const directions = ["forwardGrad", "reverseGrad"] as const;
+
+/** An input in a space: probabilities, their logs, or logits. */
+function input(space: Space, length: number, seed: number, zeros = 0): Float64Array {
+  if (space === "logits") return logitsLike(length, seed, 3);
+  const p = probabilityLike({ length, seed, zeros, decades: 3 });
+  return space === "log" ? p.map(Math.log) : p;
+}
+
+function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, relative: number, absolute: number, context: string): void {
+  expect(got.length).toBe(want.length);
+  for (let i = 0; i < want.length; i++) {
+    const w = want[i]!;
+    if (!Number.isFinite(w)) expect(got[i], `${context} [${i}]`).toBe(w);
+    else expect(Math.abs(got[i]! - w), `${context} [${i}]: got ${got[i]}, want ${w}`).toBeLessThanOrEqual(relative * Math.abs(w) + absolute);
+  }
+}
+
+describe.each(backendNames)("%s", (name) => {
+  let kl: KL;
+  beforeAll(async () => {
+    kl = await loadBackend(name);
+  });
+
+  it("agrees with the reference on random shapes, spaces and options", () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          direction: fc.constantFrom(...directions),
+          rows: fc.integer({ min: 1, max: 4 }),
+          cols: fc.integer({ min: 1, max: 70 }),
+          pSpace: fc.constantFrom(...spaces),
+          qSpace: fc.constantFrom(...spaces),
+          reduction: fc.constantFrom("sum", "mean", "none") as fc.Arbitrary<"sum" | "mean" | "none">,
+          base: fc.constantFrom(Math.E, 2),
+          f32: fc.boolean(),
+          seed: fc.integer({ min: 0, max: 1e9 }),
+        }),
+        (c) => {
+          const n = c.rows * c.cols;
+          const target = input(c.pSpace, n, c.seed, 0.2);
+          const approx = input(c.qSpace, n, c.seed + 1);
+          const [t, a] = c.f32 ? [toF32(target), toF32(approx)] : [target, approx];
+          const options = { rows: c.rows, pSpace: c.pSpace, qSpace: c.qSpace, reduction: c.reduction, base: c.base };
+          const got = kl[c.direction](t, a, options);
+          const want = referenceKL[c.direction](t, a, options);
+          expect(got.grad).toBeInstanceOf(c.f32 ? Float32Array : Float64Array);
+          const tolerance = c.f32 ? 1e-5 : 1e-12;
+          // Logits gradients are compared to the largest element, as the contract states.
+          const scale = Math.max(...Array.from(want.grad, (g) => (Number.isFinite(g) ? Math.abs(g) : 0)));
+          expectClose(got.grad, want.grad, tolerance, c.qSpace === "logits" ? tolerance * scale : c.f32 ? 1e-30 : 0, JSON.stringify(c));
+          const asArray = (v: number | Float64Array) => (typeof v === "number" ? [v] : v);
+          expectClose(asArray(got.value), asArray(want.value), tolerance, 1e-14, "value");
+        },
+      ),
+    );
+  });
+
+  it.each(spaces.flatMap((target) => spaces.flatMap((approx) => directions.map((d) => [d, target, approx] as const))))(
+    "%s matches central finite differences (target %s, approx %s)",
+    (direction, targetSpace, approxSpace) => {
+      const n = 7;
+      const target = input(targetSpace, n, 3);
+      const approx = input(approxSpace, n, 4);
+      const options = { pSpace: targetSpace, qSpace: approxSpace };
+      const { value, grad } = kl[direction](target, approx, options);
+      const divergence = (a: Float64Array) =>
+        direction === "forwardGrad" ? kl.forward(target, a, options) : kl.reverse(target, a, options);
+      expect(Math.abs(value - divergence(approx))).toBeLessThanOrEqual(1e-14 * Math.abs(value));
+      for (let i = 0; i < n; i++) {
+        const h = 1e-6 * Math.max(1, Math.abs(approx[i]!)) * (approxSpace === "prob" ? approx[i]! : 1);
+        const plus = approx.slice();
+        const minus = approx.slice();
+        plus[i]! += h;
+        minus[i]! -= h;
+        const numeric = (divergence(plus) - divergence(minus)) / (2 * h);
+        expect(Math.abs(grad[i]! - numeric), `element ${i}: ${grad[i]} vs ${numeric}`).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(numeric)));
+      }
+    },
+  );
+
+  it("forward KL's logits gradient sums to 0 in every row; mean divides the gradient by rows", () => {
+    const rows = 4;
+    const target = input("logits", rows * 33, 5);
+    const approx = input("logits", rows * 33, 6);
+    const { grad } = kl.forwardGrad(target, approx, { rows, space: "logits" });
+    for (let r = 0; r < rows; r++) {
+      const rowSum = grad.slice(r * 33, (r + 1) * 33).reduce((s, g) => s + g, 0);
+      expect(Math.abs(rowSum)).toBeLessThanOrEqual(1e-15);
+    }
+    const mean = kl.forwardGrad(target, approx, { rows, space: "logits", reduction: "mean" });
+    expectClose(mean.grad, grad.map((g) => g / rows), 1e-15, 0, "mean");
+  });
+
+  it("writes into out and returns it", () => {
+    const target = input("logits", 40, 7);
+    const approx = input("logits", 40, 8);
+    const out = new Float64Array(40);
+    const result = kl.reverseGrad(target, approx, { space: "logits", out });
+    expect(result.grad).toBe(out);
+    expectClose(out, referenceKL.reverseGrad(target, approx, { space: "logits" }).grad, 1e-12, 1e-15, "out");
+  });
+
+  it("p = 0 gives a 0 value term and a finite gradient in every space; −Infinity log-probabilities are handled", () => {
+    const p = Float64Array.from([0, 0.5, 0, 0.5]);
+    const q = Float64Array.from([0.25, 0.25, 0.25, 0.25]);
+    for (const direction of directions) {
+      for (const [pSpace, target] of [["prob", p], ["log", p.map(Math.log)]] as const) {
+        for (const [qSpace, approx] of [["prob", q], ["log", q.map(Math.log)], ["logits", q.map(Math.log)]] as const) {
+          const { value, grad } = kl[direction](target, approx, { pSpace, qSpace });
+          const want = referenceKL[direction](target, approx, { pSpace, qSpace });
+          expectClose([value as number], [want.value as number], 1e-14, 0, `${direction} ${pSpace} ${qSpace} value`);
+          expectClose(grad, want.grad, 1e-14, 0, `${direction} ${pSpace} ${qSpace} grad`);
+          if (direction === "forwardGrad") expect(grad.every(Number.isFinite)).toBe(true);
+        }
+      }
+    }
+  });
+
+  it.each([Float64Array, Float32Array])("extreme logits (±1e4) give finite, correct results (%o)", (type) => {
+    const target = type.from([1e4, -1e4, 0, 5e3, -5e3, 1]);
+    const approx = type.from([-1e4, 1e4, 1, 0, 3, -2]);
+    for (const direction of directions) {
+      const got = kl[direction](target, approx, { space: "logits" });
+      const want = referenceKL[direction](target, approx, { space: "logits" });
+      expect(Number.isFinite(got.value)).toBe(true);
+      expect(Array.from(got.grad).every(Number.isFinite)).toBe(true);
+      expectClose([got.value], [want.value], type === Float32Array ? 1e-6 : 1e-12, 0, `${direction} value`);
+      const largest = Math.max(...Array.from(want.grad, Math.abs));
+      expectClose(got.grad, want.grad, 0, (type === Float32Array ? 1e-6 : 1e-12) * largest, `${direction} grad`);
+    }
+  });
+});
