@@ -75,6 +75,10 @@ const EXP_C2_F32: f32 = -2.12194440e-4;
 const MAGIC_F64: f64 = 6755399441055744.0; // 0x4338000000000000
 const MAGIC_BITS_F64: i64 = 0x4338000000000000;
 
+// 1.5·2^23: the f32 counterpart, for rounding to an integer and reading it from the bits.
+const MAGIC_F32: f32 = 12582912.0; // 0x4B400000
+const MAGIC_BITS_F32: i32 = 0x4B400000;
+
 /** Small integer lanes of an i64x2 as f64x2: [k0, k1] => [f64(k0), f64(k1)]. */
 @inline function i64x2ToF64x2(k: v128): v128 {
   return v128.sub<f64>(v128.add<i64>(k, i64x2.splat(MAGIC_BITS_F64)), f64x2.splat(MAGIC_F64));
@@ -113,7 +117,7 @@ const MAGIC_BITS_F64: i64 = 0x4338000000000000;
 }
 
 /** log x for every lane: subnormals rescaled, log 0 = -Infinity, log of negatives or NaN = NaN. */
-export function logF64x2(x: v128): v128 {
+@inline export function logF64x2(x: v128): v128 {
   const subnormal = v128.lt<f64>(x, f64x2.splat(f64.MIN_NORMAL_VALUE));
   const scaled = v128.bitselect(v128.mul<f64>(x, f64x2.splat(18014398509481984.0 /* 2^54 */)), x, subnormal);
   let y = logReducedF64x2(scaled, v128.and(subnormal, i64x2.splat(-54)));
@@ -147,7 +151,7 @@ export function logF64x2(x: v128): v128 {
 }
 
 /** log x for every f32 lane, with the same special values as logF64x2. */
-export function logF32x4(x: v128): v128 {
+@inline export function logF32x4(x: v128): v128 {
   const subnormal = v128.lt<f32>(x, f32x4.splat(f32.MIN_NORMAL_VALUE));
   const scaled = v128.bitselect(v128.mul<f32>(x, f32x4.splat(33554432.0 /* 2^25 */)), x, subnormal);
   let y = logReducedF32x4(scaled, v128.and(subnormal, i32x4.splat(-25)));
@@ -207,9 +211,10 @@ export function logF32x4(x: v128): v128 {
 }
 
 /** e^x for every f64 lane: overflow to Infinity, gradual underflow to 0, NaN kept. */
-export function expF64x2(x: v128): v128 {
+@inline export function expF64x2(x: v128): v128 {
   // Clamping keeps k within ±1443, so the two-step scaling below never leaves the normal range.
-  const clamped = v128.max<f64>(v128.min<f64>(x, f64x2.splat(1000)), f64x2.splat(-1000));
+  // pmin/pmax (one instruction each, unlike min/max) return x itself for NaN: it propagates.
+  const clamped = v128.pmax<f64>(v128.pmin<f64>(x, f64x2.splat(1000)), f64x2.splat(-1000));
   const k = v128.nearest<f64>(v128.mul<f64>(clamped, f64x2.splat(INV_LN2_F64)));
   const hi = v128.sub<f64>(clamped, v128.mul<f64>(k, f64x2.splat(LN2_HI_F64)));
   const lo = v128.mul<f64>(k, f64x2.splat(LN2_LO_F64));
@@ -231,9 +236,11 @@ export function expF64x2(x: v128): v128 {
 }
 
 /** e^x for every f32 lane, with the same conventions as expF64x2. */
-export function expF32x4(x: v128): v128 {
-  const clamped = v128.max<f32>(v128.min<f32>(x, f32x4.splat(150)), f32x4.splat(-150));
-  const k = v128.nearest<f32>(v128.mul<f32>(clamped, f32x4.splat(LOG2E_F32)));
+@inline export function expF32x4(x: v128): v128 {
+  const clamped = v128.pmax<f32>(v128.pmin<f32>(x, f32x4.splat(150)), f32x4.splat(-150));
+  // Adding 1.5·2^23 rounds to an integer (ties to even) and leaves it in the low mantissa bits.
+  const shifted = v128.add<f32>(v128.mul<f32>(clamped, f32x4.splat(LOG2E_F32)), f32x4.splat(MAGIC_F32));
+  const k = v128.sub<f32>(shifted, f32x4.splat(MAGIC_F32));
   let r = v128.sub<f32>(clamped, v128.mul<f32>(k, f32x4.splat(EXP_C1_F32)));
   r = v128.sub<f32>(r, v128.mul<f32>(k, f32x4.splat(EXP_C2_F32)));
   const r2 = v128.mul<f32>(r, r);
@@ -244,7 +251,7 @@ export function expF32x4(x: v128): v128 {
     v128.mul<f32>(pairF32(EQ4, EQ5, r), r4),
   );
   const y = v128.add<f32>(v128.add<f32>(v128.mul<f32>(q, r2), r), f32x4.splat(1.0));
-  const ki = i32x4.trunc_sat_f32x4_s(k);
+  const ki = v128.sub<i32>(shifted, i32x4.splat(MAGIC_BITS_F32));
   const half = v128.shr<i32>(ki, 1);
   return v128.mul<f32>(v128.mul<f32>(y, pow2F32x4(half)), pow2F32x4(v128.sub<i32>(ki, half)));
 }
