@@ -10,6 +10,7 @@ export type KLErrorCode =
   | "NOT_A_VECTOR"
   | "ZERO_SUM"
   | "NO_MASS"
+  | "NOT_SPD"
   | "STALE_VIEW";
 
 /**

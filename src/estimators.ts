@@ -1,0 +1,69 @@
+/**
+ * Monte Carlo estimators of D(Q‖P) from samples x ~ Q, given log p(x) and log q(x)
+ * (J. Schulman, "Approximating KL divergence", 2020). With r = log p(x) − log q(x):
+ *
+ * - k1 = −r: unbiased, but single samples are negative half the time and its variance is high;
+ * - k2 = r²/2: ≥ 0 and low variance, but biased (its error grows with the divergence);
+ * - k3 = (eʳ − 1) − r: unbiased (E_Q[eʳ − 1] = 0) and ≥ 0 for every sample (eʳ ≥ 1 + r),
+ *   with a variance close to k2's when P and Q are close. It is the default.
+ */
+import { KLError } from "./errors.js";
+import { expm1MinusX } from "./gaussian.js";
+import { checkChoice, checkFinite, checkLength, checkOutput, checkVectorShape } from "./inputs.js";
+import { checkOptionsObject } from "./options.js";
+import { CompensatedSum } from "./sum.js";
+import type { Reduced, Vector } from "./types.js";
+
+/** Which Monte Carlo estimator: see the module comment. */
+export type Estimator = "k1" | "k2" | "k3";
+
+/** Options of estimateKL. */
+export interface EstimateOptions {
+  /** "k3" (default): unbiased and never negative; "k1": unbiased; "k2": biased, low variance. */
+  estimator?: Estimator;
+  /** "mean" (default): the estimate; "none": one term per sample. */
+  reduction?: "mean" | "none";
+  /** Where to write the per-sample terms with reduction "none": a Float64Array of the inputs' length. */
+  out?: Float64Array;
+}
+
+const TERMS: Record<Estimator, (r: number) => number> = {
+  k1: (r) => -r,
+  k2: (r) => 0.5 * r * r,
+  // e^r − 1 − r without cancellation for small r, where P ≈ Q and the terms are tiny.
+  k3: expm1MinusX,
+};
+
+/**
+ * Estimates D(Q‖P) from samples x_i ~ Q: the (compensated) mean of k(r_i) with
+ * r_i = logp[i] − logq[i]. A sample with logp = −Infinity (impossible under P) gives an
+ * infinite estimate, as D(Q‖P) is then infinite.
+ * @param logp log p(x_i) of each sample under P (finite, or −Infinity).
+ * @param logq log q(x_i) of each sample under Q, the sampling distribution (finite).
+ * @param options `estimator` ("k3" default, "k1", "k2"), `reduction` ("mean" default, "none"), `out`.
+ * @returns the estimate, or with reduction "none" a Float64Array of the per-sample terms.
+ */
+export function estimateKL<O extends EstimateOptions>(logp: Vector, logq: Vector, options?: O): Reduced<O> {
+  const given: EstimateOptions = options === undefined ? {} : options;
+  checkOptionsObject(given);
+  checkVectorShape(logp, "logp");
+  checkVectorShape(logq, "logq");
+  checkLength(logq, "logq", logp.length, "logp");
+  const term = TERMS[checkChoice(given.estimator, ["k1", "k2", "k3"], "estimator", "k3")];
+  const reduction = checkChoice(given.reduction, ["mean", "none"], "reduction", "mean");
+  const out = checkOutput(given.out, "out", logp.length, "the per-sample terms");
+  if (out !== undefined && reduction !== "none") {
+    throw new KLError("BAD_OPTION", "options.out", `is only written with reduction "none", not "${reduction}"`);
+  }
+  checkFinite(logp, "logp", true);
+  checkFinite(logq, "logq");
+
+  if (reduction === "none") {
+    const terms = out ?? new Float64Array(logp.length);
+    for (let i = 0; i < terms.length; i++) terms[i] = term(logp[i]! - logq[i]!);
+    return terms as Reduced<O>;
+  }
+  const total = new CompensatedSum();
+  for (let i = 0; i < logp.length; i++) total.add(term(logp[i]! - logq[i]!));
+  return (total.value / logp.length) as Reduced<O>;
+}

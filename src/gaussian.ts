@@ -1,0 +1,306 @@
+/**
+ * Closed-form Kullback–Leibler divergences between normal distributions, in nats, in f64.
+ *
+ * Every form reduces to the same two pieces per dimension: a variance term
+ * ½(e^δ − 1 − δ) with δ the log of the variance ratio, and a mean term ½z² with z the
+ * mean difference in units of the second distribution's standard deviation. The variance
+ * term is computed without cancellation even for δ → 0 (see expm1MinusX), so equal
+ * distributions give exactly 0 and near-equal ones keep their relative accuracy.
+ */
+import { KLError } from "./errors.js";
+import { checkChoice, checkFinite, checkLength, checkOutput, checkRows, checkScalar, checkVectorShape } from "./inputs.js";
+import { checkOptionsObject } from "./options.js";
+import { CompensatedSum } from "./sum.js";
+import type { Reduced, Reduction, Vector } from "./types.js";
+
+/** Options of diagGaussianKL. */
+export interface DiagGaussianOptions {
+  /** The inputs are row-major `[rows, d]`; each row is one d-dimensional normal. Default 1. */
+  rows?: number;
+  /** "sum" (default): one number over all rows; "mean": that divided by rows; "none": one value per row. */
+  reduction?: Reduction;
+  /** Where to write the per-row values with reduction "none": a Float64Array of length rows. */
+  out?: Float64Array;
+}
+
+/** Options of diagGaussianKLGrad: those of diagGaussianKL plus where to write the gradients. */
+export interface DiagGaussianGradOptions extends DiagGaussianOptions {
+  /** Where to write the gradient with respect to mu1: a Float64Array of mu1's length. */
+  gradMu?: Float64Array;
+  /** Where to write the gradient with respect to logvar1: a Float64Array of logvar1's length. */
+  gradLogvar?: Float64Array;
+}
+
+/** A diagonal-Gaussian KL and its gradients with respect to mu1 and logvar1. */
+export interface DiagGaussianGrad<O> {
+  /** The divergence, reduced as diagGaussianKL reduces it. */
+  value: Reduced<O>;
+  /** ∂value/∂mu1, one entry per element of mu1. */
+  gradMu: Float64Array;
+  /** ∂value/∂logvar1, one entry per element of logvar1. */
+  gradLogvar: Float64Array;
+}
+
+// 1/k! for k = 2, 3, …, 17: the Taylor coefficients of e^x − 1 − x. At |x| < ½ the first
+// term left out, x^18/18!, is below 2^-70 of the sum.
+const TAYLOR: readonly number[] = (() => {
+  const coefficients: number[] = [];
+  let factorial = 1;
+  for (let k = 2; k <= 17; k++) coefficients.push(1 / (factorial *= k));
+  return coefficients;
+})();
+
+/**
+ * e^x − 1 − x, accurate to a few ulps for every x (always ≥ 0). `Math.expm1(x) − x` alone
+ * cancels its leading term for small x and keeps only eps/|x| relative accuracy, so below
+ * |x| = ½ the Taylor series x²(1/2! + x/3! + …) is summed instead; above, expm1(x) − x
+ * loses at most 3 bits.
+ * @param x any number (Infinity gives Infinity, −Infinity gives Infinity).
+ * @returns e^x − 1 − x.
+ */
+export function expm1MinusX(x: number): number {
+  if (Math.abs(x) >= 0.5) return x === Infinity ? Infinity : Math.expm1(x) - x;
+  let sum = TAYLOR[TAYLOR.length - 1]!;
+  for (let k = TAYLOR.length - 2; k >= 0; k--) sum = sum * x + TAYLOR[k]!;
+  return x * x * sum;
+}
+
+const MIN_NORMAL = 2.2250738585072014e-308; // 2^-1022
+
+/**
+ * (r² − 1)/2 − log r for r = a/b, a, b > 0: the variance term of D(N(·, a²)‖N(·, b²)).
+ * Near r = 1 it is ½(e^δ − 1 − δ) with δ = 2·log1p((a − b)/b), where a − b is exact
+ * (Sterbenz) and no term cancels; elsewhere the direct form is well conditioned, with
+ * log r taken as log a − log b where a/b over- or underflows.
+ */
+function varianceTerm(a: number, b: number): number {
+  const t = (a - b) / b;
+  if (Math.abs(t) < 0.5) return 0.5 * expm1MinusX(2 * Math.log1p(t));
+  const r = a / b;
+  const logRatio = r >= MIN_NORMAL && r < Infinity ? Math.log(r) : Math.log(a) - Math.log(b);
+  return r * (0.5 * r) - 0.5 - logRatio;
+}
+
+/**
+ * D(N(mu1, sigma1²) ‖ N(mu2, sigma2²)) = log(σ2/σ1) + (σ1² + (μ1 − μ2)²)/(2σ2²) − ½, in nats.
+ * Exactly 0 for equal arguments, and accurate to a few ulps near it.
+ * @param mu1 mean of the first normal (finite).
+ * @param sigma1 standard deviation of the first normal (finite, > 0).
+ * @param mu2 mean of the second normal (finite).
+ * @param sigma2 standard deviation of the second normal (finite, > 0).
+ * @returns the divergence, ≥ 0 (Infinity where it exceeds the f64 range).
+ */
+export function gaussianKL(mu1: number, sigma1: number, mu2: number, sigma2: number): number {
+  checkScalar(mu1, "mu1");
+  checkScalar(sigma1, "sigma1", true);
+  checkScalar(mu2, "mu2");
+  checkScalar(sigma2, "sigma2", true);
+  const z = (mu1 - mu2) / sigma2;
+  return varianceTerm(sigma1, sigma2) + 0.5 * z * z;
+}
+
+interface DiagInput {
+  mu1: Vector;
+  logvar1: Vector;
+  mu2: Vector | undefined;
+  logvar2: Vector | undefined;
+  rows: number;
+  reduction: Reduction;
+  out: Float64Array | undefined;
+}
+
+function settleDiag(mu1: unknown, logvar1: unknown, mu2: unknown, logvar2: unknown, options: DiagGaussianOptions): DiagInput {
+  checkOptionsObject(options);
+  checkVectorShape(mu1, "mu1");
+  checkVectorShape(logvar1, "logvar1");
+  checkLength(logvar1, "logvar1", mu1.length, "mu1");
+  if (mu2 !== undefined) {
+    checkVectorShape(mu2, "mu2");
+    checkLength(mu2, "mu2", mu1.length, "mu1");
+  }
+  if (logvar2 !== undefined) {
+    checkVectorShape(logvar2, "logvar2");
+    checkLength(logvar2, "logvar2", mu1.length, "mu1");
+  }
+  const rows = checkRows(options.rows, mu1.length);
+  const reduction = checkChoice(options.reduction, ["sum", "mean", "none"], "reduction", "sum");
+  const out = checkOutput(options.out, "out", rows, "the per-row values");
+  if (out !== undefined && reduction !== "none") {
+    throw new KLError("BAD_OPTION", "options.out", `is only written with reduction "none", not "${reduction}"`);
+  }
+  checkFinite(mu1, "mu1");
+  checkFinite(logvar1, "logvar1");
+  if (mu2 !== undefined) checkFinite(mu2 as Vector, "mu2");
+  if (logvar2 !== undefined) checkFinite(logvar2 as Vector, "logvar2");
+  return { mu1, logvar1, mu2: mu2 as Vector | undefined, logvar2: logvar2 as Vector | undefined, rows, reduction, out };
+}
+
+/**
+ * Per-row KL of the diagonal normals, reduced as asked; writes the gradients where given.
+ * Per dimension: ½(e^δ − 1 − δ + z²), δ = lv1 − lv2, z = (μ1 − μ2)·e^{−lv2/2};
+ * ∂/∂μ1 = (μ1 − μ2)·e^{−lv2}, ∂/∂lv1 = ½·expm1(δ).
+ */
+function diagRows(input: DiagInput, gradMu?: Float64Array, gradLogvar?: Float64Array): number | Float64Array {
+  const { mu1, logvar1, mu2, logvar2, rows, reduction } = input;
+  const cols = mu1.length / rows;
+  // The gradient of the mean over rows is the gradient of the sum divided by rows.
+  const gradScale = reduction === "mean" ? rows : 1;
+  const perRow = input.out ?? new Float64Array(rows);
+  const total = new CompensatedSum();
+  for (let row = 0; row < rows; row++) {
+    const rowSum = new CompensatedSum();
+    for (let i = row * cols; i < (row + 1) * cols; i++) {
+      const lv2 = logvar2 === undefined ? 0 : logvar2[i]!;
+      const diff = mu1[i]! - (mu2 === undefined ? 0 : mu2[i]!);
+      const delta = logvar1[i]! - lv2;
+      // diff = 0 short-circuits 0·e^{−lv2}, which is NaN where e^{−lv2} overflows.
+      const z = diff === 0 ? 0 : diff * Math.exp(-0.5 * lv2);
+      rowSum.add(0.5 * (expm1MinusX(delta) + z * z));
+      if (gradMu !== undefined && gradLogvar !== undefined) {
+        gradMu[i] = (diff === 0 ? 0 : diff * Math.exp(-lv2)) / gradScale;
+        gradLogvar[i] = (0.5 * Math.expm1(delta)) / gradScale;
+      }
+    }
+    perRow[row] = rowSum.value;
+    total.add(perRow[row]!);
+  }
+  if (reduction === "none") return perRow;
+  return reduction === "mean" ? total.value / rows : total.value;
+}
+
+/**
+ * D(N(mu1, diag e^logvar1) ‖ N(mu2, diag e^logvar2)) for a batch of diagonal normals,
+ * row-major `[rows, d]`: per row Σ_j ½(lv2 − lv1 + (e^lv1 + (μ1 − μ2)²)/e^lv2 − 1).
+ * With mu2 and logvar2 omitted the second distribution is N(0, I), giving the VAE term
+ * −½Σ(1 + lv1 − μ1² − e^lv1); either one alone may be omitted (mean 0, variance 1).
+ * @param mu1 means of the first normals (finite).
+ * @param logvar1 natural-log variances of the first normals (finite).
+ * @param mu2 means of the second normals, same length; omitted: 0.
+ * @param logvar2 log variances of the second normals, same length; omitted: 0.
+ * @param options `rows` (default 1), `reduction` ("sum" default, "mean", "none"), `out`.
+ * @returns the sum or mean over rows, or with reduction "none" a Float64Array per row.
+ */
+export function diagGaussianKL<O extends DiagGaussianOptions>(
+  mu1: Vector,
+  logvar1: Vector,
+  mu2?: Vector,
+  logvar2?: Vector,
+  options?: O,
+): Reduced<O> {
+  return diagRows(settleDiag(mu1, logvar1, mu2, logvar2, options === undefined ? {} : options)) as Reduced<O>;
+}
+
+/**
+ * diagGaussianKL and its gradients with respect to mu1 and logvar1, in one pass:
+ * ∂/∂mu1 = (μ1 − μ2)/e^lv2 and ∂/∂logvar1 = ½(e^{lv1 − lv2} − 1), divided by rows with
+ * reduction "mean" (with "none", the gradient of the sum of the rows).
+ * @param mu1 means of the first normals (finite).
+ * @param logvar1 natural-log variances of the first normals (finite).
+ * @param mu2 means of the second normals, same length; omitted: 0.
+ * @param logvar2 log variances of the second normals, same length; omitted: 0.
+ * @param options those of diagGaussianKL, plus `gradMu` and `gradLogvar` to write into.
+ * @returns `{ value, gradMu, gradLogvar }`, the gradients with the inputs' length.
+ */
+export function diagGaussianKLGrad<O extends DiagGaussianGradOptions>(
+  mu1: Vector,
+  logvar1: Vector,
+  mu2?: Vector,
+  logvar2?: Vector,
+  options?: O,
+): DiagGaussianGrad<O> {
+  const given: DiagGaussianGradOptions = options === undefined ? {} : options;
+  const input = settleDiag(mu1, logvar1, mu2, logvar2, given);
+  const length = input.mu1.length;
+  const gradMu = checkOutput(given.gradMu, "gradMu", length, "the gradient with respect to mu1") ?? new Float64Array(length);
+  const gradLogvar =
+    checkOutput(given.gradLogvar, "gradLogvar", length, "the gradient with respect to logvar1") ?? new Float64Array(length);
+  const value = diagRows(input, gradMu, gradLogvar) as Reduced<O>;
+  return { value, gradMu, gradLogvar };
+}
+
+/**
+ * The lower Cholesky factor L (row-major, L·Lᵀ = a) of the symmetric d×d matrix `a`.
+ * Throws NOT_SPD at the first entry (row-major) that differs from its transpose by more
+ * than 1e-12 of the entries' scale, or at the pivot row where a is not positive definite.
+ */
+function cholesky(a: Vector, d: number, argument: string): Float64Array {
+  for (let i = 0; i < d; i++) {
+    for (let j = i + 1; j < d; j++) {
+      const upper = a[i * d + j]!;
+      const lower = a[j * d + i]!;
+      // Scale: the entries themselves, or √(a_ii·a_jj), which bounds |a_ij| when a is SPD.
+      const scale = Math.max(Math.abs(upper), Math.abs(lower), Math.sqrt(Math.abs(a[i * d + i]! * a[j * d + j]!)));
+      if (Math.abs(upper - lower) > 1e-12 * scale) {
+        throw new KLError("NOT_SPD", argument, `is not symmetric: entry (${i}, ${j}) is ${upper} but (${j}, ${i}) is ${lower}`, i * d + j);
+      }
+    }
+  }
+  const factor = new Float64Array(d * d);
+  for (let i = 0; i < d; i++) {
+    for (let j = 0; j <= i; j++) {
+      let s = a[i * d + j]!;
+      for (let k = 0; k < j; k++) s -= factor[i * d + k]! * factor[j * d + k]!;
+      if (i > j) {
+        factor[i * d + j] = s / factor[j * d + j]!;
+      } else if (s > 0 && s < Infinity) {
+        factor[i * d + i] = Math.sqrt(s);
+      } else {
+        throw new KLError("NOT_SPD", argument, `is not positive definite: the Cholesky pivot of row ${i} is ${s}`, i);
+      }
+    }
+  }
+  return factor;
+}
+
+/**
+ * D(N(mu0, cov0) ‖ N(mu1, cov1)) for full covariance matrices:
+ * ½(tr(Σ1⁻¹Σ0) + (μ1 − μ0)ᵀΣ1⁻¹(μ1 − μ0) − d + log det Σ1 − log det Σ0).
+ * With Cholesky factors L0, L1 and M = L1⁻¹L0 (by triangular solves, no inverse), the
+ * trace is ‖M‖²_F and the log-determinant ratio Σ log M_ii², so the diagonal of M pairs
+ * with −d and the determinants into the cancellation-free variance terms of gaussianKL.
+ * @param mu0 mean of the first normal, length d (finite).
+ * @param cov0 its covariance, row-major d×d, symmetric positive definite.
+ * @param mu1 mean of the second normal, length d.
+ * @param cov1 its covariance, row-major d×d, symmetric positive definite.
+ * @returns the divergence in nats, ≥ 0.
+ */
+export function mvnKL(mu0: Vector, cov0: Vector, mu1: Vector, cov1: Vector): number {
+  checkVectorShape(mu0, "mu0");
+  checkVectorShape(cov0, "cov0");
+  checkVectorShape(mu1, "mu1");
+  checkVectorShape(cov1, "cov1");
+  const d = mu0.length;
+  for (const [cov, name] of [[cov0, "cov0"], [cov1, "cov1"]] as const) {
+    if (cov.length !== d * d) {
+      throw new KLError("LENGTH_MISMATCH", name, `has length ${cov.length} but mu0 has length ${d}, so it must be ${d}×${d} = ${d * d}`);
+    }
+  }
+  checkLength(mu1, "mu1", d, "mu0");
+  checkFinite(mu0, "mu0");
+  checkFinite(cov0, "cov0");
+  checkFinite(mu1, "mu1");
+  checkFinite(cov1, "cov1");
+  const lower0 = cholesky(cov0, d, "cov0");
+  const lower1 = cholesky(cov1, d, "cov1");
+
+  const total = new CompensatedSum();
+  const column = new Float64Array(d);
+  for (let j = 0; j < d; j++) {
+    // Column j of M = L1⁻¹L0 by forward substitution; M is lower triangular.
+    for (let i = j; i < d; i++) {
+      let s = lower0[i * d + j]!;
+      for (let k = j; k < i; k++) s -= lower1[i * d + k]! * column[k]!;
+      column[i] = s / lower1[i * d + i]!;
+      if (i > j) total.add(0.5 * column[i]! * column[i]!);
+    }
+    total.add(varianceTerm(lower0[j * d + j]!, lower1[j * d + j]!));
+  }
+  // z = L1⁻¹(μ1 − μ0), so the Mahalanobis term is ‖z‖².
+  for (let i = 0; i < d; i++) {
+    let s = mu1[i]! - mu0[i]!;
+    for (let k = 0; k < i; k++) s -= lower1[i * d + k]! * column[k]!;
+    column[i] = s / lower1[i * d + i]!;
+    total.add(0.5 * column[i]! * column[i]!);
+  }
+  return total.value;
+}

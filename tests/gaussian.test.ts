@@ -1,0 +1,352 @@
+// Closed-form Gaussian divergences and Monte Carlo estimators (API.md, "Gaussians and
+// estimators"): identities between the forms, hand-derived values, PyTorch's values
+// (tests/fixtures/torch_gaussian.json, from make_torch_gaussian.py), finite-difference
+// gradients, and every kind of bad input.
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { KLError, type KLErrorCode } from "../src/errors.js";
+import { estimateKL } from "../src/estimators.js";
+import { diagGaussianKL, diagGaussianKLGrad, expm1MinusX, gaussianKL, mvnKL } from "../src/gaussian.js";
+import { mulberry32 } from "./random.js";
+
+interface Fixture {
+  normal: Array<{ mu1: number; sigma1: number; mu2: number; sigma2: number; expected: number }>;
+  diag: Array<{
+    rows: number;
+    mu1: number[];
+    logvar1: number[];
+    mu2: number[] | null;
+    logvar2: number[] | null;
+    expected_rows: number[];
+    expected_sum: number;
+    expected_mean: number;
+    grad_sum: { mu1: number[]; logvar1: number[] };
+    grad_mean: { mu1: number[]; logvar1: number[] };
+  }>;
+  mvn: Array<{ mu0: number[]; cov0: number[]; mu1: number[]; cov1: number[]; expected: number }>;
+}
+
+const fixture: Fixture = JSON.parse(readFileSync(new URL("./fixtures/torch_gaussian.json", import.meta.url), "utf8"));
+
+/** |actual − expected| ≤ tolerance·|expected|. */
+function expectRelative(actual: number, expected: number, tolerance: number): void {
+  const error = Math.abs(actual - expected);
+  if (!(error <= tolerance * Math.abs(expected))) {
+    expect.fail(`${actual} differs from ${expected} by ${error / Math.abs(expected)} relative (tolerance ${tolerance})`);
+  }
+}
+
+function expectAllRelative(actual: ArrayLike<number>, expected: ArrayLike<number>, tolerance: number): void {
+  expect(actual.length).toBe(expected.length);
+  for (let i = 0; i < expected.length; i++) expectRelative(actual[i]!, expected[i]!, tolerance);
+}
+
+/** Standard normal samples by Box–Muller from a seeded mulberry32. */
+function normals(n: number, seed: number): Float64Array {
+  const uniform = mulberry32(seed);
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i += 2) {
+    const radius = Math.sqrt(-2 * Math.log(1 - uniform())); // 1 − u ∈ (0, 1]: no log 0
+    const angle = 2 * Math.PI * uniform();
+    out[i] = radius * Math.cos(angle);
+    if (i + 1 < n) out[i + 1] = radius * Math.sin(angle);
+  }
+  return out;
+}
+
+function uniforms(n: number, seed: number, low: number, high: number): Float64Array {
+  const uniform = mulberry32(seed);
+  return Float64Array.from({ length: n }, () => low + (high - low) * uniform());
+}
+
+/** Runs `call` and checks it throws a KLError with this code, argument and index. */
+function expectKLError(call: () => unknown, code: KLErrorCode, argument: string, index?: number): void {
+  let thrown: unknown;
+  try {
+    call();
+  } catch (error) {
+    thrown = error;
+  }
+  expect(thrown).toBeInstanceOf(KLError);
+  const error = thrown as KLError;
+  expect({ code: error.code, argument: error.argument, index: error.index }).toEqual({ code, argument, index });
+}
+
+describe("gaussianKL", () => {
+  it("is exactly 0 for equal normals", () => {
+    for (const [mu, sigma] of [[0, 1], [-3.5, 1e-8], [1e6, 7.25], [0.1, 1e300]] as const) {
+      expect(gaussianKL(mu, sigma, mu, sigma)).toBe(0);
+    }
+  });
+
+  it("matches the seed example N(0, 2) vs N(0, 3) derived by hand", () => {
+    // Standard deviations 2 and 3: log(σ2/σ1) + σ1²/(2σ2²) − ½.
+    expectRelative(gaussianKL(0, 2, 0, 3), Math.log(3 / 2) + 4 / (2 * 9) - 0.5, 1e-14);
+    expectRelative(gaussianKL(0, 3, 0, 2), Math.log(2 / 3) + 9 / (2 * 4) - 0.5, 1e-14);
+    // Variances 2 and 3: ½log(v2/v1) + v1/(2v2) − ½.
+    expectRelative(gaussianKL(0, Math.SQRT2, 0, Math.sqrt(3)), 0.5 * Math.log(3 / 2) + 2 / (2 * 3) - 0.5, 1e-14);
+    expectRelative(gaussianKL(0, Math.sqrt(3), 0, Math.SQRT2), 0.5 * Math.log(2 / 3) + 3 / (2 * 2) - 0.5, 1e-14);
+    // The same variance reading through the log-variance and full-covariance forms.
+    expectRelative(diagGaussianKL([0], [Math.log(2)], [0], [Math.log(3)]), 0.5 * Math.log(3 / 2) + 2 / (2 * 3) - 0.5, 1e-14);
+    expectRelative(mvnKL([0], [3], [0], [2]), 0.5 * Math.log(2 / 3) + 3 / (2 * 2) - 0.5, 1e-14);
+  });
+
+  it("keeps its relative accuracy as the variances approach each other", () => {
+    // σ1 = 1 + ε, σ2 = 1: (r² − 1)/2 − log r = ε + ε²/2 − log(1 + ε) = ε² − ε³/3 + ε⁴/4 − … − ε⁷/7
+    // (the series of log1p; the first term left out is below 1e-18 relative). The naive
+    // formula loses eps/ε² relative: everything at ε = 1e-8.
+    for (const nominal of [1e-3, 1e-5, 1e-8, 1e-12]) {
+      const sigma = 1 + nominal;
+      const epsilon = sigma - 1; // the ε actually represented, exactly (Sterbenz)
+      const series = epsilon ** 2 - epsilon ** 3 / 3 + epsilon ** 4 / 4 - epsilon ** 5 / 5 + epsilon ** 6 / 6 - epsilon ** 7 / 7;
+      expectRelative(gaussianKL(0, sigma, 0, 1), series, 1e-14);
+      expectRelative(diagGaussianKL([0], [2 * Math.log1p(epsilon)], [0], [0]), series, 1e-14);
+    }
+  });
+
+  it("matches PyTorch's Normal KL", () => {
+    for (const c of fixture.normal) expectRelative(gaussianKL(c.mu1, c.sigma1, c.mu2, c.sigma2), c.expected, 1e-12);
+  });
+});
+
+describe("expm1MinusX", () => {
+  it("is e^x − 1 − x across the series threshold, and never negative", () => {
+    // Reference: the Taylor series summed to convergence in f64, fine for |x| ≤ 1.
+    const series = (x: number) => {
+      let term = x;
+      let sum = 0;
+      for (let k = 2; k < 40; k++) sum += term *= x / k;
+      return sum;
+    };
+    for (const x of [-1, -0.5000001, -0.4999999, -0.1, -1e-9, 1e-9, 0.1, 0.4999999, 0.5, 1]) {
+      expectRelative(expm1MinusX(x), series(x), 1e-15);
+    }
+    expect(expm1MinusX(0)).toBe(0);
+    expect(expm1MinusX(Infinity)).toBe(Infinity);
+    expect(expm1MinusX(-Infinity)).toBe(Infinity);
+  });
+});
+
+describe("diagGaussianKL", () => {
+  const rows = 3;
+  const d = 4;
+  const mu1 = normals(rows * d, 11);
+  const logvar1 = uniforms(rows * d, 12, -2, 2);
+  const mu2 = normals(rows * d, 13);
+  const logvar2 = uniforms(rows * d, 14, -2, 2);
+
+  it("is the sum of univariate gaussianKL with sigma = exp(logvar/2)", () => {
+    const perRow = diagGaussianKL(mu1, logvar1, mu2, logvar2, { rows, reduction: "none" });
+    const expected = Float64Array.from({ length: rows }, (_, row) => {
+      let sum = 0;
+      for (let i = row * d; i < (row + 1) * d; i++) {
+        sum += gaussianKL(mu1[i]!, Math.exp(logvar1[i]! / 2), mu2[i]!, Math.exp(logvar2[i]! / 2));
+      }
+      return sum;
+    });
+    expectAllRelative(perRow, expected, 1e-13);
+    expectRelative(diagGaussianKL(mu1, logvar1, mu2, logvar2, { rows }), expected.reduce((a, b) => a + b), 1e-13);
+    expectRelative(diagGaussianKL(mu1, logvar1, mu2, logvar2, { rows, reduction: "mean" }), expected.reduce((a, b) => a + b) / rows, 1e-13);
+  });
+
+  it("defaults the prior to N(0, I): the VAE term −½Σ(1 + logvar − mu² − e^logvar)", () => {
+    const vae = -0.5 * Array.from(mu1, (mu, i) => 1 + logvar1[i]! - mu * mu - Math.exp(logvar1[i]!)).reduce((a, b) => a + b);
+    expectRelative(diagGaussianKL(mu1, logvar1), vae, 1e-13);
+    const zeros = new Float64Array(rows * d);
+    expect(diagGaussianKL(mu1, logvar1, undefined, undefined, { rows, reduction: "none" })).toEqual(
+      diagGaussianKL(mu1, logvar1, zeros, zeros, { rows, reduction: "none" }),
+    );
+  });
+
+  it("writes per-row values into out", () => {
+    const out = new Float64Array(rows);
+    expect(diagGaussianKL(mu1, logvar1, mu2, logvar2, { rows, reduction: "none", out })).toBe(out);
+    expect(out).toEqual(diagGaussianKL(mu1, logvar1, mu2, logvar2, { rows, reduction: "none" }));
+  });
+
+  it("matches PyTorch's Independent(Normal) KL, per row, summed and averaged", () => {
+    for (const c of fixture.diag) {
+      const args = [c.mu1, c.logvar1, c.mu2 ?? undefined, c.logvar2 ?? undefined] as const;
+      expectAllRelative(diagGaussianKL(...args, { rows: c.rows, reduction: "none" }), c.expected_rows, 1e-12);
+      expectRelative(diagGaussianKL(...args, { rows: c.rows }), c.expected_sum, 1e-12);
+      expectRelative(diagGaussianKL(...args, { rows: c.rows, reduction: "mean" }), c.expected_mean, 1e-12);
+    }
+  });
+});
+
+describe("diagGaussianKLGrad", () => {
+  const rows = 2;
+  const d = 3;
+  const mu1 = normals(rows * d, 21);
+  const logvar1 = uniforms(rows * d, 22, -1.5, 1.5);
+  const mu2 = normals(rows * d, 23);
+  const logvar2 = uniforms(rows * d, 24, -1.5, 1.5);
+
+  it("agrees with central finite differences of diagGaussianKL", () => {
+    const { value, gradMu, gradLogvar } = diagGaussianKLGrad(mu1, logvar1, mu2, logvar2, { rows });
+    expect(value).toBe(diagGaussianKL(mu1, logvar1, mu2, logvar2, { rows }));
+    // Central differences err by O(h²) + O(eps/h): about 1e-10 at h = 1e-5 on values O(1).
+    const h = 1e-5;
+    for (const [input, grad] of [[mu1, gradMu], [logvar1, gradLogvar]] as const) {
+      for (let i = 0; i < input.length; i++) {
+        const plus = Float64Array.from(input);
+        const minus = Float64Array.from(input);
+        plus[i]! += h;
+        minus[i]! -= h;
+        const at = (x: Float64Array) =>
+          input === mu1 ? diagGaussianKL(x, logvar1, mu2, logvar2, { rows }) : diagGaussianKL(mu1, x, mu2, logvar2, { rows });
+        expect(Math.abs(grad[i]! - (at(plus) - at(minus)) / (2 * h))).toBeLessThan(1e-8);
+      }
+    }
+  });
+
+  it("divides the gradients by rows with reduction mean, and writes into given buffers", () => {
+    const sum = diagGaussianKLGrad(mu1, logvar1, mu2, logvar2, { rows });
+    const gradMu = new Float64Array(rows * d);
+    const gradLogvar = new Float64Array(rows * d);
+    const mean = diagGaussianKLGrad(mu1, logvar1, mu2, logvar2, { rows, reduction: "mean", gradMu, gradLogvar });
+    expect(mean.gradMu).toBe(gradMu);
+    expect(mean.gradLogvar).toBe(gradLogvar);
+    expect(mean.value).toBe(diagGaussianKL(mu1, logvar1, mu2, logvar2, { rows, reduction: "mean" }));
+    expect(Array.from(gradMu)).toEqual(Array.from(sum.gradMu, (g) => g / rows));
+    expect(Array.from(gradLogvar)).toEqual(Array.from(sum.gradLogvar, (g) => g / rows));
+  });
+
+  it("matches PyTorch's autograd gradients", () => {
+    for (const c of fixture.diag) {
+      const args = [c.mu1, c.logvar1, c.mu2 ?? undefined, c.logvar2 ?? undefined] as const;
+      for (const reduction of ["sum", "mean"] as const) {
+        const { gradMu, gradLogvar } = diagGaussianKLGrad(...args, { rows: c.rows, reduction });
+        const expected = reduction === "sum" ? c.grad_sum : c.grad_mean;
+        expectAllRelative(gradMu, expected.mu1, 1e-10);
+        expectAllRelative(gradLogvar, expected.logvar1, 1e-10);
+      }
+    }
+  });
+});
+
+describe("mvnKL", () => {
+  const d = 4;
+  const mu0 = normals(d, 31);
+  const mu1 = normals(d, 32);
+  const logvar0 = uniforms(d, 33, -2, 2);
+  const logvar1 = uniforms(d, 34, -2, 2);
+  const diagonal = (logvar: Float64Array) => {
+    const cov = new Float64Array(d * d);
+    for (let i = 0; i < d; i++) cov[i * d + i] = Math.exp(logvar[i]!);
+    return cov;
+  };
+
+  it("equals diagGaussianKL for diagonal covariances", () => {
+    expectRelative(mvnKL(mu0, diagonal(logvar0), mu1, diagonal(logvar1)), diagGaussianKL(mu0, logvar0, mu1, logvar1), 1e-13);
+  });
+
+  it("is 0 between a normal and itself", () => {
+    for (const c of fixture.mvn) expect(mvnKL(c.mu0, c.cov0, c.mu0, c.cov0)).toBe(0);
+  });
+
+  it("matches PyTorch's MultivariateNormal KL", () => {
+    for (const c of fixture.mvn) expectRelative(mvnKL(c.mu0, c.cov0, c.mu1, c.cov1), c.expected, 1e-12);
+  });
+});
+
+describe("estimateKL", () => {
+  // Q = N(0, 1), P = N(0.3, 1.2²); samples x ~ Q.
+  const n = 200_000;
+  const x = normals(n, 41);
+  const logNormal = (v: number, mu: number, sigma: number) => -0.5 * ((v - mu) / sigma) ** 2 - Math.log(sigma) - 0.5 * Math.log(2 * Math.PI);
+  const logq = x.map((v) => logNormal(v, 0, 1));
+  const logp = x.map((v) => logNormal(v, 0.3, 1.2));
+  const exact = gaussianKL(0, 1, 0.3, 1.2);
+
+  it("k1 and k3 converge to the closed form D(Q‖P)", () => {
+    for (const estimator of ["k1", "k3"] as const) {
+      const terms = estimateKL(logp, logq, { estimator, reduction: "none" });
+      const mean = estimateKL(logp, logq, { estimator });
+      const variance = terms.reduce((s, t) => s + (t - mean) ** 2, 0) / (n - 1);
+      // Both are unbiased, so the mean of n terms is within 5 standard errors of the exact
+      // value except with probability < 1e-6 (the seed is fixed, so the test is not flaky).
+      // The standard error is about 7e-4 for k1 and 1e-4 for k3, against D ≈ 0.061.
+      expect(Math.abs(mean - exact)).toBeLessThan(5 * Math.sqrt(variance / n));
+    }
+  });
+
+  it("defaults to k3, whose every term is ≥ 0", () => {
+    expect(estimateKL(logp, logq)).toBe(estimateKL(logp, logq, { estimator: "k3" }));
+    const terms = estimateKL(logp, logq, { reduction: "none" });
+    expect(terms.every((t) => t >= 0)).toBe(true);
+    const small = estimateKL([1e-9, -1e-12, 0], [0, 0, 0], { reduction: "none" });
+    // r²/2 + r³/6 + …: the naive (eʳ − 1) − r would give 0 or garbage at these sizes.
+    expectAllRelative(small, [1e-18 / 2 + 1e-27 / 6, 1e-24 / 2 - 1e-36 / 6, 0], 1e-15);
+  });
+
+  it("computes k1 = −r, k2 = r²/2, k3 = eʳ − 1 − r per sample, into out", () => {
+    const out = new Float64Array(2);
+    expect(estimateKL([-1, 0.5], [0, 0], { estimator: "k1", reduction: "none", out })).toBe(out);
+    expect(Array.from(out)).toEqual([1, -0.5]);
+    expect(Array.from(estimateKL([-1, 0.5], [0, 0], { estimator: "k2", reduction: "none" }))).toEqual([0.5, 0.125]);
+    expectAllRelative(estimateKL([-1, 0.5], [0, 0], { reduction: "none" }), [Math.exp(-1) - 1 + 1, Math.exp(0.5) - 1 - 0.5], 1e-15);
+    expect(estimateKL([-Infinity, 0], [0, 0])).toBe(Infinity);
+  });
+});
+
+describe("bad input", () => {
+  it("gaussianKL: NaN, infinite, non-positive sigma", () => {
+    expectKLError(() => gaussianKL(NaN, 1, 0, 1), "NAN", "mu1");
+    expectKLError(() => gaussianKL(0, 1, NaN, 1), "NAN", "mu2");
+    expectKLError(() => gaussianKL(0, NaN, 0, 1), "NAN", "sigma1");
+    expectKLError(() => gaussianKL(Infinity, 1, 0, 1), "INFINITE", "mu1");
+    expectKLError(() => gaussianKL(0, 1, 0, Infinity), "INFINITE", "sigma2");
+    expectKLError(() => gaussianKL(0, 0, 0, 1), "NEGATIVE", "sigma1");
+    expectKLError(() => gaussianKL(0, 1, 0, -2), "NEGATIVE", "sigma2");
+  });
+
+  it("diagGaussianKL and its gradient: values, lengths, rows, options", () => {
+    const calls: Array<(...args: Parameters<typeof diagGaussianKL>) => unknown> = [diagGaussianKL, diagGaussianKLGrad];
+    for (const call of calls) {
+      expectKLError(() => call([0, NaN], [0, 0]), "NAN", "mu1", 1);
+      expectKLError(() => call([0, 0], [0, 0], [0, 0], [Infinity, 0]), "INFINITE", "logvar2", 0);
+      expectKLError(() => call([0, 0], [0]), "LENGTH_MISMATCH", "logvar1");
+      expectKLError(() => call([0, 0], [0, 0], [0]), "LENGTH_MISMATCH", "mu2");
+      expectKLError(() => call([], []), "EMPTY", "mu1");
+      expectKLError(() => call("ab" as never, [0, 0]), "NOT_A_VECTOR", "mu1");
+      expectKLError(() => call([0, 0, 0], [0, 0, 0], undefined, undefined, { rows: 2 }), "BAD_ROWS", "options.rows");
+      expectKLError(() => call([0, 0], [0, 0], undefined, undefined, { rows: 0 }), "BAD_ROWS", "options.rows");
+      expectKLError(() => call([0, 0], [0, 0], undefined, undefined, { reduction: "max" as never }), "BAD_OPTION", "options.reduction");
+      const out = new Float64Array(2);
+      expectKLError(() => call([0, 0], [0, 0], undefined, undefined, { reduction: "none", out }), "BAD_OPTION", "options.out");
+      expectKLError(() => call([0, 0], [0, 0], undefined, undefined, { out: new Float64Array(1) }), "BAD_OPTION", "options.out");
+    }
+    expectKLError(() => diagGaussianKLGrad([0, 0], [0, 0], undefined, undefined, { gradMu: new Float64Array(1) }), "BAD_OPTION", "options.gradMu");
+  });
+
+  it("mvnKL: asymmetric or indefinite covariances, shapes, values", () => {
+    const identity = [1, 0, 0, 0, 1, 0, 0, 0, 1];
+    const asymmetric = [1, 0, 0, 0, 1, 0.5, 0, 0.4, 1];
+    expectKLError(() => mvnKL([0, 0, 0], asymmetric, [0, 0, 0], identity), "NOT_SPD", "cov0", 5);
+    // Symmetric within 1e-12 relative is accepted.
+    expect(mvnKL([0, 0], [2, 0.5, 0.5 * (1 + 1e-14), 1], [0, 0], [2, 0.5, 0.5, 1])).toBeLessThan(1e-14);
+    // Indefinite: the pivot of row 1 is 1 − 2² < 0.
+    expectKLError(() => mvnKL([0, 0, 0], identity, [0, 0, 0], [1, 2, 0, 2, 1, 0, 0, 0, 1]), "NOT_SPD", "cov1", 1);
+    // Singular (positive semi-definite): the pivot of row 2 is exactly 0.
+    expectKLError(() => mvnKL([0, 0, 0], [1, 0, 1, 0, 1, 0, 1, 0, 1], [0, 0, 0], identity), "NOT_SPD", "cov0", 2);
+    expectKLError(() => mvnKL([0, 0], [-1, 0, 0, 1], [0, 0], [1, 0, 0, 1]), "NOT_SPD", "cov0", 0);
+    expectKLError(() => mvnKL([0, 0], [1, 0, 0], [0, 0], [1, 0, 0, 1]), "LENGTH_MISMATCH", "cov0");
+    expectKLError(() => mvnKL([0, 0], [1, 0, 0, 1], [0], [1, 0, 0, 1]), "LENGTH_MISMATCH", "mu1");
+    expectKLError(() => mvnKL([0, 0], [1, 0, 0, 1], [0, 0], [1, 0, NaN, 1]), "NAN", "cov1", 2);
+    expectKLError(() => mvnKL([0, -Infinity], [1, 0, 0, 1], [0, 0], [1, 0, 0, 1]), "INFINITE", "mu0", 1);
+    expectKLError(() => mvnKL([], [], [], []), "EMPTY", "mu0");
+  });
+
+  it("estimateKL: values, lengths, options", () => {
+    expectKLError(() => estimateKL([0, NaN], [0, 0]), "NAN", "logp", 1);
+    expectKLError(() => estimateKL([0, Infinity], [0, 0]), "INFINITE", "logp", 1);
+    expectKLError(() => estimateKL([0, 0], [-Infinity, 0]), "INFINITE", "logq", 0);
+    expectKLError(() => estimateKL([0, 0], [0]), "LENGTH_MISMATCH", "logq");
+    expectKLError(() => estimateKL([], []), "EMPTY", "logp");
+    expectKLError(() => estimateKL([0], [0], { estimator: "k4" as never }), "BAD_OPTION", "options.estimator");
+    expectKLError(() => estimateKL([0], [0], { reduction: "sum" as never }), "BAD_OPTION", "options.reduction");
+    expectKLError(() => estimateKL([0], [0], { reduction: "none", out: new Float64Array(2) }), "BAD_OPTION", "options.out");
+    expectKLError(() => estimateKL([0], [0], null as never), "BAD_OPTION", "options");
+  });
+});
