@@ -4,7 +4,7 @@
  */
 import {
   CROSS_ENTROPY, CROSS_ENTROPY_LOG, ENTROPY, ENTROPY_LOG, EXP_SUM, GRAD_FORWARD_LOG, GRAD_FORWARD_PROB,
-  GRAD_REVERSE_LOG, GRAD_REVERSE_PROB, KL, KL_LOG, SUM,
+  GRAD_REVERSE_LOG, GRAD_REVERSE_PROB, KL, KL_EXCESS, KL_LOG, SUM,
 } from "./terms";
 import { reduceRows } from "./reduce";
 import { divideRows, expShiftedRows, logElements, logRatioElements, mapTerms, mixture, rowMaxima } from "./elementwise";
@@ -21,6 +21,7 @@ export function heapBase(): usize {
 ): i32 {
   switch (op) {
     case KL: return reduceRows<T>(KL, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out);
+    case KL_EXCESS: return reduceRows<T>(KL_EXCESS, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out);
     case ENTROPY: return reduceRows<T>(ENTROPY, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out);
     case CROSS_ENTROPY: return reduceRows<T>(CROSS_ENTROPY, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out);
     case KL_LOG: return reduceRows<T>(KL_LOG, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out);

@@ -12,7 +12,8 @@
  */
 import { flagInvalidInput, invalidInputStatus, resetInvalidInput } from "./status";
 import {
-  laneCheckFold, laneCheckPassed, laneCheckStart, SUM, termVector, termWithGradientScalar, usesSecond, validOperand,
+  laneCheckFold, laneCheckPassed, laneCheckStart, SUM, sumsDifferences, termVector, termWithGradientScalar, usesSecond,
+  validOperand,
 } from "./terms";
 
 /** Elements per block: small enough that a rare special value costs little to redo. */
@@ -30,6 +31,45 @@ let rowCompensation: f64 = 0;
   if (Math.abs(rowSum) >= Math.abs(value)) rowCompensation += (rowSum - t) + value;
   else rowCompensation += (value - t) + rowSum;
   rowSum = t;
+}
+
+/** The row's Σ (x − y) for ops that sum differences, compensated the same way. */
+let rowDifference: f64 = 0;
+let rowDifferenceCompensation: f64 = 0;
+
+function addDifference(value: f64): void {
+  const t = rowDifference + value;
+  if (Math.abs(rowDifference) >= Math.abs(value)) rowDifferenceCompensation += (rowDifference - t) + value;
+  else rowDifferenceCompensation += (value - t) + rowDifference;
+  rowDifference = t;
+}
+
+/** Adds the lanes of an f64x2 to the row's difference sum one by one, so none is rounded away. */
+@inline function addDifferenceLanes(v: v128): void {
+  addDifference(f64x2.extract_lane(v, 0));
+  addDifference(f64x2.extract_lane(v, 1));
+}
+
+/** TwoSum (Knuth): the rounding error of sum + d, so that (sum + d) + error is exact. */
+@inline function twoSumRoundoff(sum: v128, d: v128): v128 {
+  const total = v128.add<f64>(sum, d);
+  const dPart = v128.sub<f64>(total, sum);
+  return v128.add<f64>(v128.sub<f64>(sum, v128.sub<f64>(total, dPart)), v128.sub<f64>(d, dPart));
+}
+
+/**
+ * Folds the exact differences x − y of one vector into a block's difference lanes: f64
+ * lanes carry their TwoSum errors in `errors`; f32 differences (exact in f32) are summed in
+ * f64, low lanes in `sums`, high lanes in `errors`.
+ */
+@inline function foldDifferenceSums<T>(sums: v128, x: v128, y: v128): v128 {
+  const d = v128.sub<T>(x, y);
+  return sizeof<T>() == 8 ? v128.add<f64>(sums, d) : v128.add<f64>(sums, f64x2.promote_low_f32x4(d));
+}
+
+@inline function foldDifferenceErrors<T>(sums: v128, errors: v128, x: v128, y: v128): v128 {
+  const d = v128.sub<T>(x, y);
+  return sizeof<T>() == 8 ? v128.add<f64>(errors, twoSumRoundoff(sums, d)) : v128.add<f64>(errors, promoteHighF32x4(d));
 }
 
 /** sum + compensation; an infinite term leaves NaN in the compensation, and the sum is exact then. */
@@ -61,6 +101,7 @@ function scalarRangeSum<T>(
       continue;
     }
     const term = termWithGradientScalar<T>(op, xi, yi, offsetX, offsetY, rowParam, scale, gradientAt<T>(grad, i));
+    if (sumsDifferences(op)) addDifference(xi - yi);
     const t = sum + term;
     if (Math.abs(sum) >= Math.abs(term)) compensation += (sum - t) + term;
     else compensation += (term - t) + sum;
@@ -93,6 +134,8 @@ function scalarRangeSum<T>(
   let acc0 = f64x2.splat(0);
   let acc1 = f64x2.splat(0);
   let check = laneCheckStart(op);
+  let differences = f64x2.splat(0);
+  let differenceErrors = f64x2.splat(0);
   let i: i32 = 0;
   // Four vectors per iteration: independent chains hide the latency of the log/exp.
   for (; i + 4 * LANES <= count; i += 4 * LANES) {
@@ -110,6 +153,16 @@ function scalarRangeSum<T>(
     const t1 = termVector<T>(op, x1, y1, oxHi, oxLo, oyHi, oyLo, rowParam, scale, g + STRIDE);
     const t2 = termVector<T>(op, x2, y2, oxHi, oxLo, oyHi, oyLo, rowParam, scale, g + 2 * STRIDE);
     const t3 = termVector<T>(op, x3, y3, oxHi, oxLo, oyHi, oyLo, rowParam, scale, g + 3 * STRIDE);
+    if (sumsDifferences(op)) {
+      differenceErrors = foldDifferenceErrors<T>(differences, differenceErrors, x0, y0);
+      differences = foldDifferenceSums<T>(differences, x0, y0);
+      differenceErrors = foldDifferenceErrors<T>(differences, differenceErrors, x1, y1);
+      differences = foldDifferenceSums<T>(differences, x1, y1);
+      differenceErrors = foldDifferenceErrors<T>(differences, differenceErrors, x2, y2);
+      differences = foldDifferenceSums<T>(differences, x2, y2);
+      differenceErrors = foldDifferenceErrors<T>(differences, differenceErrors, x3, y3);
+      differences = foldDifferenceSums<T>(differences, x3, y3);
+    }
     if (sizeof<T>() == 8) {
       acc0 = v128.add<f64>(acc0, v128.add<f64>(t0, t1));
       acc1 = v128.add<f64>(acc1, v128.add<f64>(t2, t3));
@@ -125,6 +178,10 @@ function scalarRangeSum<T>(
     const y0 = second ? v128.load(y + (<usize>i << alignof<T>())) : x0;
     check = laneCheckFold<T>(op, check, x0, y0);
     const t0 = termVector<T>(op, x0, y0, oxHi, oxLo, oyHi, oyLo, rowParam, scale, gradientAt<T>(grad, i));
+    if (sumsDifferences(op)) {
+      differenceErrors = foldDifferenceErrors<T>(differences, differenceErrors, x0, y0);
+      differences = foldDifferenceSums<T>(differences, x0, y0);
+    }
     if (sizeof<T>() == 8) {
       acc0 = v128.add<f64>(acc0, t0);
     } else {
@@ -133,6 +190,10 @@ function scalarRangeSum<T>(
     }
   }
   blockFast = laneCheckPassed<T>(op, check);
+  if (sumsDifferences(op) && blockFast) {
+    addDifferenceLanes(differences);
+    addDifferenceLanes(differenceErrors);
+  }
   return horizontalSumF64x2(v128.add<f64>(acc0, acc1));
 }
 
@@ -165,6 +226,8 @@ function scalarRangeSum<T>(
     const rowParam = rowParams ? load<f64>(rowParams + (<usize>r << 3)) : 0;
     rowSum = 0;
     rowCompensation = 0;
+    rowDifference = 0;
+    rowDifferenceCompensation = 0;
     let i: i32 = 0;
     // Row sums for normalisation take the scalar path: one compensated sum in index order,
     // the same operations as the reference, so a rescaled row is the same to the last bit.
@@ -186,7 +249,8 @@ function scalarRangeSum<T>(
       }
     }
     if (i < cols) addCompensated(scalarRangeSum<T>(op, rowX, rowY, i, cols, offsetX, offsetY, rowParam, scale, rowGrad));
-    store<f64>(out + (<usize>r << 3), compensated(rowSum, rowCompensation));
+    const total = compensated(rowSum, rowCompensation);
+    store<f64>(out + (<usize>r << 3), sumsDifferences(op) ? total + compensated(rowDifference, rowDifferenceCompensation) : total);
   }
   return invalidInputStatus();
 }

@@ -8,7 +8,8 @@
  * is +Infinity. In log space the same rules hold for -Infinity.
  */
 import {
-  expF32x4, expF64x2, logPositiveF32x4, logPositiveF64x2, logRatioF32x4, logRatioF64x2, logRatioScalar,
+  expF32x4, expF64x2, klExcessF32x4, klExcessF64x2, klExcessScalar, logPositiveF32x4, logPositiveF64x2,
+  logRatioF32x4, logRatioF64x2, logRatioScalar,
 } from "./vecmath";
 
 /** Σ p·log(p/q), probabilities. */
@@ -38,14 +39,25 @@ export const GRAD_FORWARD_LOG: i32 = 10;
 /** Σ e^b·(b − a), gradient e^b·(b − a − rowParam) (rowParam −1 for log, D(Q‖P) for logits). */
 export const GRAD_REVERSE_LOG: i32 = 11;
 
+/**
+ * Σ [p·log(p/q) − (p − q)] with Σ (p − q) summed beside it: the same value as KL, but
+ * every term is ≥ 0 and keeps its digits where p ≈ q (the default, accurate form).
+ */
+export const KL_EXCESS: i32 = 12;
+
+/** Whether the op sums the differences x − y beside its terms (KL_EXCESS). */
+@inline export function sumsDifferences(op: i32): bool {
+  return op == KL_EXCESS;
+}
+
 /** Whether the term reads its second operand. */
 @inline export function usesSecond(op: i32): bool {
-  return op == KL || op == CROSS_ENTROPY || op == KL_LOG || op == CROSS_ENTROPY_LOG || writesGradient(op);
+  return op == KL || op == KL_EXCESS || op == CROSS_ENTROPY || op == KL_LOG || op == CROSS_ENTROPY_LOG || writesGradient(op);
 }
 
 /** Whether the term writes a gradient element for each input element. */
 @inline export function writesGradient(op: i32): bool {
-  return op >= GRAD_FORWARD_PROB;
+  return op >= GRAD_FORWARD_PROB && op <= GRAD_REVERSE_LOG;
 }
 
 /** Whether the operands are log-probabilities (−Infinity allowed) rather than probabilities. */
@@ -104,6 +116,11 @@ export function termScalar(op: i32, x: f64, y: f64, offsetX: f64, offsetY: f64):
     if (y == 0) return Infinity;
     return x * logRatioScalar(x, y);
   }
+  if (op == KL_EXCESS) {
+    if (x == 0) return y;
+    if (y == 0) return Infinity;
+    return klExcessScalar(x, y);
+  }
   if (op == ENTROPY) return x == 0 ? 0 : -x * Math.log(x);
   if (op == CROSS_ENTROPY) {
     if (x == 0) return 0;
@@ -156,7 +173,7 @@ const SPAN_F32: i32 = 0x7D000000;
 
 /** Ops whose vector form is the log-ratio of probabilities, checked by exponent range. */
 @inline function rangeChecked(op: i32): bool {
-  return op == KL || op == GRAD_FORWARD_PROB || op == GRAD_REVERSE_PROB;
+  return op == KL || op == KL_EXCESS || op == GRAD_FORWARD_PROB || op == GRAD_REVERSE_PROB;
 }
 
 /** The starting value of a block's lane check. */
@@ -213,6 +230,11 @@ const SPAN_F32: i32 = 0x7D000000;
   const NEG_INF = v128.splat<T>(<T>-Infinity);
   if (op == SUM) return x;
   if (op == KL) return klTermVector<T>(x, y);
+  if (op == KL_EXCESS) {
+    // p = 0: the excess is q.
+    const excess = sizeof<T>() == 8 ? klExcessF64x2(x, y) : klExcessF32x4(x, y);
+    return v128.bitselect(y, excess, v128.eq<T>(x, zero));
+  }
   if (op == ENTROPY) {
     return v128.bitselect(zero, v128.neg<T>(v128.mul<T>(x, logPositive<T>(x))), v128.eq<T>(x, zero));
   }

@@ -17,6 +17,8 @@
 // ln 2 split so that k·LN2_HI is exact for |k| < 2^20 (fdlibm).
 const LN2_HI_F64: f64 = 6.93147180369123816490e-01; // 0x3FE62E42FEE00000
 const LN2_LO_F64: f64 = 1.90821492927058770002e-10; // 0x3DEA39EF35793C76
+const LN2_F64: f64 = 0.6931471805599453; // 0x3FE62E42FEFA39EF
+const LN2_F32: f32 = 0.69314718; // 0x3F317218
 // musl logf: k·LN2_HI_F32 is exact for the exponents a float can have.
 const LN2_HI_F32: f32 = 6.9313812256e-01; // 0x3F317180
 const LN2_LO_F32: f32 = 9.0580006145e-06; // 0x3717F7D1
@@ -166,43 +168,79 @@ const MAGIC_BITS_F32: i32 = 0x4B400000;
 }
 
 /**
- * log(p/q) without rounding p/q ("scaled ratio"). The difference of the two bit patterns
- * approximates 2^52·log2(p/q) to within 0.0861, so k = round(that) leaves
- * r = p/(q·2^k) ∈ [0.666, 1.502]. q' = q·2^k is formed exactly by adding k to q's exponent,
- * p - q' is exact (Sterbenz), and log r = 2·atanh(s) with s = (p - q')/(p + q').
+ * log(p/q) without rounding p/q ("scaled ratio"), or with `excess` the KL excess term
+ * p·log(p/q) − (p − q) ≥ 0. The difference of the two bit patterns approximates
+ * 2^52·log2(p/q) to within 0.0861, so k = round(that) leaves r = p/(q·2^k) ∈ [0.666, 1.502].
+ * q' = q·2^k is formed exactly by adding k to q's exponent, p − q' is exact (Sterbenz), and
+ * log r = 2·atanh(s) = 2s + s·z·P(z) with s = (p − q')/(p + q'), z = s².
+ * The excess is s·(p − q') + p·s·z·P(z) + (p·k·ln2 − (q' − q)): near 1 (k = 0) only the
+ * first two parts remain, and they carry the sign they should, so it keeps every digit
+ * where p·log(p/q) and p − q cancel.
  * Requires p ∈ [2^-1020, 2^1022) and q positive normal (terms.ts checks it per block).
  */
-@inline export function logRatioF64x2(p: v128, q: v128): v128 {
+@inline function scaledRatioF64x2(p: v128, q: v128, excess: bool): v128 {
   const d = v128.sub<i64>(p, q);
   const k = v128.shr<i64>(v128.add<i64>(d, i64x2.splat(0x0008000000000000)), 52);
   const scaledQ = v128.add<i64>(q, v128.shl<i64>(k, 52));
-  const s = v128.div<f64>(v128.sub<f64>(p, scaledQ), v128.add<f64>(p, scaledQ));
+  const numerator = v128.sub<f64>(p, scaledQ);
+  const s = v128.div<f64>(numerator, v128.add<f64>(p, scaledQ));
   const z = v128.mul<f64>(s, s);
   const z2 = v128.mul<f64>(z, z);
   const z4 = v128.mul<f64>(z2, z2);
   // Estrin: P(z) = (AT0 + AT1·z + (AT2 + AT3·z)·z²) + (AT4 + AT5·z + (AT6 + AT7·z)·z²)·z⁴
   const low = v128.add<f64>(pairF64(AT0, AT1, z), v128.mul<f64>(pairF64(AT2, AT3, z), z2));
   const high = v128.add<f64>(pairF64(AT4, AT5, z), v128.mul<f64>(pairF64(AT6, AT7, z), z2));
-  const poly = v128.add<f64>(low, v128.mul<f64>(high, z4));
-  const logR = v128.add<f64>(v128.add<f64>(s, s), v128.mul<f64>(v128.mul<f64>(s, z), poly));
+  const szP = v128.mul<f64>(v128.mul<f64>(s, z), v128.add<f64>(low, v128.mul<f64>(high, z4)));
   const dk = i64x2ToF64x2(k);
+  if (excess) {
+    // p·log(p/q') − (p − q') = s·(p − q') + p·s·z·P(z); the rest, p·k·ln2 − (q' − q), is 0 for k = 0.
+    const scaled = v128.sub<f64>(v128.mul<f64>(p, v128.mul<f64>(dk, f64x2.splat(LN2_F64))), v128.sub<f64>(scaledQ, q));
+    return v128.add<f64>(v128.add<f64>(v128.mul<f64>(s, numerator), v128.mul<f64>(p, szP)), scaled);
+  }
+  const logR = v128.add<f64>(v128.add<f64>(s, s), szP);
   return v128.add<f64>(v128.add<f64>(logR, v128.mul<f64>(dk, f64x2.splat(LN2_LO_F64))), v128.mul<f64>(dk, f64x2.splat(LN2_HI_F64)));
 }
 
-/** The f32 form of logRatioF64x2. Requires p ∈ [2^-124, 2^126) and q positive normal. */
-@inline export function logRatioF32x4(p: v128, q: v128): v128 {
+/** log(p/q) for the lanes scaledRatioF64x2 accepts. */
+@inline export function logRatioF64x2(p: v128, q: v128): v128 {
+  return scaledRatioF64x2(p, q, false);
+}
+
+/** p·log(p/q) − (p − q) for the lanes scaledRatioF64x2 accepts. */
+@inline export function klExcessF64x2(p: v128, q: v128): v128 {
+  return scaledRatioF64x2(p, q, true);
+}
+
+/** The f32 form of scaledRatioF64x2. Requires p ∈ [2^-124, 2^126) and q positive normal. */
+@inline function scaledRatioF32x4(p: v128, q: v128, excess: bool): v128 {
   const d = v128.sub<i32>(p, q);
   const k = v128.shr<i32>(v128.add<i32>(d, i32x4.splat(0x00400000)), 23);
   const scaledQ = v128.add<i32>(q, v128.shl<i32>(k, 23));
-  const s = v128.div<f32>(v128.sub<f32>(p, scaledQ), v128.add<f32>(p, scaledQ));
+  const numerator = v128.sub<f32>(p, scaledQ);
+  const s = v128.div<f32>(numerator, v128.add<f32>(p, scaledQ));
   const z = v128.mul<f32>(s, s);
   const poly = v128.add<f32>(
     v128.add<f32>(f32x4.splat(ATF0), v128.mul<f32>(f32x4.splat(ATF1), z)),
     v128.mul<f32>(f32x4.splat(ATF2), v128.mul<f32>(z, z)),
   );
-  const logR = v128.add<f32>(v128.add<f32>(s, s), v128.mul<f32>(v128.mul<f32>(s, z), poly));
+  const szP = v128.mul<f32>(v128.mul<f32>(s, z), poly);
   const dk = f32x4.convert_i32x4_s(k);
+  if (excess) {
+    const scaled = v128.sub<f32>(v128.mul<f32>(p, v128.mul<f32>(dk, f32x4.splat(LN2_F32))), v128.sub<f32>(scaledQ, q));
+    return v128.add<f32>(v128.add<f32>(v128.mul<f32>(s, numerator), v128.mul<f32>(p, szP)), scaled);
+  }
+  const logR = v128.add<f32>(v128.add<f32>(s, s), szP);
   return v128.add<f32>(v128.add<f32>(logR, v128.mul<f32>(dk, f32x4.splat(LN2_LO_F32))), v128.mul<f32>(dk, f32x4.splat(LN2_HI_F32)));
+}
+
+/** log(p/q) for the lanes scaledRatioF32x4 accepts. */
+@inline export function logRatioF32x4(p: v128, q: v128): v128 {
+  return scaledRatioF32x4(p, q, false);
+}
+
+/** p·log(p/q) − (p − q) for the lanes scaledRatioF32x4 accepts. */
+@inline export function klExcessF32x4(p: v128, q: v128): v128 {
+  return scaledRatioF32x4(p, q, true);
 }
 
 /** 2^k for integer lanes k in the normal exponent range: [k0, k1] => [2^k0, 2^k1]. */
@@ -264,6 +302,35 @@ const MAGIC_BITS_F32: i32 = 0x4B400000;
 /** 2^k for integer f32 lanes in the normal exponent range. */
 @inline function pow2F32x4(k: v128): v128 {
   return v128.shl<i32>(v128.add<i32>(k, i32x4.splat(127)), 23);
+}
+
+/** 2·atanh(s) − 2s = 2·(s³/3 + s⁵/5 + …) for |s| ≤ 1/3, summed until the terms vanish. */
+function atanhExcess(s: f64): f64 {
+  const z = s * s;
+  let power = s * z;
+  let sum: f64 = 0;
+  for (let k: i32 = 1; k < 64; k++) {
+    const term = (2 * power) / <f64>(2 * k + 1);
+    sum += term;
+    if (Math.abs(term) <= 1e-18 * Math.abs(sum)) break;
+    power *= z;
+  }
+  return sum;
+}
+
+/**
+ * Scalar p·log(p/q) − (p − q) for p, q > 0: the KL term less its first-order part, never
+ * negative. Within a factor 2 of each other p − q is exact and the term is
+ * s·(p − q) + p·(2·atanh(s) − 2s) with s = (p − q)/(p + q), free of cancellation.
+ */
+export function klExcessScalar(p: f64, q: f64): f64 {
+  const r = p / q;
+  if (r > 0.5 && r < 2) {
+    const difference = p - q;
+    const s = difference / (p + q);
+    return s * difference + p * atanhExcess(s);
+  }
+  return p * logRatioScalar(p, q) - (p - q);
 }
 
 /**

@@ -30,6 +30,43 @@ export function klTerm(p: number, q: number): number {
   return p * logRatio(p, q);
 }
 
+/** 2·atanh(s) − 2s = 2·(s³/3 + s⁵/5 + …), for |s| ≤ 1/3. */
+function atanhExcess(s: number): number {
+  const z = s * s;
+  let power = s * z;
+  let sum = 0;
+  for (let k = 1; k < 64; k++) {
+    const term = (2 * power) / (2 * k + 1);
+    sum += term;
+    if (Math.abs(term) <= 1e-18 * Math.abs(sum)) break;
+    power *= z;
+  }
+  return sum;
+}
+
+/**
+ * p·log(p/q) − (p − q) ≥ 0: the KL term less its first-order part. Summed, with Σ(p − q)
+ * beside it, it gives KL without the cancellation of p·log(p/q) terms when p ≈ q. Within a
+ * factor 2, p − q is exact and the term is s·(p − q) + p·(2·atanh(s) − 2s), s = (p − q)/(p + q).
+ */
+export function klExcess(p: number, q: number): number {
+  if (p === 0) return q;
+  if (q === 0) return Infinity;
+  const r = p / q;
+  if (r > 0.5 && r < 2) {
+    const difference = p - q;
+    const s = difference / (p + q);
+    return s * difference + p * atanhExcess(s);
+  }
+  return p * logRatio(p, q) - (p - q);
+}
+
+/** Σ p·log(p/q) as Σ [p·log(p/q) − (p − q)] + Σ (p − q), both compensated. */
+function klSum(p: ArrayLike<number>, q: ArrayLike<number>): number {
+  const excess = sumOf(p.length, (i) => klExcess(p[i]!, q[i]!));
+  return excess + sumOf(p.length, (i) => p[i]! - q[i]!);
+}
+
 /** e^a·(a − b), the same term for log-probabilities. */
 function klTermLog(a: number, b: number): number {
   if (a === -Infinity) return 0;
@@ -103,7 +140,7 @@ function rowValue(divergence: Divergence, operands: Operand[], row: number, sett
       const pr = probabilities(p, row, settings);
       const qr = probabilities(q!, row, settings);
       const m = pr.map((v, i) => 0.5 * (v + qr[i]!));
-      return 0.5 * sumOf(n, (i) => klTerm(pr[i]!, m[i]!)) + 0.5 * sumOf(n, (i) => klTerm(qr[i]!, m[i]!));
+      return 0.5 * klSum(pr, m) + 0.5 * klSum(qr, m);
     }
     case "kl":
     case "crossEntropy": {
@@ -111,7 +148,7 @@ function rowValue(divergence: Divergence, operands: Operand[], row: number, sett
       if (probSpace) {
         const pr = probabilities(p, row, settings);
         const qr = probabilities(q!, row, settings);
-        return sumOf(n, (i) => (cross ? crossTerm : klTerm)(pr[i]!, qr[i]!));
+        return cross ? sumOf(n, (i) => crossTerm(pr[i]!, qr[i]!)) : klSum(pr, qr);
       }
       const a = logProbabilities(p, row, settings);
       const b = logProbabilities(q!, row, settings);

@@ -21,6 +21,12 @@ const enum Op {
   GRAD_REVERSE_PROB = 9,
   GRAD_FORWARD_LOG = 10,
   GRAD_REVERSE_LOG = 11,
+  KL_EXCESS = 12,
+}
+
+/** The KL term for probabilities: the cancellation-free form unless `precision: "fast"`. */
+function klTermFor(settings: Settings): Op {
+  return settings.precision === "fast" ? Op.KL : Op.KL_EXCESS;
 }
 
 /**
@@ -61,7 +67,7 @@ function streamedTerm(divergence: Divergence, operands: Operand[], settings: Set
   if (settings.normalize || space === "logits" || operands.some((o) => o.space !== space)) return undefined;
   const log = space === "log";
   switch (divergence) {
-    case "kl": return log ? Op.KL_LOG : Op.KL;
+    case "kl": return log ? Op.KL_LOG : klTermFor(settings);
     case "crossEntropy": return log ? Op.CROSS_ENTROPY_LOG : Op.CROSS_ENTROPY;
     case "entropy": return log ? Op.ENTROPY_LOG : Op.ENTROPY;
     case "jsd": return undefined;
@@ -307,8 +313,8 @@ export class WasmEngine implements Engine {
       const q = call.probabilities(1);
       const m = call.elements();
       t.mixture(p, q, call.n, m);
-      const fromP = this.f64At(call.reduce(Op.KL, p, m), rows);
-      const fromQ = this.f64At(call.reduce(Op.KL, q, m), rows);
+      const fromP = this.f64At(call.reduce(klTermFor(settings), p, m), rows);
+      const fromQ = this.f64At(call.reduce(klTermFor(settings), q, m), rows);
       return Float64Array.from(fromP, (v, r) => 0.5 * v + 0.5 * fromQ[r]!);
     } else if (divergence === "entropy") {
       if (operands[0]!.space === "prob") result = call.reduce(Op.ENTROPY, call.probabilities(0));
@@ -317,7 +323,7 @@ export class WasmEngine implements Engine {
         result = call.reduce(Op.ENTROPY_LOG, a, 0, offsets);
       }
     } else if (operands.every((o) => o.space === "prob")) {
-      result = call.reduce(divergence === "kl" ? Op.KL : Op.CROSS_ENTROPY, call.probabilities(0), call.probabilities(1));
+      result = call.reduce(divergence === "kl" ? klTermFor(settings) : Op.CROSS_ENTROPY, call.probabilities(0), call.probabilities(1));
     } else {
       const [a, offsetsA] = call.logProbabilities(0);
       const [b, offsetsB] = call.logProbabilities(1);
