@@ -6,7 +6,7 @@ import { KLError, referenceKL } from "../src/index.js";
 import type { KLErrorCode } from "../src/index.js";
 import type { DivergenceOptions, KL, Space, Vector } from "../src/types.js";
 import { backendNames, loadBackend } from "./backends.js";
-import { mulberry32 } from "./random.js";
+import { mulberry32 } from "./random.mjs";
 
 // ---------------------------------------------------------------------------------------
 // The methods and how to call them

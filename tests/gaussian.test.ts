@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { KLError, type KLErrorCode } from "../src/errors.js";
 import { estimateKL } from "../src/estimators.js";
 import { diagGaussianKL, diagGaussianKLGrad, expm1MinusX, gaussianKL, mvnKL } from "../src/gaussian.js";
-import { mulberry32 } from "./random.js";
+import { mulberry32 } from "./random.mjs";
 
 interface Fixture {
   normal: Array<{ mu1: number; sigma1: number; mu2: number; sigma2: number; expected: number }>;

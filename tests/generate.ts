@@ -1,5 +1,5 @@
 /** Input generators shared by the property and edge-case tests. */
-import { mulberry32 } from "./random.js";
+import { mulberry32 } from "./random.mjs";
 
 export interface VectorShape {
   length: number;

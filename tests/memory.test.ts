@@ -6,7 +6,7 @@ import { createKL, KLError, referenceKL } from "../src/index.js";
 import type { KLErrorCode } from "../src/index.js";
 import type { DivergenceOptions, KL, Space } from "../src/types.js";
 import { backendNames, loadBackend } from "./backends.js";
-import { mulberry32 } from "./random.js";
+import { mulberry32 } from "./random.mjs";
 
 type ArrayType = typeof Float64Array | typeof Float32Array;
 /** An element type as alloc takes it. */

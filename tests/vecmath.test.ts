@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import type { Kernels } from "../src/wasm/loader.js";
 import { loadKernels } from "./backends.js";
-import { mulberry32 } from "./random.js";
+import { mulberry32 } from "./random.mjs";
 import { ulpDistanceF64, ulpErrorF32 } from "./ulp.js";
 
 const exact = JSON.parse(readFileSync(new URL("./fixtures/exact.json", import.meta.url), "utf8")) as {

@@ -1,0 +1,92 @@
+/**
+ * The command line as a user runs it: `npx klwasm fit …` (package.json "bin" → dist/cli.js,
+ * which loads dist/index.js). Rebuilds dist/ first when it is older than the sources.
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+
+/** The newest modification time of the files under `dir` (recursively). */
+function newest(dir: string): number {
+  return Math.max(0, ...readdirSync(dir, { withFileTypes: true }).map((entry) => {
+    const path = join(dir, entry.name);
+    return entry.isDirectory() ? newest(path) : statSync(path).mtimeMs;
+  }));
+}
+
+function run(command: string, args: string[]) {
+  const result = spawnSync(command, args, { encoding: "utf8", env: { ...process.env, NO_COLOR: "1" }, timeout: 60_000 });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** mean = Σ w·m, σ² = Σ w·(s² + m²) − mean². */
+function moments(modes: Array<[number, number, number]>): { mean: number; sigma: number } {
+  const mean = modes.reduce((t, [w, m]) => t + w * m, 0);
+  return { mean, sigma: Math.sqrt(modes.reduce((t, [w, m, s]) => t + w * (s * s + m * m), 0) - mean * mean) };
+}
+
+describe("npx klwasm fit", { timeout: 120_000 }, () => {
+  beforeAll(() => {
+    const built = ["dist/cli.js", "dist/index.js"].map((f) => (existsSync(f) ? statSync(f).mtimeMs : 0));
+    const sources = Math.max(newest("src"), newest("build"), statSync("scripts/bundle.mjs").mtimeMs);
+    if (Math.min(...built) < sources) execFileSync(process.execPath, ["scripts/bundle.mjs"], { stdio: "inherit" });
+  }, 120_000);
+
+  it("fits by reverse KL: a table on one mode, a sketch, a progress bar", () => {
+    const { code, stdout, stderr } = run("npx", ["--no-install", "klwasm", "fit", "--direction", "reverse", "--mixture", "0.5:-2:0.6,0.5:2:0.6"]);
+    expect(code, stderr).toBe(0);
+    const row = (label: string) => stdout.split("\n").find((line) => line.startsWith(label))?.slice(label.length).trim().split(/\s+/);
+    const { mean, sigma } = moments([[0.5, -2, 0.6], [0.5, 2, 0.6]]);
+    const p = row("P itself (mean, σ)")!.map(Number);
+    expect(Math.abs(p[0]! - mean)).toBeLessThanOrEqual(5e-5);
+    expect(Math.abs(p[1]! - sigma)).toBeLessThanOrEqual(5e-5);
+    const [mu, s, , reverse, , converged] = row("Q by reverse KL")!;
+    expect(Math.abs(Number(mu) + 2)).toBeLessThan(0.1);
+    expect(Math.abs(Number(s) - 0.6)).toBeLessThan(0.03);
+    // Q on one of two equal, well-separated modes: D(Q‖P) ≈ log 2.
+    expect(Math.abs(Number(reverse) - Math.log(2))).toBeLessThan(0.01);
+    expect(converged).toBe("yes");
+    expect(row("Q by forward KL")).toBeUndefined();
+    // The sketch: 14 rows of plot, P's shading and the fit's mark, a legend.
+    expect(stdout.split("\n").filter((line) => line.startsWith("│"))).toHaveLength(14);
+    expect(stdout).toMatch(/░/);
+    expect(stdout).toMatch(/o Q by reverse KL = N\(-1\.99\d, 0\.6\d\d²\)/);
+    expect(stderr).toMatch(/^reverse\s+\[█{30}\] 100% {2}step \d+ {2}D = 0\.69\d+ {2}converged$/m);
+  });
+
+  it("prints JSON: forward matches P's moments, reverse sits closer to a mode", () => {
+    const modes: Array<[number, number, number]> = [[0.2, -3, 0.5], [0.5, 0.5, 1], [0.3, 4, 0.8]];
+    const { code, stdout, stderr } = run(process.execPath, ["dist/cli.js", "fit", "--json", "--mixture", modes.map((m) => m.join(":")).join(",")]);
+    expect(code, stderr).toBe(0);
+    const out = JSON.parse(stdout) as {
+      backend: string;
+      p: { mean: number; sigma: number };
+      fits: Array<{ direction: string; mu: number; sigma: number; forward: number; reverse: number; converged: boolean }>;
+    };
+    const { mean, sigma } = moments(modes);
+    expect(out.backend).toBe("wasm-simd");
+    expect(out.p.mean).toBeCloseTo(mean, 12);
+    expect(out.p.sigma).toBeCloseTo(sigma, 12);
+    const [forward, reverse] = out.fits;
+    expect(forward).toMatchObject({ direction: "forward", converged: true });
+    expect(reverse).toMatchObject({ direction: "reverse", converged: true });
+    expect(Math.abs(forward!.mu - mean)).toBeLessThanOrEqual(1e-3 * sigma);
+    expect(Math.abs(forward!.sigma - sigma)).toBeLessThanOrEqual(1e-3 * sigma);
+    // Each fit is the better one in its own direction; reverse is the narrower.
+    expect(forward!.forward).toBeLessThan(reverse!.forward);
+    expect(reverse!.reverse).toBeLessThan(forward!.reverse);
+    expect(reverse!.sigma).toBeLessThan(forward!.sigma);
+  });
+
+  it("rejects bad arguments with exit code 2 and the usage", () => {
+    for (const args of [["fit", "--direction", "sideways"], ["fit", "--mixture", "1:0"], ["fit", "--bogus"], ["frobnicate"], ["fit", "--mixture", "1:0:0"]]) {
+      const { code, stderr } = run(process.execPath, ["dist/cli.js", ...args]);
+      expect(code, args.join(" ")).toBe(2);
+      expect(stderr).toMatch(/^klwasm: /);
+    }
+    const help = run(process.execPath, ["dist/cli.js", "--help"]);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/^usage: klwasm fit/);
+  });
+});
