@@ -92,10 +92,11 @@ export function divideRows<T>(x: usize, rows: i32, cols: i32, divisors: usize, o
   }
 }
 
-/** out[i] = (x[i] + y[i]) / 2: the mixture M of the Jensen–Shannon divergence. */
-export function mixture<T>(x: usize, y: usize, n: i32, out: usize): void {
+/** out[i] = β·x[i] + (1 − β)·y[i]: the mixture M of the (generalised) Jensen–Shannon divergence. */
+export function mixture<T>(x: usize, y: usize, n: i32, beta: f64, out: usize): void {
+  const complement = 1 - beta;
   for (let i: i32 = 0; i < n; i++) {
-    store<T>(at<T>(out, i), <T>(0.5 * (<f64>load<T>(at<T>(x, i)) + <f64>load<T>(at<T>(y, i)))));
+    store<T>(at<T>(out, i), <T>(beta * <f64>load<T>(at<T>(x, i)) + complement * <f64>load<T>(at<T>(y, i))));
   }
 }
 

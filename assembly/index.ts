@@ -80,8 +80,8 @@ export function divideRowsF32(x: usize, rows: i32, cols: i32, divisors: usize, o
   divideRows<f32>(x, rows, cols, divisors, out);
 }
 
-export function mixtureF64(x: usize, y: usize, n: i32, out: usize): void { mixture<f64>(x, y, n, out); }
-export function mixtureF32(x: usize, y: usize, n: i32, out: usize): void { mixture<f32>(x, y, n, out); }
+export function mixtureF64(x: usize, y: usize, n: i32, beta: f64, out: usize): void { mixture<f64>(x, y, n, beta, out); }
+export function mixtureF32(x: usize, y: usize, n: i32, beta: f64, out: usize): void { mixture<f32>(x, y, n, beta, out); }
 
 export function rowMaximaF64(x: usize, rows: i32, cols: i32, out: usize): i32 { return rowMaxima<f64>(x, rows, cols, out); }
 export function rowMaximaF32(x: usize, rows: i32, cols: i32, out: usize): i32 { return rowMaxima<f32>(x, rows, cols, out); }

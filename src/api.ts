@@ -1,8 +1,10 @@
 import type { Direction, Divergence, Engine } from "./engine.js";
 import { KLError } from "./errors.js";
-import { checkOptionsObject, settle, type Operand, type Settings } from "./options.js";
+import { checkOptionsObject, scaledOption, settle, type Operand, type Settings } from "./options.js";
 import { compensatedSum } from "./sum.js";
-import type { DivergenceOptions, ElementwiseOptions, GradientOptions, KL, Reduced, ValueAndGradient, Vector } from "./types.js";
+import type {
+  DivergenceOptions, ElementwiseOptions, GradientOptions, JSDOptions, KL, Reduced, ValueAndGradient, Vector,
+} from "./types.js";
 
 function reduce(perRow: Float64Array, settings: Settings): number | Float64Array {
   if (settings.reduction === "none") {
@@ -31,7 +33,7 @@ export function buildKL(engine: Engine): KL {
       divergence(kind, [{ values: x, name: p }, { values: y, name: q }], options, swap) as Reduced<O>;
   const gradient = (direction: Direction) =>
     <O extends GradientOptions>(target: Vector, approx: Vector, options?: O): ValueAndGradient<O> => {
-      const given: GradientOptions = options ?? {};
+      const given = (options === undefined ? {} : options) as GradientOptions;
       checkOptionsObject(given);
       engine.checkView(target, "target");
       engine.checkView(approx, "approx");
@@ -60,7 +62,19 @@ export function buildKL(engine: Engine): KL {
     forwardGrad: gradient("forward"),
     reverseGrad: gradient("reverse"),
     crossEntropy: pq("crossEntropy"),
-    jsd: pq("jsd"),
+    jsd: <O extends JSDOptions>(p: Vector, q: Vector, options?: O) => {
+      const given = (options === undefined ? {} : options) as JSDOptions;
+      checkOptionsObject(given);
+      const args = [{ values: p, name: "p" }, { values: q, name: "q" }];
+      if (!scaledOption(given.scaled)) return divergence("jsd", args, given) as Reduced<O>;
+      // Scaled: the limits are the KL divergences themselves, returned exactly at the ends.
+      const beta = given.beta ?? 0.5;
+      if (beta === 0) return divergence("kl", args, given) as Reduced<O>;
+      if (beta === 1) return divergence("kl", args, given, true) as Reduced<O>;
+      const value = divergence("jsd", args, given);
+      const factor = 1 / (beta * (1 - beta));
+      return (typeof value === "number" ? value * factor : value.map((v) => v * factor)) as Reduced<O>;
+    },
     entropy: <O extends DivergenceOptions>(p: Vector, options?: O) =>
       divergence("entropy", [{ values: p, name: "p" }], options) as Reduced<O>,
     relEntr(p: Vector, q: Vector, options: ElementwiseOptions = {}) {

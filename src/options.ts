@@ -1,5 +1,5 @@
 import { KLError } from "./errors.js";
-import type { DivergenceOptions, ElementwiseOptions, Reduction, Space, Vector } from "./types.js";
+import type { DivergenceOptions, ElementwiseOptions, JSDOptions, Reduction, Space, Vector } from "./types.js";
 
 const SPACES: readonly Space[] = ["prob", "log", "logits"];
 const REDUCTIONS: readonly Reduction[] = ["sum", "mean", "none"];
@@ -21,6 +21,8 @@ export interface Settings {
   logBase: number;
   validate: boolean;
   precision: "accurate" | "fast";
+  /** The JSD's mixture weight: M = βP + (1 − β)Q. */
+  beta: number;
 }
 
 function oneOf<T extends string>(value: unknown, allowed: readonly T[], name: string, fallback: T): T {
@@ -42,6 +44,19 @@ function checkVector(values: unknown, name: string): asserts values is Vector {
     throw new KLError("NOT_A_VECTOR", name, "must be a Float64Array, a Float32Array or an array of numbers");
   }
   if (values.length === 0) throw new KLError("EMPTY", name, "is empty; a distribution needs at least one element");
+}
+
+function mixtureWeight(beta: unknown): number {
+  if (beta === undefined) return 0.5;
+  if (typeof beta !== "number" || !(beta >= 0 && beta <= 1)) {
+    throw new KLError("BAD_OPTION", "options.beta", `must be a number in [0, 1], got ${JSON.stringify(beta)}`);
+  }
+  return beta;
+}
+
+/** Whether the generalised JSD is divided by β(1 − β) (options.scaled). */
+export function scaledOption(value: unknown): boolean {
+  return flag(value, "scaled", false);
 }
 
 /** Spaces of the two arguments: `pSpace`/`qSpace` override `space`. */
@@ -87,6 +102,7 @@ export function settle(
       logBase: base === Math.E ? 1 : Math.log(base),
       validate: flag(options.validate, "validate", true),
       precision: oneOf(options.precision, PRECISIONS, "precision", "accurate"),
+      beta: mixtureWeight((options as JSDOptions).beta),
     },
   };
 }

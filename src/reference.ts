@@ -139,8 +139,11 @@ function rowValue(divergence: Divergence, operands: Operand[], row: number, sett
     case "jsd": {
       const pr = probabilities(p, row, settings);
       const qr = probabilities(q!, row, settings);
-      const m = pr.map((v, i) => 0.5 * (v + qr[i]!));
-      return 0.5 * klSum(pr, m) + 0.5 * klSum(qr, m);
+      const { beta } = settings;
+      const m = pr.map((v, i) => beta * v + (1 - beta) * qr[i]!);
+      // A weight of 0 drops its term (whose divergence may be infinite).
+      const weighted = (weight: number, x: number[]) => (weight === 0 ? 0 : weight * klSum(x, m));
+      return weighted(beta, pr) + weighted(1 - beta, qr);
     }
     case "kl":
     case "crossEntropy": {

@@ -28,8 +28,19 @@ export interface DivergenceOptions {
   base?: number;
   /** Check the input for NaN, negative or infinite probabilities (default true). */
   validate?: boolean;
-  /** "accurate" (default). */
+  /**
+   * "accurate" (default) or "fast": plain p·log(p/q) terms (no cancellation-free form) and
+   * f32 lanes for f32 inputs in log space, rescaled rows and the JSD mixture.
+   */
   precision?: "accurate" | "fast";
+}
+
+/** Options of jsd: the generalised Jensen–Shannon divergence. */
+export interface JSDOptions extends DivergenceOptions {
+  /** Mixture weight β ∈ [0, 1], M = βP + (1 − β)Q; the value is β·D(P‖M) + (1 − β)·D(Q‖M). Default ½. */
+  beta?: number;
+  /** Divide by β(1 − β): D(P‖Q) at β = 0 and D(Q‖P) at β = 1, continuously in between. */
+  scaled?: boolean;
 }
 
 /** The result type for a given reduction: a number, or one value per row. */
@@ -71,8 +82,8 @@ export interface KL {
   entropy<O extends DivergenceOptions>(p: Vector, options?: O): Reduced<O>;
   /** H(P, Q) = −Σ p·log q. */
   crossEntropy<O extends DivergenceOptions>(p: Vector, q: Vector, options?: O): Reduced<O>;
-  /** Jensen–Shannon divergence ½D(P‖M) + ½D(Q‖M), M = ½(P + Q). */
-  jsd<O extends DivergenceOptions>(p: Vector, q: Vector, options?: O): Reduced<O>;
+  /** Jensen–Shannon divergence ½D(P‖M) + ½D(Q‖M), M = ½(P + Q); generalised with `beta`, `scaled`. */
+  jsd<O extends JSDOptions>(p: Vector, q: Vector, options?: O): Reduced<O>;
   /**
    * D(target‖approx) and its gradient with respect to approx, from one fused pass:
    * −p/q (prob), −p (log), q − p (logits). With reduction "mean" the gradient is divided by rows.

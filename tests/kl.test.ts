@@ -206,3 +206,41 @@ describe.each(backendNames)("%s", (name) => {
     });
   });
 });
+
+describe.each(backendNames)("%s: generalised JSD", (name) => {
+  let kl: KL;
+  beforeAll(async () => {
+    kl = await loadBackend(name);
+  });
+  const p = probabilityLike({ length: 50, seed: 31, zeros: 0.2, decades: 3 });
+  const q = probabilityLike({ length: 50, seed: 32, zeros: 0, decades: 3 });
+  const options = { normalize: true };
+
+  it("β = ½ is the JSD; β·D(P‖M) + (1 − β)·D(Q‖M) agrees with the reference for every β", () => {
+    expect(kl.jsd(p, q, { ...options, beta: 0.5 })).toBe(kl.jsd(p, q, options));
+    for (const beta of [0, 1e-6, 0.1, 0.3, 0.5, 0.9, 1 - 1e-6, 1]) {
+      expectAgrees(kl.jsd(p, q, { ...options, beta }), referenceKL.jsd(p, q, { ...options, beta }), 1e-12, `β = ${beta}`);
+    }
+    expect(kl.jsd(p, q, { ...options, beta: 0 })).toBe(0);
+    expect(kl.jsd(p, q, { ...options, beta: 1 })).toBe(0);
+  });
+
+  it("scaled: D(P‖Q) at β = 0 and D(Q‖P) at β = 1 exactly, and continuous towards them", () => {
+    // P without zeros, so that D(Q‖P) is finite and the limit at β = 1 is approached.
+    const p = probabilityLike({ length: 50, seed: 31, zeros: 0, decades: 3 });
+    const forward = kl.kl(p, q, options);
+    const reverse = kl.kl(q, p, options);
+    expect(kl.jsd(p, q, { ...options, beta: 0, scaled: true })).toBe(forward);
+    expect(kl.jsd(p, q, { ...options, beta: 1, scaled: true })).toBe(reverse);
+    // The scaled JSD is D(P‖Q) + O(β) near β = 0 and D(Q‖P) + O(1 − β) near 1.
+    expectAgrees(kl.jsd(p, q, { ...options, beta: 1e-6, scaled: true }), forward, 1e-4);
+    expectAgrees(kl.jsd(p, q, { ...options, beta: 1 - 1e-6, scaled: true }), reverse, 1e-4);
+    expectAgrees(kl.jsd(p, q, { ...options, beta: 0.3, scaled: true }), kl.jsd(p, q, { ...options, beta: 0.3 }) / (0.3 * 0.7), 1e-15);
+  });
+
+  it("rejects β outside [0, 1] and a non-boolean scaled", () => {
+    expect(() => kl.jsd(p, q, { beta: 1.5 })).toThrow(/beta/);
+    expect(() => kl.jsd(p, q, { beta: Number.NaN })).toThrow(/beta/);
+    expect(() => kl.jsd(p, q, { scaled: "yes" as never })).toThrow(/scaled/);
+  });
+});

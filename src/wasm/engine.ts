@@ -312,10 +312,13 @@ export class WasmEngine implements Engine {
       const p = call.probabilities(0);
       const q = call.probabilities(1);
       const m = call.elements();
-      t.mixture(p, q, call.n, m);
-      const fromP = this.f64At(call.reduce(klTermFor(settings), p, m), rows);
-      const fromQ = this.f64At(call.reduce(klTermFor(settings), q, m), rows);
-      return Float64Array.from(fromP, (v, r) => 0.5 * v + 0.5 * fromQ[r]!);
+      const { beta } = settings;
+      t.mixture(p, q, call.n, beta, m);
+      // A weight of 0 drops its term (whose divergence may be infinite).
+      const weighted = (weight: number, x: number): Float64Array =>
+        weight === 0 ? new Float64Array(rows) : this.f64At(call.reduce(klTermFor(settings), x, m), rows).map((v) => weight * v);
+      const fromQ = weighted(1 - beta, q);
+      return weighted(beta, p).map((v, r) => v + fromQ[r]!);
     } else if (divergence === "entropy") {
       if (operands[0]!.space === "prob") result = call.reduce(Op.ENTROPY, call.probabilities(0));
       else {

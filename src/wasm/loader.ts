@@ -15,8 +15,8 @@ export interface Kernels {
   expShiftedRowsF32(x: number, rows: number, cols: number, offsets: number, out: number): void;
   divideRowsF64(x: number, rows: number, cols: number, divisors: number, out: number): void;
   divideRowsF32(x: number, rows: number, cols: number, divisors: number, out: number): void;
-  mixtureF64(x: number, y: number, n: number, out: number): void;
-  mixtureF32(x: number, y: number, n: number, out: number): void;
+  mixtureF64(x: number, y: number, n: number, beta: number, out: number): void;
+  mixtureF32(x: number, y: number, n: number, beta: number, out: number): void;
   rowMaximaF64(x: number, rows: number, cols: number, out: number): number;
   rowMaximaF32(x: number, rows: number, cols: number, out: number): number;
   logRatioElementsF64(x: number, y: number, n: number, out: number): void;

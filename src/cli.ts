@@ -1,0 +1,233 @@
+#!/usr/bin/env node
+/**
+ * `npx klwasm fit …`: the forward-versus-reverse experiment in a terminal. Fits a Gaussian to
+ * a mixture by forward and/or reverse KL, with a progress bar while it optimises, then prints
+ * the fit as a table and a sketch of P and Q. Bundled to dist/cli.js, which loads the
+ * library from dist/index.js.
+ */
+import { parseArgs } from "node:util";
+import { fitGaussianSteps, mixtureDensity, mixtureGrid, mixtureLogDensity, mixtureMoments, type FitDirection, type GaussianFit, type Mixture } from "./fit.js";
+import { createKL, referenceKL, type KL } from "./index.js";
+
+const USAGE = `usage: klwasm fit [options]
+
+Fits a Gaussian Q to a mixture P by minimising forward D(P‖Q) and/or reverse D(Q‖P).
+
+options:
+  --mixture "w:m:s,…"      P as weight:mean:sigma per mode (default "0.5:-2:0.6,0.5:2:0.6")
+  --direction D            forward, reverse or both (default both)
+  --init mu:sigma          where to start (default: forward the grid's centre, reverse the
+                           largest-weight mode)
+  --steps N                the most optimiser steps (default 5000)
+  --learning-rate X        Adam's step size (default 0.05)
+  --tolerance X            stop when the update and the change of D are below X (default 1e-9)
+  --points N               grid points (default 2001)
+  --backend B              wasm-simd, wasm or reference (default: the fastest available)
+  --json                   print the results as JSON instead of the table and sketch
+  --no-sketch              leave out the sketch
+  -h, --help               this text`;
+
+class UsageError extends Error {}
+
+const color = process.stdout.isTTY && !process.env.NO_COLOR;
+const paint = (code: number, text: string) => (color ? `\x1b[${code}m${text}\x1b[0m` : text);
+const COLORS: Record<FitDirection | "p", number> = { p: 90, forward: 34, reverse: 31 };
+const MARKS: Record<FitDirection, string> = { forward: "*", reverse: "o" };
+
+function parseMixture(text: string): Mixture {
+  const modes = text.split(",").map((mode) => {
+    const parts = mode.trim().split(":").map(Number);
+    if (parts.length !== 3 || parts.some((v) => !Number.isFinite(v))) {
+      throw new UsageError(`--mixture: "${mode}" is not weight:mean:sigma (three numbers)`);
+    }
+    return parts as [number, number, number];
+  });
+  return { weights: modes.map((m) => m[0]), means: modes.map((m) => m[1]), sigmas: modes.map((m) => m[2]) };
+}
+
+function parseNumber(value: string | undefined, name: string, integer = false): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isFinite(n) || (integer && !Number.isInteger(n))) throw new UsageError(`--${name}: "${value}" is not ${integer ? "an integer" : "a number"}`);
+  return n;
+}
+
+async function backend(name: string | undefined): Promise<KL> {
+  switch (name) {
+    case undefined: return createKL();
+    case "wasm-simd": return createKL({ simd: true });
+    case "wasm": return createKL({ simd: false });
+    case "reference": return referenceKL;
+    default: throw new UsageError(`--backend: "${name}" is not wasm-simd, wasm or reference`);
+  }
+}
+
+/** A progress bar on stderr: redrawn in place on a terminal, printed once when done otherwise. */
+class Progress {
+  private readonly live = process.stderr.isTTY === true;
+  private drawn = -1;
+
+  constructor(private readonly label: string, private readonly total: number) {}
+
+  update(step: number, kl: number, done = false, converged = false): void {
+    const fraction = done ? 1 : Math.min(1, step / Math.max(1, this.total));
+    const width = 30;
+    const filled = Math.round(fraction * width);
+    const percent = Math.round(fraction * 100);
+    if (!done && (!this.live || percent === this.drawn)) return;
+    this.drawn = percent;
+    const bar = `${this.label.padEnd(8)} [${"█".repeat(filled)}${"░".repeat(width - filled)}] ${String(percent).padStart(3)}%  step ${step}  D = ${kl.toFixed(6)}`;
+    const end = done ? `  ${converged ? "converged" : "stopped at the step limit"}\n` : "";
+    process.stderr.write(this.live ? `\r\x1b[2K${bar}${end}` : `${bar}${end}`);
+  }
+}
+
+/** Both divergences of N(mu, sigma²) against P on P's grid. */
+function divergences(kl: KL, logP: Float64Array, x: Float64Array, mu: number, sigma: number): { forward: number; reverse: number } {
+  const logits = x.map((v) => -(((v - mu) / sigma) ** 2) / 2);
+  const options = { pSpace: "log", qSpace: "logits", normalize: true } as const;
+  return { forward: kl.forward(logP, logits, options), reverse: kl.reverse(logP, logits, options) };
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  return rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join("  ").trimEnd()).join("\n");
+}
+
+/** P filled with ░, each fit as a line of its mark; 72 columns over P's grid. */
+function sketch(mixture: Mixture, fits: Array<{ direction: FitDirection; fit: GaussianFit }>, lo: number, hi: number): string {
+  const width = 72;
+  const height = 14;
+  const x = Float64Array.from({ length: width }, (_, c) => lo + ((hi - lo) * (c + 0.5)) / width);
+  const p = mixtureDensity(mixture, x);
+  const qs = fits.map(({ direction, fit }) => ({
+    direction,
+    q: x.map((v) => Math.exp(-0.5 * ((v - fit.mu) / fit.sigma) ** 2) / (fit.sigma * Math.sqrt(2 * Math.PI))),
+  }));
+  const top = Math.max(...p, ...qs.flatMap(({ q }) => Array.from(q)));
+  const grid = Array.from({ length: height }, () => new Array<string>(width).fill(" "));
+  const rowOf = (y: number) => Math.min(height - 1, Math.max(0, height - 1 - Math.floor((y / top) * height * 0.999)));
+  for (let c = 0; c < width; c++) {
+    for (let r = 0; r < height; r++) if (p[c]! >= (top * (height - r - 0.5)) / height) grid[r]![c] = paint(COLORS.p, "░");
+  }
+  for (const { direction, q } of qs) {
+    for (let c = 0; c < width; c++) {
+      // Join each column to the next so that steep flanks stay connected.
+      const [a, b] = [rowOf(q[c]!), rowOf(q[Math.min(width - 1, c + 1)]!)];
+      const [from, to] = a <= b ? [a, Math.max(a, b - 1)] : [Math.max(b + 1, 0), a];
+      for (let r = from; r <= to; r++) {
+        if (q[c]! < top * 1e-3 && r === height - 1 && p[c]! < top * 1e-3) continue;
+        grid[r]![c] = paint(COLORS[direction], MARKS[direction]);
+      }
+    }
+  }
+  const axis = `${lo.toFixed(1)}`.padEnd(width / 2 - 2) + `${((lo + hi) / 2).toFixed(1)}`.padEnd(width / 2 + 2 - `${hi.toFixed(1)}`.length) + `${hi.toFixed(1)}`;
+  const legend = [
+    `${paint(COLORS.p, "░")} P`,
+    ...fits.map(({ direction, fit }) => `${paint(COLORS[direction], MARKS[direction])} Q by ${direction} KL = N(${fit.mu.toFixed(3)}, ${fit.sigma.toFixed(3)}²)`),
+  ].join("   ");
+  return [...grid.map((row) => `│${row.join("")}`), `└${"─".repeat(width)}`, ` ${axis}`, "", legend].join("\n");
+}
+
+async function fit(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      mixture: { type: "string", default: "0.5:-2:0.6,0.5:2:0.6" },
+      direction: { type: "string", default: "both" },
+      init: { type: "string" },
+      steps: { type: "string" },
+      "learning-rate": { type: "string" },
+      tolerance: { type: "string" },
+      points: { type: "string" },
+      backend: { type: "string" },
+      json: { type: "boolean", default: false },
+      "no-sketch": { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
+  const mixture = parseMixture(values.mixture!);
+  const directions: FitDirection[] = values.direction === "both" ? ["forward", "reverse"]
+    : values.direction === "forward" || values.direction === "reverse" ? [values.direction]
+      : (() => { throw new UsageError(`--direction: "${values.direction}" is not forward, reverse or both`); })();
+  let init: { mu: number; sigma: number } | undefined;
+  if (values.init !== undefined) {
+    const [mu, sigma] = values.init.split(":").map((v) => parseNumber(v, "init"));
+    if (mu === undefined || sigma === undefined) throw new UsageError(`--init: "${values.init}" is not mu:sigma`);
+    init = { mu, sigma };
+  }
+  const steps = parseNumber(values.steps, "steps", true) ?? 5000;
+  const options = {
+    init,
+    steps,
+    learningRate: parseNumber(values["learning-rate"], "learning-rate"),
+    tolerance: parseNumber(values.tolerance, "tolerance"),
+    grid: { points: parseNumber(values.points, "points", true) },
+  };
+  const kl = await backend(values.backend);
+
+  const x = mixtureGrid(mixture, options.grid);
+  const logP = mixtureLogDensity(mixture, x);
+  const { mean, sigma } = mixtureMoments(mixture);
+  const results: Array<{ direction: FitDirection; fit: GaussianFit; milliseconds: number }> = [];
+  for (const direction of directions) {
+    const progress = new Progress(direction, steps);
+    const run = fitGaussianSteps(kl, mixture, { ...options, direction });
+    const start = performance.now();
+    for (;;) {
+      const next = run.next();
+      if (next.done) {
+        progress.update(next.value.steps, next.value.kl, true, next.value.converged);
+        results.push({ direction, fit: next.value, milliseconds: performance.now() - start });
+        break;
+      }
+      progress.update(next.value.step, next.value.kl);
+    }
+  }
+
+  const described = mixture.weights.length === 0 ? "" : Array.from(mixture.weights, (w, k) => `${w}·N(${mixture.means[k]}, ${mixture.sigmas[k]}²)`).join(" + ");
+  const rows = results.map(({ direction, fit, milliseconds }) => ({ direction, ...fit, ...divergences(kl, logP, x, fit.mu, fit.sigma), milliseconds }));
+  if (values.json) {
+    console.log(JSON.stringify({
+      backend: kl.backend, mixture, grid: { min: x[0], max: x[x.length - 1], points: x.length }, p: { mean, sigma },
+      fits: rows.map(({ history: _history, ...row }) => row),
+    }, null, 2));
+    return;
+  }
+  console.log(`P = ${described}`);
+  console.log(`grid: ${x.length} points over [${x[0]!.toFixed(3)}, ${x[x.length - 1]!.toFixed(3)}]; backend: ${kl.backend}\n`);
+  console.log(table([
+    ["", "μ", "σ", "D(P‖Q)", "D(Q‖P)", "steps", "converged", "ms/step"],
+    ["P itself (mean, σ)", mean.toFixed(4), sigma.toFixed(4), "", "", "", "", ""],
+    ...rows.map((r) => [
+      `Q by ${r.direction} KL`, r.mu.toFixed(4), r.sigma.toFixed(4), r.forward.toFixed(4), r.reverse.toFixed(4),
+      String(r.steps), r.converged ? "yes" : "no", (r.milliseconds / Math.max(1, r.history.length)).toFixed(3),
+    ]),
+  ]));
+  if (!values["no-sketch"]) console.log(`\n${sketch(mixture, results, x[0]!, x[x.length - 1]!)}`);
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    if (command === "fit") await fit(rest);
+    else if (command === undefined || command === "help" || command === "-h" || command === "--help") console.log(USAGE);
+    else throw new UsageError(`unknown command "${command}"`);
+    return 0;
+  } catch (error) {
+    // Bad arguments from parseArgs, ours, or a KLError from the library: say what, and how to call.
+    const usage = error instanceof UsageError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS");
+    const library = (error as { name?: string }).name === "KLError";
+    if (!usage && !library) throw error;
+    console.error(`klwasm: ${(error as Error).message}`);
+    if (usage) console.error(`\n${USAGE}`);
+    return 2;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));
