@@ -1,4 +1,6 @@
 import type { Direction, Divergence, Engine } from "./engine.js";
+import { estimateKL } from "./estimators.js";
+import { diagGaussianKL, diagGaussianKLGrad, gaussianKL, mvnKL } from "./gaussian.js";
 import { KLError } from "./errors.js";
 import { checkOptionsObject, scaledOption, settle, type Operand, type Settings } from "./options.js";
 import { compensatedSum } from "./sum.js";
@@ -97,6 +99,12 @@ export function buildKL(engine: Engine): KL {
       }
       return engine.relEntr(operands[0]!, operands[1]!, settings.validate, out);
     },
+    // Closed forms and estimators: O(d) work in plain TypeScript on every backend.
+    gaussianKL,
+    diagGaussianKL,
+    diagGaussianKLGrad,
+    mvnKL,
+    estimateKL,
     alloc: (length, type) => engine.alloc(length, type),
     free: (view) => engine.free(view),
     reserve: (bytes) => engine.reserve(bytes),

@@ -17,6 +17,8 @@ export { KLError } from "./errors.js";
 export type { KLErrorCode } from "./errors.js";
 export { referenceKL } from "./reference.js";
 export type * from "./types.js";
+export type { DiagGaussianGrad, DiagGaussianGradOptions, DiagGaussianOptions } from "./gaussian.js";
+export type { EstimateOptions, Estimator } from "./estimators.js";
 
 /** Options of createKL and createKLSync. */
 export interface CreateOptions {

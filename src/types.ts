@@ -68,8 +68,22 @@ export interface ValueAndGradient<O> {
   grad: Float64Array | Float32Array;
 }
 
+/** The closed-form Gaussian divergences and the Monte-Carlo estimators (src/gaussian.ts, src/estimators.ts). */
+export interface GaussianDivergences {
+  /** D(N(mu1, sigma1²)‖N(mu2, sigma2²)), standard deviations. */
+  gaussianKL: typeof import("./gaussian.js").gaussianKL;
+  /** Batched diagonal normals (rows = batch); with mu2/logvar2 omitted the prior is N(0, I). */
+  diagGaussianKL: typeof import("./gaussian.js").diagGaussianKL;
+  /** diagGaussianKL with its gradients for mu1 and logvar1. */
+  diagGaussianKLGrad: typeof import("./gaussian.js").diagGaussianKLGrad;
+  /** Full covariance (row-major d×d), via Cholesky; a matrix that is not SPD is a KLError. */
+  mvnKL: typeof import("./gaussian.js").mvnKL;
+  /** Monte-Carlo estimators k1, k2, k3 of D(Q‖P) from samples x ~ Q, r = logp − logq. */
+  estimateKL: typeof import("./estimators.js").estimateKL;
+}
+
 /** The interface every backend implements. */
-export interface KL {
+export interface KL extends GaussianDivergences {
   /** Which implementation computes. */
   readonly backend: Backend;
   /** D(P‖Q) = Σ p·log(p/q). */

@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { KLError, type KLErrorCode } from "../src/errors.js";
 import { estimateKL } from "../src/estimators.js";
 import { diagGaussianKL, diagGaussianKLGrad, expm1MinusX, gaussianKL, mvnKL } from "../src/gaussian.js";
+import { backendNames, loadBackend } from "./backends.js";
 import { mulberry32 } from "./random.mjs";
 
 interface Fixture {
@@ -348,5 +349,15 @@ describe("bad input", () => {
     expectKLError(() => estimateKL([0], [0], { reduction: "sum" as never }), "BAD_OPTION", "options.reduction");
     expectKLError(() => estimateKL([0], [0], { reduction: "none", out: new Float64Array(2) }), "BAD_OPTION", "options.out");
     expectKLError(() => estimateKL([0], [0], null as never), "BAD_OPTION", "options");
+  });
+});
+
+describe.each(backendNames)("%s exposes the closed forms", (name) => {
+  it("kl.gaussianKL, diagGaussianKL, mvnKL and estimateKL are the module's functions", async () => {
+    const kl = await loadBackend(name);
+    expect(kl.gaussianKL(0, 2, 0, 3)).toBe(gaussianKL(0, 2, 0, 3));
+    expect(kl.diagGaussianKL([0.1, 0.2], [0.3, -0.4])).toBe(diagGaussianKL([0.1, 0.2], [0.3, -0.4]));
+    expect(kl.mvnKL([0, 0], [2, 0.5, 0.5, 1], [1, 0], [1, 0, 0, 1])).toBe(mvnKL([0, 0], [2, 0.5, 0.5, 1], [1, 0], [1, 0, 0, 1]));
+    expect(kl.estimateKL([-1, -2], [-1.5, -1.8])).toBe(estimateKL([-1, -2], [-1.5, -1.8]));
   });
 });
