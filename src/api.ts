@@ -1,6 +1,7 @@
 import type { Direction, Divergence, Engine } from "./engine.js";
 import { estimateKL } from "./estimators.js";
 import { diagGaussianKL, diagGaussianKLGrad, gaussianKL, mvnKL } from "./gaussian.js";
+import { jsdGradient } from "./jsd-gradient.js";
 import { KLError } from "./errors.js";
 import { checkOptionsObject, scaledOption, settle, type Operand, type Settings } from "./options.js";
 import { compensatedSum } from "./sum.js";
@@ -33,22 +34,26 @@ export function buildKL(engine: Engine): KL {
   const two = (p: string, q: string) => (kind: Divergence, swap = false) =>
     <O extends DivergenceOptions>(x: Vector, y: Vector, options?: O) =>
       divergence(kind, [{ values: x, name: p }, { values: y, name: q }], options, swap) as Reduced<O>;
+  /** Checks a gradient call's arguments; returns its operands, settings and output array. */
+  const settleGradient = (target: Vector, approx: Vector, given: GradientOptions) => {
+    checkOptionsObject(given);
+    engine.checkView(target, "target");
+    engine.checkView(approx, "approx");
+    engine.checkView(given.out, "options.out");
+    const { operands, settings } = settle([{ values: target, name: "target" }, { values: approx, name: "approx" }], given);
+    if (settings.normalize && operands[1]!.space === "prob") {
+      throw new KLError("BAD_OPTION", "options.normalize", "a probability-space approx is differentiated as given: rescale it first, or pass logits");
+    }
+    const elementType = approx instanceof Float32Array ? Float32Array : Float64Array;
+    const out = given.out ?? new elementType(approx.length);
+    if (!(out instanceof elementType) || out.length !== approx.length) {
+      throw new KLError("BAD_OPTION", "options.out", `must be a ${elementType.name} of length ${approx.length}, the type and length of approx`);
+    }
+    return { operands, settings, out };
+  };
   const gradient = (direction: Direction) =>
     <O extends GradientOptions>(target: Vector, approx: Vector, options?: O): ValueAndGradient<O> => {
-      const given = (options === undefined ? {} : options) as GradientOptions;
-      checkOptionsObject(given);
-      engine.checkView(target, "target");
-      engine.checkView(approx, "approx");
-      engine.checkView(given.out, "options.out");
-      const { operands, settings } = settle([{ values: target, name: "target" }, { values: approx, name: "approx" }], given);
-      if (settings.normalize && operands[1]!.space === "prob") {
-        throw new KLError("BAD_OPTION", "options.normalize", "a probability-space approx is differentiated as given: rescale it first, or pass logits");
-      }
-      const elementType = approx instanceof Float32Array ? Float32Array : Float64Array;
-      const out = given.out ?? new elementType(approx.length);
-      if (!(out instanceof elementType) || out.length !== approx.length) {
-        throw new KLError("BAD_OPTION", "options.out", `must be a ${elementType.name} of length ${approx.length}, the type and length of approx`);
-      }
+      const { operands, settings, out } = settleGradient(target, approx, (options === undefined ? {} : options) as GradientOptions);
       const { perRow, grad } = engine.gradient(direction, operands, settings, out);
       return { value: reduce(perRow, settings) as Reduced<O>, grad };
     };
@@ -61,6 +66,18 @@ export function buildKL(engine: Engine): KL {
     forward: targetApprox("kl"),
     // D(approx‖target): the engine sees approx first; pSpace still describes target.
     reverse: targetApprox("kl", true),
+    jsdGrad<O extends JSDOptions & GradientOptions>(target: Vector, approx: Vector, options?: O): ValueAndGradient<O> {
+      const given = (options === undefined ? {} : options) as JSDOptions & GradientOptions;
+      checkOptionsObject(given);
+      const beta = given.beta ?? 0.5;
+      if (scaledOption(given.scaled) && (beta === 0 || beta === 1)) {
+        return (beta === 0 ? this.forwardGrad : this.reverseGrad)(target, approx, given) as ValueAndGradient<O>;
+      }
+      const value = this.jsd(target, approx, { ...given, out: undefined } as JSDOptions) as Reduced<O>;
+      const { operands, settings, out } = settleGradient(target, approx, given);
+      jsdGradient(operands, settings, given.scaled ? 1 / (beta * (1 - beta)) : 1, out);
+      return { value, grad: out };
+    },
     forwardGrad: gradient("forward"),
     reverseGrad: gradient("reverse"),
     crossEntropy: pq("crossEntropy"),

@@ -98,7 +98,7 @@ function rowOf(operand: Operand, row: number, cols: number): number[] {
 }
 
 /** A row as probabilities, normalised when asked (always for logits). */
-function probabilities(operand: Operand, row: number, settings: Settings): number[] {
+export function probabilities(operand: Operand, row: number, settings: Settings): number[] {
   const values = rowOf(operand, row, settings.cols);
   if (operand.space !== "prob") return logProbabilities(operand, row, settings).map(Math.exp);
   if (!settings.normalize) return values;

@@ -108,6 +108,12 @@ export interface KL extends GaussianDivergences {
    * q·(ℓ − log p + 1) (log, ℓ = log q), q·(log q − log p − D(Q‖P)) (logits).
    */
   reverseGrad<O extends GradientOptions>(target: Vector, approx: Vector, options?: O): ValueAndGradient<O>;
+  /**
+   * The (generalised) JSD of target and approx, and its gradient with respect to approx:
+   * (1 − β)·log(q/m) for probabilities, through the chain rule for log and logits.
+   * With `scaled` at β = 0 or 1 it is forwardGrad or reverseGrad.
+   */
+  jsdGrad<O extends JSDOptions & GradientOptions>(target: Vector, approx: Vector, options?: O): ValueAndGradient<O>;
   /** Element-wise p·log(p/q), as scipy.special.rel_entr, in the input's element type. */
   relEntr(p: Vector, q: Vector, options?: ElementwiseOptions): Float64Array | Float32Array;
   /**

@@ -145,3 +145,47 @@ describe.each(backendNames)("%s", (name) => {
     }
   });
 });
+
+describe.each(backendNames)("%s: jsdGrad", (name) => {
+  let kl: KL;
+  beforeAll(async () => {
+    kl = await loadBackend(name);
+  });
+
+  it.each(spaces.flatMap((approxSpace) => [0.5, 0.2, 0.9].map((beta) => [approxSpace, beta] as const)))(
+    "matches central finite differences (approx %s, β = %d)",
+    (approxSpace, beta) => {
+      const n = 9;
+      const target = input("prob", n, 11);
+      const approx = input(approxSpace, n, 12);
+      const options = { qSpace: approxSpace, beta, normalize: approxSpace !== "prob" };
+      const { value, grad } = kl.jsdGrad(target, approx, options);
+      const jsd = (a: Float64Array) => kl.jsd(target, a, options);
+      expect(value).toBe(jsd(approx));
+      for (let i = 0; i < n; i++) {
+        const h = 1e-6 * (approxSpace === "prob" ? approx[i]! : 1);
+        const plus = approx.slice();
+        const minus = approx.slice();
+        plus[i]! += h;
+        minus[i]! -= h;
+        const numeric = (jsd(plus) - jsd(minus)) / (2 * h);
+        expect(Math.abs(grad[i]! - numeric), `element ${i}: ${grad[i]} vs ${numeric}`).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(numeric)));
+      }
+    },
+  );
+
+  it("scaled: forwardGrad at β = 0, reverseGrad at β = 1, approached continuously", () => {
+    const target = input("logits", 40, 13);
+    const approx = input("logits", 40, 14);
+    const options = { space: "logits" as const, scaled: true };
+    const forward = kl.forwardGrad(target, approx, options);
+    const reverse = kl.reverseGrad(target, approx, options);
+    expect(kl.jsdGrad(target, approx, { ...options, beta: 0 })).toEqual(forward);
+    expect(kl.jsdGrad(target, approx, { ...options, beta: 1 })).toEqual(reverse);
+    const nearForward = kl.jsdGrad(target, approx, { ...options, beta: 1e-7 });
+    const nearReverse = kl.jsdGrad(target, approx, { ...options, beta: 1 - 1e-7 });
+    const largest = (g: ArrayLike<number>) => Math.max(...Array.from(g, Math.abs));
+    expectClose(nearForward.grad, forward.grad, 0, 1e-5 * largest(forward.grad), "β → 0");
+    expectClose(nearReverse.grad, reverse.grad, 0, 1e-5 * largest(reverse.grad), "β → 1");
+  });
+});
