@@ -2,6 +2,7 @@
  * forwardGrad / reverseGrad on every backend: agreement with the reference, central finite
  * differences, identities, zeros and extreme logits.
  */
+import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { referenceKL, type KL } from "../src/index.js";
@@ -187,5 +188,35 @@ describe.each(backendNames)("%s: jsdGrad", (name) => {
     const largest = (g: ArrayLike<number>) => Math.max(...Array.from(g, Math.abs));
     expectClose(nearForward.grad, forward.grad, 0, 1e-5 * largest(forward.grad), "β → 0");
     expectClose(nearReverse.grad, reverse.grad, 0, 1e-5 * largest(reverse.grad), "β → 1");
+  });
+});
+
+interface TorchCase {
+  name: string;
+  direction: "forward" | "reverse";
+  qSpace: Space;
+  rows: number;
+  reduction: "sum" | "mean";
+  target: number[];
+  approx: number[];
+  value: number;
+  grad: number[];
+}
+const torchCases = (JSON.parse(readFileSync(new URL("./fixtures/torch_grad.json", import.meta.url), "utf8")) as { cases: TorchCase[] }).cases;
+
+describe.each(backendNames)("%s: against PyTorch autograd", (name) => {
+  let kl: KL;
+  beforeAll(async () => {
+    kl = await loadBackend(name);
+  });
+
+  it.each(torchCases.map((c) => [c.name, c] as const))("%s", (_label, c) => {
+    const call = c.direction === "forward" ? kl.forwardGrad : kl.reverseGrad;
+    const { value, grad } = call(Float64Array.from(c.target), Float64Array.from(c.approx), {
+      rows: c.rows, qSpace: c.qSpace, reduction: c.reduction,
+    });
+    expect(Math.abs((value as number) - c.value)).toBeLessThanOrEqual(1e-12 * Math.abs(c.value));
+    const largest = Math.max(...c.grad.map(Math.abs));
+    expectClose(grad, c.grad, 1e-12, 1e-13 * largest, c.name);
   });
 });
