@@ -17,6 +17,23 @@ await build({
   sourcemap: true,
   logLevel: "warning",
 });
+// The command line (`npx klwasm`, package.json "bin"): it loads the library from dist/index.js
+// at run time rather than carrying a second copy of it and of the Wasm.
+await build({
+  entryPoints: { cli: "src/cli.ts" },
+  outdir: "dist",
+  bundle: true,
+  format: "esm",
+  platform: "node",
+  target: "es2022",
+  plugins: [{
+    name: "library-as-import",
+    setup(esbuild) {
+      esbuild.onResolve({ filter: /^\.\/index\.js$/ }, () => ({ path: "./index.js", external: true }));
+    },
+  }],
+  logLevel: "warning",
+});
 mkdirSync("dist/wasm", { recursive: true });
 for (const build of ["simd", "scalar"]) cpSync(`build/klwasm-${build}.wasm`, `dist/wasm/klwasm-${build}.wasm`);
 execFileSync(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "tsconfig.json"], { stdio: "inherit" });

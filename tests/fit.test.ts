@@ -133,6 +133,16 @@ describe.each(backendNames)("%s", (name) => {
       expect(Math.abs(fit.mu - separated.means[1]!)).toBeLessThan(0.1);
     });
 
+    it("on a grid density, starts at its highest point, σ where it falls to e^(−1/2) of that", () => {
+      // Peak heights w/(s·√2π): 0.171, 0.180, 0.199: the narrow mode at 5 is the highest.
+      const x = mixtureGrid(separated);
+      const fit = fitGaussian(kl, { x, density: mixtureDensity(separated, x) }, { direction: "reverse" });
+      const step = x[1]! - x[0]!;
+      expect(Math.abs(fit.history[0]!.mu - 5)).toBeLessThanOrEqual(step);
+      expect(Math.abs(fit.history[0]!.sigma - 0.5)).toBeLessThanOrEqual(step);
+      expect(Math.abs(fit.mu - 5)).toBeLessThan(0.1);
+    });
+
     it("on two modes 4σ_P apart as given on a grid", () => {
       const mixture = { weights: [0.5, 0.5], means: [-2, 2], sigmas: [0.6, 0.6] };
       const x = mixtureGrid(mixture);

@@ -1,0 +1,88 @@
+// Serves the demo: bundles demo/*.ts with the library from src/ (esbuild, the .wasm inlined by
+// the binary loader) and serves demo/ over node:http on PORT (default 5173; 0 picks a free
+// port) at HOST (default 127.0.0.1). The bundles are rebuilt, incrementally, whenever a page
+// is requested, so a reload shows the current sources.
+import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { createServer } from "node:http";
+import { extname, join, normalize, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { context } from "esbuild";
+
+const root = resolve(fileURLToPath(new URL("..", import.meta.url)));
+const demo = join(root, "demo");
+const port = Number(process.env.PORT ?? 5173);
+const host = process.env.HOST ?? "127.0.0.1";
+
+for (const build of ["simd", "scalar"]) {
+  if (!existsSync(join(root, "build", `klwasm-${build}.wasm`))) {
+    console.error(`build/klwasm-${build}.wasm is missing: run \`npm run asbuild\` (or \`npm start\`, which builds first).`);
+    process.exit(1);
+  }
+}
+
+const bundler = await context({
+  absWorkingDir: root,
+  entryPoints: { main: "demo/main.ts", parity: "demo/parity.ts" },
+  outdir: "demo/out",
+  bundle: true,
+  format: "esm",
+  platform: "browser",
+  // es2022: newer targets make the binary loader emit Uint8Array.fromBase64, which older engines lack.
+  target: "es2022",
+  loader: { ".wasm": "binary" },
+  sourcemap: "inline",
+  write: false,
+  logLevel: "warning",
+});
+
+/** The bundles by URL path ("/main.js"), from the latest build. */
+let bundles = new Map();
+async function rebuild() {
+  const result = await bundler.rebuild();
+  bundles = new Map(result.outputFiles.map((file) => [`/${file.path.split(/[\\/]/).pop()}`, file.contents]));
+}
+await rebuild();
+
+const types = {
+  ".html": "text/html; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".svg": "image/svg+xml",
+  ".png": "image/png",
+};
+
+const server = createServer(async (request, response) => {
+  const send = (status, body, type = "text/plain; charset=utf-8") => {
+    response.writeHead(status, { "content-type": type, "cache-control": "no-store" });
+    response.end(body);
+  };
+  try {
+    let path = decodeURIComponent(new URL(request.url ?? "/", "http://localhost").pathname);
+    if (path.endsWith("/")) path += "index.html";
+    const extension = extname(path);
+    if (extension === ".html") await rebuild();
+    if (bundles.has(path)) return send(200, bundles.get(path), types[".js"]);
+    const file = normalize(join(demo, path));
+    if (!file.startsWith(demo + "/") || file.endsWith(".ts") || !types[extension]) return send(404, "not found");
+    return send(200, await readFile(file), types[extension]);
+  } catch (error) {
+    if (error?.code === "ENOENT") return send(404, "not found");
+    // A build error is printed by esbuild; the page gets it as text.
+    return send(500, String(error?.message ?? error));
+  }
+});
+
+server.listen(port, host, () => {
+  const { port: actual } = server.address();
+  console.log(`klwasm demo: http://${host}:${actual}/`);
+  console.log(`parity check: http://${host}:${actual}/parity.html`);
+});
+
+for (const signal of ["SIGINT", "SIGTERM"]) {
+  process.on(signal, () => {
+    server.close();
+    void bundler.dispose();
+    process.exit(0);
+  });
+}

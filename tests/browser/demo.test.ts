@@ -1,0 +1,175 @@
+/**
+ * The demo in real headless Chromium (Debian's /usr/bin/chromium, driven by playwright-core):
+ * the page's fits converge to what the mathematics says, follow the sliders, switch backend,
+ * log no errors; and the library's Wasm-versus-reference parity holds inside the browser.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdirSync } from "node:fs";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
+const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"];
+
+/** Starts scripts/serve.mjs on a free port and resolves with its URL. */
+function startServer(): Promise<{ server: ChildProcess; url: string }> {
+  const server = spawn(process.execPath, ["scripts/serve.mjs"], { env: { ...process.env, PORT: "0" }, stdio: ["ignore", "pipe", "pipe"] });
+  return new Promise((resolve, reject) => {
+    let output = "";
+    const timer = setTimeout(() => reject(new Error(`the demo server did not start:\n${output}`)), 60_000);
+    const read = (chunk: Buffer) => {
+      output += chunk.toString();
+      const url = /klwasm demo: (http:\/\/\S+\/)/.exec(output)?.[1];
+      if (url) {
+        clearTimeout(timer);
+        resolve({ server, url });
+      }
+    };
+    server.stdout!.on("data", read);
+    server.stderr!.on("data", read);
+    server.on("exit", (code) => reject(new Error(`the demo server exited (${code}):\n${output}`)));
+  });
+}
+
+/** A test id's text as a number. */
+async function number(page: Page, testId: string): Promise<number> {
+  const text = (await page.getByTestId(testId).textContent())!.trim();
+  expect(text, testId).toMatch(/^-?\d+(\.\d+)?(e[+-]?\d+)?$/);
+  return Number(text);
+}
+
+async function waitFor(page: Page, testId: string, text: string, timeout = 90_000): Promise<void> {
+  await page.waitForFunction(
+    ([id, want]) => document.querySelector(`[data-testid="${id}"]`)?.textContent === want,
+    [testId, text] as const,
+    { timeout },
+  );
+}
+
+/** mean = Σ w·m, σ² = Σ w·(s² + m²) − mean², weights normalised. */
+function moments(modes: Array<[number, number, number]>): { mean: number; sigma: number } {
+  const total = modes.reduce((t, [w]) => t + w, 0);
+  const mean = modes.reduce((t, [w, m]) => t + (w / total) * m, 0);
+  const second = modes.reduce((t, [w, m, s]) => t + (w / total) * (s * s + m * m), 0);
+  return { mean, sigma: Math.sqrt(second - mean * mean) };
+}
+
+/** D(N(0, s1²)‖N(0, s2²)) = log(s2/s1) + s1²/(2 s2²) − ½. */
+const normalKL = (s1: number, s2: number) => Math.log(s2 / s1) + (s1 * s1) / (2 * s2 * s2) - 0.5;
+
+describe("the demo in headless Chromium", { timeout: 240_000 }, () => {
+  let server: ChildProcess | undefined;
+  let url: string;
+  let browser: Browser;
+  const errors: string[] = [];
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (see .ci/run)`);
+    ({ server, url } = await startServer());
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    server?.kill();
+  });
+
+  async function open(path: string): Promise<Page> {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1100 } });
+    page.on("console", (message) => {
+      if (message.type() === "error") errors.push(`${path}: ${message.text()}`);
+    });
+    page.on("pageerror", (error) => errors.push(`${path}: ${error.message}`));
+    await page.goto(new URL(path, url).href);
+    return page;
+  }
+
+  it("fits P's moments forward and a mode in reverse, follows the sliders and the backend toggle", async () => {
+    const page = await open("/");
+    await waitFor(page, "status", "converged");
+    expect(await page.getByTestId("backend").textContent()).toBe("wasm-simd");
+
+    // The default P: ½N(−2, 0.6²) + ½N(2, 0.6²).
+    const check = async (modes: Array<[number, number, number]>, mode: number) => {
+      const { mean, sigma } = moments(modes);
+      // The page prints 4 decimals: allow half a unit of the last one on top of 1e-3 relative.
+      const tolerance = 1e-3 * sigma + 5e-5;
+      expect(Math.abs((await number(page, "p-mean")) - mean)).toBeLessThanOrEqual(5e-5);
+      expect(Math.abs((await number(page, "p-sigma")) - sigma)).toBeLessThanOrEqual(5e-5);
+      expect(Math.abs((await number(page, "forward-mu")) - mean)).toBeLessThanOrEqual(tolerance);
+      expect(Math.abs((await number(page, "forward-sigma")) - sigma)).toBeLessThanOrEqual(tolerance);
+      expect(Math.abs((await number(page, "reverse-mu")) - mode)).toBeLessThan(0.1);
+      // Each fit wins in its own direction.
+      expect(await number(page, "forward-dpq")).toBeLessThan(await number(page, "reverse-dpq"));
+      expect(await number(page, "reverse-dqp")).toBeLessThan(await number(page, "forward-dqp"));
+    };
+    await check([[0.5, -2, 0.6], [0.5, 2, 0.6]], -2);
+    expect(await number(page, "ms-per-step")).toBeGreaterThan(0);
+
+    // The seed example: closed forms, and the library's grid values beside them.
+    for (const [key, s1, s2] of [["variance", Math.SQRT2, Math.sqrt(3)], ["sd", 2, 3]] as const) {
+      for (const [direction, want] of [["forward", normalKL(s1, s2)], ["reverse", normalKL(s2, s1)]] as const) {
+        expect(Math.abs((await number(page, `seed-${key}-${direction}-closed`)) - want)).toBeLessThanOrEqual(5e-7);
+        expect(Math.abs((await number(page, `seed-${key}-${direction}-grid`)) - want)).toBeLessThanOrEqual(5e-7);
+      }
+    }
+
+    // Move mode 2 from mean 2 to 4 with the keyboard (step 0.1): the fits restart and move.
+    const before = await number(page, "forward-mu");
+    const mean2 = page.getByTestId("mode-1-mean");
+    await mean2.focus();
+    for (let i = 0; i < 20; i++) await mean2.press("ArrowRight");
+    expect(await mean2.inputValue()).toBe("4");
+    expect(await page.getByTestId("status").textContent()).toBe("running");
+    await waitFor(page, "status", "converged");
+    expect(await number(page, "forward-mu")).not.toBe(before);
+    await check([[0.5, -2, 0.6], [0.5, 4, 0.6]], -2);
+
+    // Make mode 2 the heavier one: reverse KL now starts on it and stays there.
+    const weight2 = page.getByTestId("mode-1-weight");
+    await weight2.focus();
+    for (let i = 0; i < 6; i++) await weight2.press("ArrowRight");
+    expect(await weight2.inputValue()).toBe("0.8");
+    await waitFor(page, "status", "converged");
+    await check([[0.5, -2, 0.6], [0.8, 4, 0.6]], 4);
+
+    // Three modes, then the same fits on the reference backend.
+    const count = page.getByTestId("modes");
+    await count.focus();
+    await count.press("ArrowRight");
+    await waitFor(page, "status", "converged");
+    const three: Array<[number, number, number]> = [[0.5, -2, 0.6], [0.8, 4, 0.6], [0.3, -6, 0.8]];
+    await check(three, 4);
+    const wasm = { mu: await number(page, "forward-mu"), sigma: await number(page, "reverse-sigma") };
+    await page.getByTestId("use-reference").check();
+    await waitFor(page, "backend", "reference");
+    await waitFor(page, "status", "converged");
+    await check(three, 4);
+    expect(Math.abs((await number(page, "forward-mu")) - wasm.mu)).toBeLessThanOrEqual(2e-4);
+    expect(Math.abs((await number(page, "reverse-sigma")) - wasm.sigma)).toBeLessThanOrEqual(2e-4);
+    await page.getByTestId("use-reference").uncheck();
+    await waitFor(page, "backend", "wasm-simd");
+    await waitFor(page, "status", "converged");
+
+    mkdirSync("test-results", { recursive: true });
+    await page.screenshot({ path: "test-results/demo.png", fullPage: true });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("the Wasm builds agree with referenceKL inside the browser", async () => {
+    const page = await open("/parity.html");
+    await page.waitForFunction(() => document.querySelector('[data-testid="parity-status"]')?.textContent !== "running", null, { timeout: 120_000 });
+    const report = JSON.parse((await page.getByTestId("parity").textContent())!) as {
+      backends: string[]; checks: number; failures: string[]; worst: { f64: number; f32: number };
+    };
+    expect(await page.getByTestId("parity-status").textContent()).toBe("agree");
+    expect(report.backends).toEqual(["wasm-simd", "wasm"]);
+    expect(report.failures).toEqual([]);
+    expect(report.checks).toBeGreaterThan(100_000);
+    expect(report.worst.f64).toBeLessThanOrEqual(1e-12);
+    expect(report.worst.f32).toBeLessThanOrEqual(1e-5);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});
