@@ -1,6 +1,7 @@
 import type { Direction, Divergence, Engine } from "./engine.js";
 import { estimateKL } from "./estimators.js";
 import { diagGaussianKL, diagGaussianKLGrad, gaussianKL, mvnKL } from "./gaussian.js";
+import { fitDiagGaussian, fitGaussian } from "./fit.js";
 import { jsdGradient } from "./jsd-gradient.js";
 import { KLError } from "./errors.js";
 import { checkOptionsObject, scaledOption, settle, type Operand, type Settings } from "./options.js";
@@ -60,8 +61,10 @@ export function buildKL(engine: Engine): KL {
   const pq = two("p", "q");
   const targetApprox = two("target", "approx");
 
-  return {
+  const kl: KL = {
     backend: engine.backend,
+    fitGaussian: (target, options) => fitGaussian(kl, target, options),
+    fitDiagGaussian: (target, options) => fitDiagGaussian(kl, target, options),
     kl: pq("kl"),
     forward: targetApprox("kl"),
     // D(approx‖target): the engine sees approx first; pSpace still describes target.
@@ -71,9 +74,9 @@ export function buildKL(engine: Engine): KL {
       checkOptionsObject(given);
       const beta = given.beta ?? 0.5;
       if (scaledOption(given.scaled) && (beta === 0 || beta === 1)) {
-        return (beta === 0 ? this.forwardGrad : this.reverseGrad)(target, approx, given) as ValueAndGradient<O>;
+        return (beta === 0 ? kl.forwardGrad : kl.reverseGrad)(target, approx, given) as ValueAndGradient<O>;
       }
-      const value = this.jsd(target, approx, { ...given, out: undefined } as JSDOptions) as Reduced<O>;
+      const value = kl.jsd(target, approx, { ...given, out: undefined } as JSDOptions) as Reduced<O>;
       const { operands, settings, out } = settleGradient(target, approx, given);
       jsdGradient(operands, settings, given.scaled ? 1 / (beta * (1 - beta)) : 1, out);
       return { value, grad: out };
@@ -127,4 +130,5 @@ export function buildKL(engine: Engine): KL {
     reserve: (bytes) => engine.reserve(bytes),
     memoryBytes: () => engine.memoryBytes(),
   };
+  return kl;
 }

@@ -19,6 +19,8 @@ export { referenceKL } from "./reference.js";
 export type * from "./types.js";
 export type { DiagGaussianGrad, DiagGaussianGradOptions, DiagGaussianOptions } from "./gaussian.js";
 export type { EstimateOptions, Estimator } from "./estimators.js";
+export { fitDiagGaussian, fitGaussian, gridMoments, mixtureDensity, mixtureGrid, mixtureMoments } from "./fit.js";
+export type * from "./fit.js";
 
 /** Options of createKL and createKLSync. */
 export interface CreateOptions {

@@ -82,8 +82,19 @@ export interface GaussianDivergences {
   estimateKL: typeof import("./estimators.js").estimateKL;
 }
 
+/** The forward-versus-reverse experiment on this instance's kernels (src/fit.ts). */
+export interface Fitting {
+  /**
+   * Fits a Gaussian Q to a target (a mixture or a density on a grid) by minimising forward
+   * or reverse KL on the grid with Adam and the gradient kernels.
+   */
+  fitGaussian(target: import("./fit.js").Mixture | import("./fit.js").GridDensity, options?: import("./fit.js").FitOptions): import("./fit.js").GaussianFit;
+  /** The factorised (mean-field) fit of a d-dimensional Gaussian target. */
+  fitDiagGaussian(target: import("./fit.js").GaussianTarget | import("./fit.js").GridDensityND, options?: import("./fit.js").DiagFitOptions): import("./fit.js").DiagGaussianFit;
+}
+
 /** The interface every backend implements. */
-export interface KL extends GaussianDivergences {
+export interface KL extends GaussianDivergences, Fitting {
   /** Which implementation computes. */
   readonly backend: Backend;
   /** D(P‖Q) = Σ p·log(p/q). */

@@ -300,3 +300,15 @@ describe("the fitting interface", () => {
     }
   });
 });
+
+describe.each(backendNames)("%s: kl.fitGaussian", (name) => {
+  it("is fitGaussian on this instance: forward KL lands on the mixture's moments", async () => {
+    const kl = await loadBackend(name);
+    const mixture = { weights: [0.3, 0.7], means: [-1.5, 2], sigmas: [0.5, 0.8] };
+    const mean = 0.3 * -1.5 + 0.7 * 2;
+    const variance = 0.3 * (0.25 + 1.5 ** 2) + 0.7 * (0.64 + 4) - mean ** 2;
+    const fit = kl.fitGaussian(mixture, { direction: "forward" });
+    expect(Math.abs(fit.mu - mean)).toBeLessThanOrEqual(1e-3 * Math.abs(mean));
+    expect(Math.abs(fit.sigma - Math.sqrt(variance))).toBeLessThanOrEqual(1e-3 * Math.sqrt(variance));
+  });
+});
