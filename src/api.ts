@@ -16,7 +16,7 @@ function reduce(perRow: Float64Array, settings: Settings): number | Float64Array
     return perRow;
   }
   const total = compensatedSum(perRow) / settings.logBase;
-  return settings.reduction === "mean" ? total / settings.rows : total;
+  return settings.reduction === "mean" ? total / settings.meanRows : total;
 }
 
 /** The public interface over one engine: one dispatch path for every backend. */

@@ -11,7 +11,8 @@ export type KLErrorCode =
   | "ZERO_SUM"
   | "NO_MASS"
   | "NOT_SPD"
-  | "STALE_VIEW";
+  | "STALE_VIEW"
+  | "TOO_LARGE";
 
 /**
  * The one error klwasm throws for bad input. `argument` names the parameter at fault

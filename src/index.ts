@@ -11,6 +11,7 @@ import { buildKL } from "./api.js";
 import { KLError } from "./errors.js";
 import type { KL } from "./types.js";
 import { WasmEngine } from "./wasm/engine.js";
+import { MAX_MEMORY_BYTES } from "./wasm/heap.js";
 import { bundledBytes, hasSimd, instantiate, instantiateSync, type Kernels, type ModuleSource } from "./wasm/loader.js";
 
 export { KLError } from "./errors.js";
@@ -33,6 +34,12 @@ export interface CreateOptions {
    * matches `simd`.
    */
   module?: ModuleSource;
+  /**
+   * The most the module's memory may grow to, in bytes (default and maximum 4 GiB). Larger
+   * inputs are processed in groups of rows, and long rows of plain sums in pieces, with the
+   * same result as one pass.
+   */
+  maxMemoryBytes?: number;
 }
 
 function chooseSimd(options: CreateOptions): boolean {
@@ -45,8 +52,12 @@ function chooseSimd(options: CreateOptions): boolean {
   return options.simd ?? hasSimd();
 }
 
-function fromKernels(kernels: Kernels, simd: boolean): KL {
-  return buildKL(new WasmEngine(kernels, simd ? "wasm-simd" : "wasm"));
+function fromKernels(kernels: Kernels, simd: boolean, options: CreateOptions): KL {
+  const limit = options.maxMemoryBytes;
+  if (limit !== undefined && !(Number.isFinite(limit) && limit > 0)) {
+    throw new KLError("BAD_OPTION", "options.maxMemoryBytes", `must be a positive number of bytes, got ${limit}`);
+  }
+  return buildKL(new WasmEngine(kernels, simd ? "wasm-simd" : "wasm", limit === undefined ? undefined : Math.min(limit, MAX_MEMORY_BYTES)));
 }
 
 /**
@@ -57,7 +68,7 @@ function fromKernels(kernels: Kernels, simd: boolean): KL {
  */
 export async function createKL(options: CreateOptions = {}): Promise<KL> {
   const simd = chooseSimd(options);
-  return fromKernels(await instantiate(options.module ?? bundledBytes(simd)), simd);
+  return fromKernels(await instantiate(options.module ?? bundledBytes(simd)), simd, options);
 }
 
 /**
@@ -71,5 +82,5 @@ export function createKLSync(options: CreateOptions = {}): KL {
   if (typeof source === "string" || source instanceof URL) {
     throw new KLError("BAD_OPTION", "options.module", "createKLSync cannot fetch a URL: pass the bytes or a compiled module, or use createKL");
   }
-  return fromKernels(instantiateSync(source), simd);
+  return fromKernels(instantiateSync(source), simd, options);
 }

@@ -15,6 +15,8 @@ export interface Operand {
 /** Options after checking, with defaults filled in. */
 export interface Settings {
   rows: number;
+  /** The rows "mean" divides by: all of the call's rows, also when it runs in row groups. */
+  meanRows: number;
   cols: number;
   reduction: Reduction;
   normalize: boolean;
@@ -96,6 +98,7 @@ export function settle(
     operands: args.map((arg, i) => ({ values: arg.values as Vector, space: spaces[i]!, name: arg.name })),
     settings: {
       rows,
+      meanRows: rows,
       cols: length / rows,
       reduction: oneOf(options.reduction, REDUCTIONS, "reduction", "sum"),
       normalize: flag(options.normalize, "normalize", false),
@@ -109,5 +112,5 @@ export function settle(
 
 /** The factor on every gradient: the log base, and 1/rows for "mean" (as autograd would). */
 export function gradientScale(settings: Settings): number {
-  return 1 / settings.logBase / (settings.reduction === "mean" ? settings.rows : 1);
+  return 1 / settings.logBase / (settings.reduction === "mean" ? settings.meanRows : 1);
 }

@@ -225,8 +225,9 @@ export class WasmEngine implements Engine {
   constructor(
     private readonly kernels: Kernels,
     readonly backend: Backend,
+    maxMemoryBytes?: number,
   ) {
-    this.heap = new Heap(kernels.memory, kernels.heapBase());
+    this.heap = new Heap(kernels.memory, kernels.heapBase(), maxMemoryBytes);
     this.f64 = typedKernels(kernels, false);
     this.f32 = typedKernels(kernels, true);
   }
@@ -291,12 +292,64 @@ export class WasmEngine implements Engine {
   }
 
   rowValues(divergence: Divergence, operands: Operand[], settings: Settings): Float64Array {
+    const t = this.usesF32Lanes(divergence, operands, settings) ? this.f32 : this.f64;
+    // Streamed sums need only small fixed buffers, whatever the size of the input.
+    const streams = streamedTerm(divergence, operands, settings) !== undefined && !operands.some((o) => this.isZeroCopy(o, t));
+    return this.inRowGroups(operands, settings, streams ? 0 : this.bytesPerRow(operands, settings), (part, partSettings) =>
+      this.withScope((scope) => this.compute(divergence, part, partSettings, scope)),
+    );
+  }
+
+  private withScope<R>(work: (scope: Scope) => R): R {
     const scope = new Scope(this.heap);
     try {
-      return this.compute(divergence, operands, settings, scope);
+      return work(scope);
     } finally {
       scope.release();
     }
+  }
+
+  /** A generous bound on a call's scratch per row: staged inputs and three element temporaries. */
+  private bytesPerRow(operands: Operand[], settings: Settings): number {
+    return settings.cols * 8 * (operands.length + 3) + 128;
+  }
+
+  /**
+   * Runs `work` on groups of whole rows small enough for the memory left, and joins the
+   * per-row results: an input larger than one Wasm memory (or than `maxMemoryBytes`) gives
+   * the values of a single pass. Errors name indices and rows of the whole input.
+   */
+  private inRowGroups(
+    operands: Operand[], settings: Settings, bytesPerRow: number,
+    work: (part: Operand[], partSettings: Settings, firstRow: number) => Float64Array,
+  ): Float64Array {
+    const { rows, cols } = settings;
+    // Room for alignment and the per-call bookkeeping blocks.
+    const groupRows = bytesPerRow === 0 ? rows : Math.floor((this.heap.available - ALLOC_SLACK) / bytesPerRow);
+    if (groupRows >= rows) return work(operands, settings, 0);
+    if (groupRows < 1) {
+      throw new KLError("TOO_LARGE", operands[0]!.name, `one row of ${cols} elements needs about ${bytesPerRow} bytes of scratch, more than the ${this.heap.available} the module's memory has left; split the rows`);
+    }
+    const result = new Float64Array(rows);
+    for (let first = 0; first < rows; first += groupRows) {
+      const count = Math.min(groupRows, rows - first);
+      const part = operands.map((o) => ({ ...o, values: slice(o.values, first * cols, count * cols) as Operand["values"] }));
+      try {
+        result.set(work(part, { ...settings, rows: count }, first), first);
+      } catch (error) {
+        throw this.inWholeInput(error, operands, settings, first);
+      }
+    }
+    return result;
+  }
+
+  /** An error from a row group, restated for the whole input. */
+  private inWholeInput(error: unknown, operands: Operand[], settings: Settings, firstRow: number): unknown {
+    if (!(error instanceof KLError)) return error;
+    if (settings.validate) for (const o of operands) checkValues(o.values, o.space, o.name);
+    if (error.code !== "ZERO_SUM" && error.code !== "NO_MASS") return error;
+    const operand = operands.find((o) => o.name === error.argument)!;
+    return zeroSumRow(operand.name, error.index! + firstRow, operand.space);
   }
 
   private compute(divergence: Divergence, operands: Operand[], settings: Settings, scope: Scope): Float64Array {
@@ -336,15 +389,26 @@ export class WasmEngine implements Engine {
   }
 
   gradient(direction: Direction, operands: Operand[], settings: Settings, out: ElementArray): { perRow: Float64Array; grad: ElementArray } {
-    const scope = new Scope(this.heap);
-    try {
+    const { cols } = settings;
+    const perRow = this.inRowGroups(operands, settings, this.bytesPerRow(operands, settings), (part, partSettings, first) =>
+      // survivor: an earlier group may have grown the memory and detached an alloc'd `out`.
+      this.withScope((scope) => this.gradientRows(direction, part, partSettings, this.survivor(out).subarray(first * cols, (first + partSettings.rows) * cols), scope)),
+    );
+    return { perRow, grad: this.survivor(out) };
+  }
+
+  /** Per-row values of one group of rows, its gradient written into `out`. */
+  private gradientRows(direction: Direction, operands: Operand[], settings: Settings, out: ElementArray, scope: Scope): Float64Array {
+    {
       const t = this.usesF32Lanes("kl", operands, settings) ? this.f32 : this.f64;
       const call = new KernelCall(this, t, operands, settings, scope);
       const { rows, cols } = settings;
       const approx = operands[1]!;
       const forward = direction === "forward";
       // Written in place when `out` is a view of this memory in the kernel's element type.
-      const inPlace = out instanceof t.array && out.buffer === this.buffer;
+      const outInMemory = out.buffer === this.buffer;
+      const outAddress = out.byteOffset;
+      const inPlace = out instanceof t.array && outInMemory;
       const grad = inPlace ? out.byteOffset : call.elements();
       const scale = gradientScale(settings);
       let values: number;
@@ -365,11 +429,10 @@ export class WasmEngine implements Engine {
         values = call.reduce(forward ? Op.GRAD_FORWARD_LOG : Op.GRAD_REVERSE_LOG, a, b, offsetsA, offsetsB, rowParams, scale, grad);
       }
       const perRow = this.f64At(values, rows).slice();
-      const result = this.survivor(out);
-      if (!inPlace) result.set(new t.array(this.buffer, grad, rows * cols));
-      return { perRow, grad: result };
-    } finally {
-      scope.release();
+      // A view of this memory that staging detached is written through a fresh view.
+      const target = outInMemory ? new (out.constructor as typeof Float64Array)(this.buffer, outAddress, rows * cols) : out;
+      if (!inPlace) target.set(new t.array(this.buffer, grad, rows * cols));
+      return perRow;
     }
   }
 

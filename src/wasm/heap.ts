@@ -5,7 +5,7 @@
 const PAGE = 65536;
 const ALIGN = 16;
 /** Wasm32 memory is at most 65536 pages: 4 GiB. */
-const MAX_PAGES = 65536;
+export const MAX_MEMORY_BYTES = 65536 * PAGE;
 
 export class Heap {
   /** Allocated blocks, sorted by start: [start, end). */
@@ -14,7 +14,14 @@ export class Heap {
   constructor(
     private readonly memory: WebAssembly.Memory,
     private readonly base: number,
+    /** The most the memory may grow to (a lower cap makes chunking testable on small inputs). */
+    readonly limit: number = MAX_MEMORY_BYTES,
   ) {}
+
+  /** Bytes still free above the last block, up to the limit. */
+  get available(): number {
+    return this.limit - this.top;
+  }
 
   /** Byte address of a new block of `bytes`; grows the memory if no gap fits. */
   alloc(bytes: number): number {
@@ -45,10 +52,7 @@ export class Heap {
   ensure(end: number): void {
     const have = this.memory.buffer.byteLength;
     if (end <= have) return;
-    const pages = Math.ceil((end - have) / PAGE);
-    if (have / PAGE + pages > MAX_PAGES) {
-      throw new RangeError(`klwasm: ${end} bytes exceed what one WebAssembly memory can hold (4 GiB)`);
-    }
-    this.memory.grow(pages);
+    if (end > this.limit) throw new RangeError(`klwasm: ${end} bytes exceed the module's memory limit of ${this.limit} bytes`);
+    this.memory.grow(Math.ceil((end - have) / PAGE));
   }
 }
