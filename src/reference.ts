@@ -198,13 +198,13 @@ function rowGradient(direction: Direction, [target, approx]: Operand[], row: num
 const referenceEngine: Engine = {
   backend: "reference",
   rowValues(divergence, operands, settings) {
-    if (settings.validate) for (const operand of operands) checkValues(operand.values, operand.space, operand.name);
+    if (settings.validate) for (const operand of operands) checkValues(operand.values, operand.space, operand.name, settings.normalize);
     // Rows without probability mass are reported argument by argument, then row by row.
     for (const operand of operands) for (let row = 0; row < settings.rows; row++) probabilities(operand, row, settings);
     return Float64Array.from({ length: settings.rows }, (_, row) => rowValue(divergence, operands, row, settings));
   },
   gradient(direction, operands, settings, out) {
-    if (settings.validate) for (const operand of operands) checkValues(operand.values, operand.space, operand.name);
+    if (settings.validate) for (const operand of operands) checkValues(operand.values, operand.space, operand.name, settings.normalize);
     for (const operand of operands) for (let row = 0; row < settings.rows; row++) probabilities(operand, row, settings);
     const scale = gradientScale(settings);
     const rowGrad: number[] = [];

@@ -7,7 +7,14 @@ import type { Space, Vector } from "./types.js";
  * The reference calls it up front; the Wasm backend only after a kernel has flagged bad
  * input, to say where.
  */
-export function checkValues(values: Vector, space: Space, argument: string): void {
+/** The largest natural log of a finite double: log-probabilities above it overflow. */
+export const LOG_MAX = Math.log(Number.MAX_VALUE);
+
+/**
+ * `normalize`: whether log-space values are rescaled by their log-sum-exp first; if not,
+ * e^x is used as a probability and must be finite (x ≤ LOG_MAX).
+ */
+export function checkValues(values: Vector, space: Space, argument: string, normalize = false): void {
   for (let i = 0; i < values.length; i++) {
     const x = values[i]!;
     if (typeof x !== "number") throw new KLError("NOT_A_VECTOR", argument, `element ${i} is ${typeof x}, not a number`, i);
@@ -17,6 +24,8 @@ export function checkValues(values: Vector, space: Space, argument: string): voi
       if (x === Infinity) throw new KLError("INFINITE", argument, `element ${i} is Infinity; probabilities must be finite`, i);
     } else if (x === Infinity) {
       throw new KLError("INFINITE", argument, `element ${i} is +Infinity; ${space} values must be < Infinity`, i);
+    } else if (space === "log" && !normalize && x > LOG_MAX) {
+      throw new KLError("INFINITE", argument, `element ${i} is ${x}: as a log-probability its probability e^x overflows (the limit is ${LOG_MAX})`, i);
     }
   }
 }

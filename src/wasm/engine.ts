@@ -3,7 +3,7 @@ import { KLError } from "../errors.js";
 import { gradientScale, type Operand, type Settings } from "../options.js";
 import { CompensatedSum } from "../sum.js";
 import type { Backend } from "../types.js";
-import { checkValues, zeroSumRow } from "../validate.js";
+import { checkValues, LOG_MAX, zeroSumRow } from "../validate.js";
 import { Heap } from "./heap.js";
 import type { Kernels } from "./loader.js";
 
@@ -112,16 +112,19 @@ class KernelCall {
     this.n = settings.rows * settings.cols;
     this.zeroCopy = operands.map((o) => engine.isZeroCopy(o, t));
     this.staged = operands.map((o) => engine.stage(o.values, t, scope));
+    // Log-probabilities used as given must have finite probabilities (checkValues' LOG_MAX).
+    const logRange = operands.every((o, i) => o.space !== "log" || settings.normalize || engine.withinLogRange(t, this.staged[i]!, this.n, scope));
+    if (!logRange && settings.validate) engine.reportInvalid(this.readable(), settings.normalize);
   }
 
   /** Throws the KLError that says where, if a kernel flagged bad input. */
   checked(status: number): void {
-    if (status !== 0 && this.settings.validate) this.engine.reportInvalid(this.readable());
+    if (status !== 0 && this.settings.validate) this.engine.reportInvalid(this.readable(), this.settings.normalize);
   }
 
   /** Errors about the data's meaning come after errors about bad values, as in the reference. */
   fail(error: KLError): never {
-    if (this.settings.validate) for (const o of this.readable()) checkValues(o.values, o.space, o.name);
+    if (this.settings.validate) for (const o of this.readable()) checkValues(o.values, o.space, o.name, this.settings.normalize);
     throw error;
   }
 
@@ -273,9 +276,19 @@ export class WasmEngine implements Engine {
     return fresh;
   }
 
+  /** @internal Whether n values at `address` hold no NaN and none above LOG_MAX. */
+  withinLogRange(t: TypedKernels, address: number, n: number, scope?: Scope): boolean {
+    const maximum = scope ? scope.alloc(8) : this.heap.alloc(8);
+    try {
+      return t.rowMaxima(address, 1, n, maximum) === 0 && this.f64At(maximum, 1)[0]! <= LOG_MAX;
+    } finally {
+      if (!scope) this.heap.free(maximum);
+    }
+  }
+
   /** Called when a kernel flagged bad input: throws the KLError that says where. */
-  /** @internal */ reportInvalid(operands: Operand[]): never {
-    for (const operand of operands) checkValues(operand.values, operand.space, operand.name);
+  /** @internal */ reportInvalid(operands: Operand[], normalize: boolean): never {
+    for (const operand of operands) checkValues(operand.values, operand.space, operand.name, normalize);
     throw new Error("klwasm: a kernel flagged input that validation accepts");
   }
 
@@ -346,7 +359,7 @@ export class WasmEngine implements Engine {
   /** An error from a row group, restated for the whole input. */
   private inWholeInput(error: unknown, operands: Operand[], settings: Settings, firstRow: number): unknown {
     if (!(error instanceof KLError)) return error;
-    if (settings.validate) for (const o of operands) checkValues(o.values, o.space, o.name);
+    if (settings.validate) for (const o of operands) checkValues(o.values, o.space, o.name, settings.normalize);
     if (error.code !== "ZERO_SUM" && error.code !== "NO_MASS") return error;
     const operand = operands.find((o) => o.name === error.argument)!;
     return zeroSumRow(operand.name, error.index! + firstRow, operand.space);
@@ -456,7 +469,8 @@ export class WasmEngine implements Engine {
         const length = pieceRows * pieceCols;
         operands.forEach((o, i) => new t.array(this.buffer, buffers[i]!, length).set(slice(o.values, start, length)));
         const status = t.reduceRows(op, buffers[0]!, buffers[1] ?? 0, pieceRows, pieceCols, 0, 0, 0, 1, 0, out);
-        if (status !== 0 && validate) this.reportInvalid(operands);
+        const logRange = operands.every((o, i) => o.space !== "log" || this.withinLogRange(t, buffers[i]!, length));
+        if ((status !== 0 || !logRange) && validate) this.reportInvalid(operands, false);
         if (pieceCols === cols) result.set(this.f64At(out, pieceRows), row);
         else rowTotal.add(this.f64At(out, 1)[0]!);
       }
@@ -476,7 +490,8 @@ export class WasmEngine implements Engine {
       const target = inPlace ? out.byteOffset : scope.alloc(out.byteLength);
       const staged = [p, q].map((o) => this.stage(o.values, t, scope));
       const status = t.relEntr(p.space === "log" ? 1 : 0, staged[0]!, staged[1]!, n, target);
-      if (status !== 0 && validate) this.reportInvalid(this.readable([p, q], zeroCopy, staged, t, n));
+      const logRange = p.space !== "log" || staged.every((address) => this.withinLogRange(t, address, n));
+      if ((status !== 0 || !logRange) && validate) this.reportInvalid(this.readable([p, q], zeroCopy, staged, t, n), false);
       if (!inPlace) out.set(new t.array(this.buffer, target, n));
       return this.survivor(out);
     } finally {

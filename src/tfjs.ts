@@ -1,0 +1,103 @@
+/**
+ * TensorFlow.js interop (`klwasm/tfjs`): forward or reverse KL as a tfjs loss. The value and
+ * its gradient come from one fused klwasm pass (`forwardGrad` or `reverseGrad`) over the
+ * tensors' data, and `tf.customGrad` hands that gradient to tfjs, so `optimizer.minimize`,
+ * `tf.grads` and the rest train through it like any other loss.
+ *
+ * `@tensorflow/tfjs-core` is an optional peer dependency: install it and a backend yourself.
+ *
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import "@tensorflow/tfjs-backend-cpu";
+ * import { createKL } from "klwasm";
+ * import { klLoss } from "klwasm/tfjs";
+ *
+ * const kl = await createKL();
+ * const optimizer = tf.train.adam(0.01);
+ * optimizer.minimize(() => klLoss(kl, teacherProbs, studentLogits(x), { qSpace: "logits", reduction: "mean" }));
+ * ```
+ * @module
+ */
+import { customGrad, mul, reshape, scalar, tensor, zerosLike, type GradSaveFunc, type Tensor } from "@tensorflow/tfjs-core";
+// From the entry, not ./errors.js: the bundle keeps "./index.js" external, so the KLError thrown
+// here is the class users import from "klwasm" and `instanceof` holds.
+import { KLError } from "./index.js";
+import type { DivergenceOptions, KL } from "./types.js";
+
+/** Which KL the loss is: D(target‖approx) (forward) or D(approx‖target) (reverse). */
+export type KLLossDirection = "forward" | "reverse";
+
+/**
+ * Options of klLoss: klwasm's divergence options (defaults as there: `space` "prob",
+ * `reduction` "sum") and the direction. `rows` comes from the tensors' shape: every axis but
+ * the last indexes a distribution.
+ */
+export interface KLLossOptions extends Omit<DivergenceOptions, "rows"> {
+  /** "forward" (default): D(target‖approx), zero-avoiding; "reverse": D(approx‖target), zero-forcing. */
+  direction?: KLLossDirection;
+}
+
+/**
+ * Forward or reverse KL between two tensors of the same shape, as a tfjs loss: differentiable
+ * with respect to `approx` (the gradient klwasm's fused kernels give), while `target` is held
+ * constant (its gradient is zero, as for a teacher's distribution in distillation).
+ *
+ * Each call reads both tensors with `dataSync()` (a download on GPU backends) and computes on
+ * the CPU; float32 tensors run klwasm's f32 kernels.
+ *
+ * ```ts
+ * const loss = klLoss(kl, targetProbs, logits, { qSpace: "logits", direction: "reverse", reduction: "mean" });
+ * ```
+ * @param kl a klwasm instance (`createKL()`, `createKLSync()` or `referenceKL`).
+ * @param target the fixed distribution P, shape `[..., classes]`, in `pSpace` (or `space`).
+ * @param approx the distribution Q being fitted, the same shape, in `qSpace` (or `space`):
+ *   probabilities, log-probabilities or logits.
+ * @param options `direction` and klwasm's divergence options.
+ * @returns a scalar for `reduction` "sum" or "mean"; for "none" one value per distribution,
+ *   shaped as `approx` without its last axis.
+ * @throws KLError for bad values or options, as klwasm's own calls do.
+ */
+export function klLoss(kl: KL, target: Tensor, approx: Tensor, options: KLLossOptions = {}): Tensor {
+  const { direction = "forward", ...divergence } = options;
+  if (direction !== "forward" && direction !== "reverse") {
+    throw new KLError("BAD_OPTION", "options.direction", `must be "forward" or "reverse", got ${JSON.stringify(direction)}`);
+  }
+  const shape = approx.shape;
+  const rowShape = shape.slice(0, -1);
+  const columns = shape.length === 0 ? 1 : shape[shape.length - 1]!;
+  // An empty tensor gets rows = 1 so that klwasm reports it as EMPTY rather than BAD_ROWS.
+  const rows = columns === 0 ? 1 : approx.size / columns;
+  const loss = customGrad((...inputs: Array<Tensor | GradSaveFunc>) => {
+    const [targetTensor, approxTensor, save] = inputs as [Tensor, Tensor, GradSaveFunc];
+    const p = targetTensor.dataSync() as Float32Array;
+    const q = approxTensor.dataSync() as Float32Array;
+    const settings = { ...divergence, rows };
+    const { value, grad } = direction === "forward" ? kl.forwardGrad(p, q, settings) : kl.reverseGrad(p, q, settings);
+    save([tensor(grad, shape, approxTensor.dtype)]);
+    return {
+      value: typeof value === "number" ? scalar(value) : tensor(value, rowShape),
+      // The per-row gradients scale by that row's upstream gradient: one number for a
+      // reduced loss, one per row (broadcast along the last axis) for "none".
+      gradFunc: (dy: Tensor, saved: Tensor[]) => [
+        zerosLike(targetTensor),
+        mul(typeof value === "number" ? dy : reshape(dy, [...rowShape, 1]), saved[0]!),
+      ],
+    };
+  });
+  return loss(target, approx);
+}
+
+/**
+ * klLoss with the instance and options bound: `(target, approx) => loss`.
+ *
+ * ```ts
+ * const distill = createKLLoss(kl, { pSpace: "prob", qSpace: "logits", reduction: "mean" });
+ * optimizer.minimize(() => distill(teacherProbs, studentLogits(x)));
+ * ```
+ * @param kl a klwasm instance.
+ * @param options as for klLoss.
+ * @returns a function of (target, approx) giving the loss tensor.
+ */
+export function createKLLoss(kl: KL, options: KLLossOptions = {}): (target: Tensor, approx: Tensor) => Tensor {
+  return (target, approx) => klLoss(kl, target, approx, options);
+}
