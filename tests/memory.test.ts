@@ -477,3 +477,24 @@ describe.each(WASM)("$name: memory", ({ simd }) => {
     expect(kl.memoryBytes()).toBe(settled);
   });
 });
+
+describe("views of the module's memory that a call's own growth detaches", () => {
+  it.each([true, false])("f32 alloc views with logits at default precision (f64 lanes) still compute (simd: %s)", async (simd) => {
+    const kl = await createKL({ simd });
+    const n = 64 * 4000;
+    const values = Float32Array.from({ length: n }, (_, i) => Math.sin(i) * 3);
+    kl.reserve(3 * n * 4 + 1000); // room for the views, not for the f64 copies the call stages
+    const t = kl.alloc(n, Float32Array);
+    const s = kl.alloc(n, Float32Array);
+    const out = kl.alloc(n, Float32Array);
+    t.set(values);
+    s.set(values.map((v) => -v));
+    const want = referenceKL.forwardGrad(Float32Array.from(values), Float32Array.from(values, (v) => -v), { rows: 64, space: "logits" });
+    const got = kl.forwardGrad(t, s, { rows: 64, space: "logits", out });
+    expect(Math.abs((got.value as number) - (want.value as number))).toBeLessThanOrEqual(1e-12 * Math.abs(want.value as number));
+    expect(got.grad.length).toBe(n);
+    const largest = want.grad.reduce((m, g) => Math.max(m, Math.abs(g)), 0);
+    const worst = got.grad.reduce((m, g, i) => Math.max(m, Math.abs(g - want.grad[i]!)), 0);
+    expect(worst).toBeLessThanOrEqual(1e-6 * largest);
+  });
+});

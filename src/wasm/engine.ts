@@ -100,7 +100,8 @@ class Scope {
 class KernelCall {
   readonly n: number;
   readonly staged: number[];
-  private readonly zeroCopy: boolean[];
+  /** The operands as they read now, whatever the call's growth detached. */
+  private readonly readable: () => Operand[];
 
   constructor(
     private readonly engine: WasmEngine,
@@ -110,8 +111,9 @@ class KernelCall {
     private readonly scope: Scope,
   ) {
     this.n = settings.rows * settings.cols;
-    this.zeroCopy = operands.map((o) => engine.isZeroCopy(o, t));
-    this.staged = operands.map((o) => engine.stage(o.values, t, scope));
+    const { sources, readable } = engine.pinned(operands);
+    this.readable = readable;
+    this.staged = sources.map((source) => engine.stage(source, t, scope));
     // Log-probabilities used as given must have finite probabilities (checkValues' LOG_MAX).
     const logRange = operands.every((o, i) => o.space !== "log" || settings.normalize || engine.withinLogRange(t, this.staged[i]!, this.n, scope));
     if (!logRange && settings.validate) engine.reportInvalid(this.readable(), settings.normalize);
@@ -126,10 +128,6 @@ class KernelCall {
   fail(error: KLError): never {
     if (this.settings.validate) for (const o of this.readable()) checkValues(o.values, o.space, o.name, this.settings.normalize);
     throw error;
-  }
-
-  private readable(): Operand[] {
-    return this.engine.readable(this.operands, this.zeroCopy, this.staged, this.t, this.n);
   }
 
   /** Scratch for one element per input element, in the kernels' element type. */
@@ -244,11 +242,16 @@ export class WasmEngine implements Engine {
     return new Float64Array(this.buffer, address, length);
   }
 
-  /** The input's address in Wasm memory: its own for views into it, else a scratch copy. */
-  /** @internal */ stage(values: Operand["values"], t: TypedKernels, scope: Scope): number {
+  /**
+   * The input's address in Wasm memory: its own for views into it, else a scratch copy.
+   * `source` is pinned (see pin) before the call allocates anything.
+   */
+  /** @internal */ stage(source: () => Operand["values"], t: TypedKernels, scope: Scope): number {
+    const values = source();
     if (values instanceof t.array && values.buffer === this.buffer) return values.byteOffset;
-    const address = scope.alloc(values.length * t.array.BYTES_PER_ELEMENT);
-    new t.array(this.buffer, address, values.length).set(values);
+    const length = values.length;
+    const address = scope.alloc(length * t.array.BYTES_PER_ELEMENT);
+    new t.array(this.buffer, address, length).set(source());
     return address;
   }
 
@@ -257,11 +260,19 @@ export class WasmEngine implements Engine {
   }
 
   /**
-   * The operands as they read now: a view that the call's own growth detached is rebuilt
-   * over the same bytes, so that errors can still say where.
+   * A way back to `values` after the memory grows: a view of this memory (zero-copy or not)
+   * is detached by growth and rebuilt over the same bytes, so a call can still read it.
    */
-  /** @internal */ readable(operands: Operand[], zeroCopy: boolean[], staged: number[], t: TypedKernels, n: number): Operand[] {
-    return operands.map((o, i) => (zeroCopy[i] ? { ...o, values: new t.array(this.buffer, staged[i]!, n) } : o));
+  /** @internal */ pin(values: Operand["values"]): () => Operand["values"] {
+    if (!ArrayBuffer.isView(values) || values.buffer !== this.buffer) return () => values;
+    const { byteOffset, length } = values;
+    const type = values.constructor as typeof Float64Array;
+    return () => (values.buffer === this.buffer ? values : new type(this.buffer, byteOffset, length));
+  }
+
+  /** @internal */ pinned(operands: Operand[]): { sources: Array<() => Operand["values"]>; readable: () => Operand[] } {
+    const sources = operands.map((o) => this.pin(o.values));
+    return { sources, readable: () => operands.map((o, i) => ({ ...o, values: sources[i]!() })) };
   }
 
   /**
@@ -343,14 +354,15 @@ export class WasmEngine implements Engine {
     if (groupRows < 1) {
       throw new KLError("TOO_LARGE", operands[0]!.name, `one row of ${cols} elements needs about ${bytesPerRow} bytes of scratch, more than the ${this.heap.available} the module's memory has left; split the rows`);
     }
+    const { readable } = this.pinned(operands);
     const result = new Float64Array(rows);
     for (let first = 0; first < rows; first += groupRows) {
       const count = Math.min(groupRows, rows - first);
-      const part = operands.map((o) => ({ ...o, values: slice(o.values, first * cols, count * cols) as Operand["values"] }));
+      const part = readable().map((o) => ({ ...o, values: slice(o.values, first * cols, count * cols) as Operand["values"] }));
       try {
         result.set(work(part, { ...settings, rows: count }, first), first);
       } catch (error) {
-        throw this.inWholeInput(error, operands, settings, first);
+        throw this.inWholeInput(error, readable(), settings, first);
       }
     }
     return result;
@@ -414,13 +426,14 @@ export class WasmEngine implements Engine {
   private gradientRows(direction: Direction, operands: Operand[], settings: Settings, out: ElementArray, scope: Scope): Float64Array {
     {
       const t = this.usesF32Lanes("kl", operands, settings) ? this.f32 : this.f64;
+      // Read before staging, which may grow the memory and detach `out`.
+      const outInMemory = out.buffer === this.buffer;
+      const outAddress = out.byteOffset;
       const call = new KernelCall(this, t, operands, settings, scope);
       const { rows, cols } = settings;
       const approx = operands[1]!;
       const forward = direction === "forward";
       // Written in place when `out` is a view of this memory in the kernel's element type.
-      const outInMemory = out.buffer === this.buffer;
-      const outAddress = out.byteOffset;
       const inPlace = out instanceof t.array && outInMemory;
       const grad = inPlace ? out.byteOffset : call.elements();
       const scale = gradientScale(settings);
@@ -457,6 +470,7 @@ export class WasmEngine implements Engine {
     const { rows, cols, validate } = settings;
     const width = Math.min(cols, STREAM_CHUNK);
     const rowsPerPiece = cols <= STREAM_CHUNK ? Math.floor(STREAM_CHUNK / cols) : 1;
+    const { readable } = this.pinned(operands);
     const buffers = operands.map(() => scope.alloc(rowsPerPiece * width * t.array.BYTES_PER_ELEMENT));
     const out = scope.alloc(rowsPerPiece * 8);
     const result = new Float64Array(rows);
@@ -467,10 +481,10 @@ export class WasmEngine implements Engine {
         const pieceCols = Math.min(width, cols - col);
         const start = row * cols + col;
         const length = pieceRows * pieceCols;
-        operands.forEach((o, i) => new t.array(this.buffer, buffers[i]!, length).set(slice(o.values, start, length)));
+        readable().forEach((o, i) => new t.array(this.buffer, buffers[i]!, length).set(slice(o.values, start, length)));
         const status = t.reduceRows(op, buffers[0]!, buffers[1] ?? 0, pieceRows, pieceCols, 0, 0, 0, 1, 0, out);
         const logRange = operands.every((o, i) => o.space !== "log" || this.withinLogRange(t, buffers[i]!, length));
-        if ((status !== 0 || !logRange) && validate) this.reportInvalid(operands, false);
+        if ((status !== 0 || !logRange) && validate) this.reportInvalid(readable(), false);
         if (pieceCols === cols) result.set(this.f64At(out, pieceRows), row);
         else rowTotal.add(this.f64At(out, 1)[0]!);
       }
@@ -486,12 +500,12 @@ export class WasmEngine implements Engine {
       const n = out.length;
       // Decided before staging: copying the inputs may grow the memory and detach `out`.
       const inPlace = out.buffer === this.buffer;
-      const zeroCopy = [p, q].map((o) => this.isZeroCopy(o, t));
+      const { sources, readable } = this.pinned([p, q]);
       const target = inPlace ? out.byteOffset : scope.alloc(out.byteLength);
-      const staged = [p, q].map((o) => this.stage(o.values, t, scope));
+      const staged = sources.map((source) => this.stage(source, t, scope));
       const status = t.relEntr(p.space === "log" ? 1 : 0, staged[0]!, staged[1]!, n, target);
       const logRange = p.space !== "log" || staged.every((address) => this.withinLogRange(t, address, n));
-      if ((status !== 0 || !logRange) && validate) this.reportInvalid(this.readable([p, q], zeroCopy, staged, t, n), false);
+      if ((status !== 0 || !logRange) && validate) this.reportInvalid(readable(), false);
       if (!inPlace) out.set(new t.array(this.buffer, target, n));
       return this.survivor(out);
     } finally {
