@@ -1,22 +1,43 @@
-// Bundles src/ into dist/: ESM with both Wasm builds inlined (index.js), the Wasm-free
-// reference (reference.js), the raw .wasm files for bundlers that prefer them, and types.
+// Bundles src/ into dist/, each entry as ESM (.js) and CommonJS (.cjs): the library with both
+// Wasm builds inlined (index), the Wasm-free reference (reference), the TensorFlow.js loss
+// (tfjs); the raw .wasm files for bundlers that prefer them; types for both formats.
 import { execFileSync } from "node:child_process";
-import { cpSync, mkdirSync, rmSync } from "node:fs";
+import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { build } from "esbuild";
 
 rmSync("dist", { recursive: true, force: true });
-await build({
-  entryPoints: { index: "src/index.ts", reference: "src/reference.ts" },
-  outdir: "dist",
-  bundle: true,
-  format: "esm",
-  platform: "neutral",
-  // es2022: newer targets make the binary loader emit Uint8Array.fromBase64, which Node 20 lacks.
-  target: "es2022",
-  loader: { ".wasm": "binary" },
-  sourcemap: true,
-  logLevel: "warning",
-});
+for (const format of ["esm", "cjs"]) {
+  const extension = format === "esm" ? ".js" : ".cjs";
+  await build({
+    entryPoints: { index: "src/index.ts", reference: "src/reference.ts" },
+    outdir: "dist",
+    outExtension: { ".js": extension },
+    bundle: true,
+    format,
+    platform: "neutral",
+    // es2022: newer targets make the binary loader emit Uint8Array.fromBase64, which Node 20 lacks.
+    target: "es2022",
+    loader: { ".wasm": "binary" },
+    sourcemap: true,
+    logLevel: "warning",
+  });
+  // klwasm/tfjs: the peer @tensorflow/tfjs-core stays an import, and so does the library (the
+  // entry of the same format), so that the KLError it throws is the one users import.
+  await build({
+    entryPoints: { tfjs: "src/tfjs.ts" },
+    outdir: "dist",
+    outExtension: { ".js": extension },
+    bundle: true,
+    format,
+    platform: "neutral",
+    target: "es2022",
+    external: ["@tensorflow/tfjs-core"],
+    plugins: [libraryAsImport(`./index${extension}`)],
+    sourcemap: true,
+    logLevel: "warning",
+  });
+}
 // The command line (`npx klwasm`, package.json "bin"): it loads the library from dist/index.js
 // at run time rather than carrying a second copy of it and of the Wasm.
 await build({
@@ -26,14 +47,28 @@ await build({
   format: "esm",
   platform: "node",
   target: "es2022",
-  plugins: [{
-    name: "library-as-import",
-    setup(esbuild) {
-      esbuild.onResolve({ filter: /^\.\/index\.js$/ }, () => ({ path: "./index.js", external: true }));
-    },
-  }],
+  plugins: [libraryAsImport("./index.js")],
   logLevel: "warning",
 });
 mkdirSync("dist/wasm", { recursive: true });
 for (const build of ["simd", "scalar"]) cpSync(`build/klwasm-${build}.wasm`, `dist/wasm/klwasm-${build}.wasm`);
 execFileSync(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "tsconfig.json"], { stdio: "inherit" });
+// CommonJS types: in a "type": "module" package every .d.ts describes an ES module, so require()
+// users resolve .d.cts copies whose relative imports point at .cjs files ("exports" in
+// package.json lists them first under "require").
+for (const entry of readdirSync("dist", { recursive: true, encoding: "utf8" })) {
+  if (!entry.endsWith(".d.ts")) continue;
+  const path = join("dist", entry);
+  const text = readFileSync(path, "utf8").replace(/((?:from |import\()["']\.{1,2}\/[^"']*)\.js(["'])/g, "$1.cjs$2");
+  writeFileSync(path.replace(/\.d\.ts$/, ".d.cts"), text);
+}
+
+/** Leaves `./index.js` (the library's entry) an import of `path` in the output instead of bundling it. */
+function libraryAsImport(path) {
+  return {
+    name: "library-as-import",
+    setup(esbuild) {
+      esbuild.onResolve({ filter: /^\.\/index\.js$/ }, () => ({ path, external: true }));
+    },
+  };
+}

@@ -73,9 +73,11 @@ export function klLoss(kl: KL, target: Tensor, approx: Tensor, options: KLLossOp
     const q = approxTensor.dataSync() as Float32Array;
     const settings = { ...divergence, rows };
     const { value, grad } = direction === "forward" ? kl.forwardGrad(p, q, settings) : kl.reverseGrad(p, q, settings);
-    save([tensor(grad, shape, approxTensor.dtype)]);
+    // tfjs takes no Float64Array: per-row values (and a gradient, should approx not be float32)
+    // are rounded to float32, the element type of tfjs's tensors.
+    save([tensor(grad instanceof Float32Array ? grad : Float32Array.from(grad), shape)]);
     return {
-      value: typeof value === "number" ? scalar(value) : tensor(value, rowShape),
+      value: typeof value === "number" ? scalar(value) : tensor(Float32Array.from(value), rowShape),
       // The per-row gradients scale by that row's upstream gradient: one number for a
       // reduced loss, one per row (broadcast along the last axis) for "none".
       gradFunc: (dy: Tensor, saved: Tensor[]) => [

@@ -1,0 +1,33 @@
+// Node, ES modules: `import` of every entry point, the inlined and the shipped .wasm, the CLI.
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { createKL, createKLSync, KLError, referenceKL } from "klwasm";
+import * as reference from "klwasm/reference";
+
+const p = [0.5, 0.5];
+const q = [0.9, 0.1];
+const exact = 0.5 * Math.log(0.5 / 0.9) + 0.5 * Math.log(0.5 / 0.1);
+
+const kl = await createKL();
+assert.equal(kl.backend, "wasm-simd");
+assert.ok(Math.abs(kl.kl(p, q) - exact) < 1e-15);
+assert.equal(createKLSync().backend, "wasm-simd");
+assert.equal((await createKL({ simd: false })).backend, "wasm");
+assert.equal(referenceKL.backend, "reference");
+assert.equal(reference.referenceKL.backend, "reference");
+
+const perRow = kl.kl([0.5, 0.5, 0.2, 0.8], [0.9, 0.1, 0.5, 0.5], { rows: 2, reduction: "none" });
+assert.ok(perRow instanceof Float64Array && perRow.length === 2);
+const { value, grad } = kl.forwardGrad(new Float32Array(p), new Float32Array([2, 0]), { qSpace: "logits" });
+assert.equal(typeof value, "number");
+assert.ok(grad instanceof Float32Array);
+
+assert.throws(() => kl.kl([0.5, Number.NaN], q), (error) => error instanceof KLError && error.code === "NAN" && error.index === 1);
+
+// The raw module for bundlers that do not inline, through the package's "./wasm/*" export.
+const wasmPath = createRequire(import.meta.url).resolve("klwasm/wasm/klwasm-simd.wasm");
+const fromFile = await createKL({ module: readFileSync(wasmPath) });
+assert.ok(Math.abs(fromFile.kl(p, q) - exact) < 1e-15);
+
+console.log(`node-esm: ${kl.backend} D(P‖Q) = ${kl.kl(p, q)}`);
