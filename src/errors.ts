@@ -18,10 +18,16 @@ export type KLErrorCode =
  * The one error klwasm throws for bad input. `argument` names the parameter at fault
  * (`p`, `q`, `target`, `approx`, `options.rows`, …) and `index` the first bad element,
  * where one element is at fault.
+ * @example
+ * try { kl.kl([0.5, NaN], [0.5, 0.5]); }
+ * catch (e) { if (e instanceof KLError) console.log(e.code, e.argument, e.index); } // NAN p 1
  */
 export class KLError extends Error {
+  /** What went wrong, for programs. */
   readonly code: KLErrorCode;
+  /** The parameter at fault: `p`, `q`, `target`, `approx`, `options.rows`, … */
   readonly argument: string;
+  /** The first bad element (or row, for ZERO_SUM and NO_MASS), where one is at fault. */
   readonly index: number | undefined;
 
   constructor(code: KLErrorCode, argument: string, message: string, index?: number) {

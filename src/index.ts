@@ -1,5 +1,6 @@
 /**
  * klwasm: Kullback–Leibler divergences computed by WebAssembly SIMD kernels.
+ * @module
  *
  * ```ts
  * import { createKL } from "klwasm";
@@ -63,6 +64,8 @@ function fromKernels(kernels: Kernels, simd: boolean, options: CreateOptions): K
 /**
  * Loads the kernels and returns a KL instance: the SIMD build where the engine has SIMD,
  * else the scalar one. Works in Node, browsers and workers.
+ * @example const kl = await createKL(); kl.backend; // "wasm-simd"
+ * @example const scalar = await createKL({ simd: false });
  * @param options `simd` to force a build, `module` to load the `.wasm` from elsewhere.
  * @returns an independent instance with its own memory.
  */
@@ -74,6 +77,7 @@ export async function createKL(options: CreateOptions = {}): Promise<KL> {
 /**
  * The synchronous form of createKL, for Node and workers (browsers refuse to compile
  * modules of this size synchronously on the main thread).
+ * @example const kl = createKLSync(); kl.kl(p, q);
  * @param options as for createKL; `module` must be a compiled module or bytes.
  */
 export function createKLSync(options: CreateOptions = {}): KL {

@@ -231,5 +231,9 @@ const referenceEngine: Engine = {
   checkView: () => undefined,
 };
 
-/** The pure-TypeScript backend: the same interface as the Wasm ones, computed plainly. */
+/**
+ * The pure-TypeScript backend: the same interface as the Wasm ones, computed plainly; the
+ * oracle the tests check every fast path against.
+ * @example import { referenceKL } from "klwasm/reference"; referenceKL.kl([0.5, 0.5], [0.9, 0.1]);
+ */
 export const referenceKL: KL = buildKL(referenceEngine);

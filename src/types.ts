@@ -97,49 +97,83 @@ export interface Fitting {
 export interface KL extends GaussianDivergences, Fitting {
   /** Which implementation computes. */
   readonly backend: Backend;
-  /** D(P‖Q) = Σ p·log(p/q). */
+  /**
+   * D(P‖Q) = Σ p·log(p/q).
+   * @example kl.kl([0.5, 0.5], [0.9, 0.1]); // 0.5108… nats
+   * @example kl.kl(p, q, { rows: 64, reduction: "none" }); // Float64Array, one value per row
+   */
   kl<O extends DivergenceOptions>(p: Vector, q: Vector, options?: O): Reduced<O>;
-  /** D(target‖approx): forward KL, zero-avoiding. */
+  /**
+   * D(target‖approx): forward KL, zero-avoiding.
+   * @example kl.forward(teacherLogits, studentLogits, { rows: 64, space: "logits", reduction: "mean" });
+   */
   forward<O extends DivergenceOptions>(target: Vector, approx: Vector, options?: O): Reduced<O>;
-  /** D(approx‖target): reverse KL, zero-forcing. */
+  /**
+   * D(approx‖target): reverse KL, zero-forcing.
+   * @example kl.reverse(target, approx); // equals kl.forward(approx, target)
+   */
   reverse<O extends DivergenceOptions>(target: Vector, approx: Vector, options?: O): Reduced<O>;
-  /** H(P) = −Σ p·log p. */
+  /**
+   * H(P) = −Σ p·log p.
+   * @example kl.entropy([0.5, 0.5], { base: 2 }); // 1 bit
+   */
   entropy<O extends DivergenceOptions>(p: Vector, options?: O): Reduced<O>;
-  /** H(P, Q) = −Σ p·log q. */
+  /**
+   * H(P, Q) = −Σ p·log q.
+   * @example kl.crossEntropy(labels, predictedProbs, { rows: batch, reduction: "mean" });
+   */
   crossEntropy<O extends DivergenceOptions>(p: Vector, q: Vector, options?: O): Reduced<O>;
-  /** Jensen–Shannon divergence ½D(P‖M) + ½D(Q‖M), M = ½(P + Q); generalised with `beta`, `scaled`. */
+  /**
+   * Jensen–Shannon divergence ½D(P‖M) + ½D(Q‖M), M = ½(P + Q); generalised with `beta`, `scaled`.
+   * @example kl.jsd(p, q); // ≤ ln 2
+   * @example kl.jsd(p, q, { beta: 0.1, scaled: true }); // D(P‖Q) as β → 0
+   */
   jsd<O extends JSDOptions>(p: Vector, q: Vector, options?: O): Reduced<O>;
   /**
    * D(target‖approx) and its gradient with respect to approx, from one fused pass:
    * −p/q (prob), −p (log), q − p (logits). With reduction "mean" the gradient is divided by rows.
+   * @example const { value, grad } = kl.forwardGrad(teacher, studentLogits, { space: "logits", rows: 64, reduction: "mean" });
    */
   forwardGrad<O extends GradientOptions>(target: Vector, approx: Vector, options?: O): ValueAndGradient<O>;
   /**
    * D(approx‖target) and its gradient with respect to approx: log(q/p) + 1 (prob),
    * q·(ℓ − log p + 1) (log, ℓ = log q), q·(log q − log p − D(Q‖P)) (logits).
+   * @example const { value, grad } = kl.reverseGrad(targetLogProbs, logits, { pSpace: "log", qSpace: "logits", out: gradBuffer });
    */
   reverseGrad<O extends GradientOptions>(target: Vector, approx: Vector, options?: O): ValueAndGradient<O>;
   /**
    * The (generalised) JSD of target and approx, and its gradient with respect to approx:
    * (1 − β)·log(q/m) for probabilities, through the chain rule for log and logits.
    * With `scaled` at β = 0 or 1 it is forwardGrad or reverseGrad.
+   * @example kl.jsdGrad(teacherLogits, studentLogits, { space: "logits", beta: 0.5, rows: 64 });
    */
   jsdGrad<O extends JSDOptions & GradientOptions>(target: Vector, approx: Vector, options?: O): ValueAndGradient<O>;
-  /** Element-wise p·log(p/q), as scipy.special.rel_entr, in the input's element type. */
+  /**
+   * Element-wise p·log(p/q), as scipy.special.rel_entr, in the input's element type.
+   * @example kl.relEntr([0.5, 0, 0.5], [0.25, 0.5, 0]); // Float64Array [0.3466…, 0, Infinity]
+   */
   relEntr(p: Vector, q: Vector, options?: ElementwiseOptions): Float64Array | Float32Array;
   /**
    * A vector in the module's memory that every call reads without copying. Views stay valid
    * until the memory grows (growth detaches every view of it; a call given a detached view
    * throws KLError "STALE_VIEW"): reserve room first when allocating several.
+   * @example kl.reserve(2 * n * 8); const p = kl.alloc(n, Float64Array), q = kl.alloc(n, Float64Array);
    */
   alloc<A extends Float64Array | Float32Array>(length: number, type: { new (length: number): A }): A;
-  /** Releases a vector from `alloc`. */
+  /**
+   * Releases a vector from `alloc`; using it afterwards throws KLError "STALE_VIEW".
+   * @example kl.free(p);
+   */
   free(view: Float64Array | Float32Array): void;
   /**
    * Grows the memory once so that allocations and call scratch totalling `bytes` fit
    * without growing it again (and so without detaching views). No-op for the reference.
+   * @example kl.reserve(64 * 32000 * 4 * 3); // two f32 inputs and a gradient of 64 × 32 000
    */
   reserve(bytes: number): void;
-  /** Current size of the module's memory in bytes (0 for the reference). */
+  /**
+   * Current size of the module's memory in bytes (0 for the reference).
+   * @example const before = kl.memoryBytes(); kl.kl(p, q); kl.memoryBytes() === before; // no leak
+   */
   memoryBytes(): number;
 }
