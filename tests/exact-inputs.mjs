@@ -41,3 +41,29 @@ export function klInputs(recipe) {
   }
   return recipe.f32 ? [Float32Array.from(p), Float32Array.from(q)] : [Float64Array.from(p), Float64Array.from(q)];
 }
+
+/**
+ * The arguments of tests/fixtures/log_exact.f64: positive doubles with uniformly random
+ * exponent fields, subnormals included (as make_exact.py's log_arguments).
+ * @param {number} count
+ * @param {number} seed
+ */
+export function logArguments(count, seed) {
+  const random = mulberry32(seed);
+  const view = new DataView(new ArrayBuffer(8));
+  return Float64Array.from({ length: count }, () => {
+    view.setUint32(0, (Math.floor(random() * 2047) << 20) | Math.floor(random() * 2 ** 20));
+    view.setUint32(4, Math.floor(random() * 2 ** 32));
+    return view.getFloat64(0);
+  });
+}
+
+/**
+ * The arguments of tests/fixtures/exp_exact.f64: uniform on [-745, 709.7].
+ * @param {number} count
+ * @param {number} seed
+ */
+export function expArguments(count, seed) {
+  const random = mulberry32(seed);
+  return Float64Array.from({ length: count }, () => -745 + random() * 1454.7);
+}

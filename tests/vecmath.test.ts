@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import type { Kernels } from "../src/wasm/loader.js";
 import { loadKernels } from "./backends.js";
+import { expArguments, logArguments } from "./exact-inputs.mjs";
 import { mulberry32 } from "./random.mjs";
 import { ulpDistanceF64, ulpErrorF32 } from "./ulp.js";
 
@@ -105,6 +106,16 @@ describe.each([true, false])("vector math (simd: %s)", (simd) => {
 
   it.each([Float64Array, Float32Array])("exp overflows, underflows and keeps NaN (%o)", (type) => {
     expect(Array.from(exp(type, [-Infinity, Infinity, 1e4, -1e4, 0, NaN]))).toEqual([0, Infinity, Infinity, 0, 1, NaN]);
+  });
+
+  it.each([
+    ["log", "log_exact.f64", () => logArguments(100_000, 101), (x: ArrayLike<number>) => log(Float64Array, x)],
+    ["exp", "exp_exact.f64", () => expArguments(100_000, 102), (x: ArrayLike<number>) => exp(Float64Array, x)],
+  ] as const)("%s f64 is within 1 ulp of 50-digit values at 10^5 arguments", (_name, file, argumentsOf, compute) => {
+    const bytes = readFileSync(new URL(`./fixtures/${file}`, import.meta.url));
+    const exactValues = new Float64Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+    const got = compute(argumentsOf());
+    expect(maxError(got, exactValues, ulpDistanceF64)).toBeLessThanOrEqual(1);
   });
 
   it("log(p/q) f64 is within 2 ulp of the exact value, also where p ≈ q", () => {
