@@ -304,9 +304,16 @@ const MAGIC_BITS_F32: i32 = 0x4B400000;
   return v128.shl<i32>(v128.add<i32>(k, i32x4.splat(127)), 23);
 }
 
-/** 2·atanh(s) − 2s = 2·(s³/3 + s⁵/5 + …) for |s| ≤ 1/3, summed until the terms vanish. */
+/**
+ * 2·atanh(s) − 2s = 2·(s³/3 + s⁵/5 + …) for |s| ≤ 1/3: the fitted s·z·P(z) where it holds
+ * (|s| ≤ 0.2, the vector kernels' range), else the series summed until its terms vanish.
+ */
 function atanhExcess(s: f64): f64 {
   const z = s * s;
+  if (z <= 0.04) {
+    const poly = AT0 + z * (AT1 + z * (AT2 + z * (AT3 + z * (AT4 + z * (AT5 + z * (AT6 + z * AT7))))));
+    return s * z * poly;
+  }
   let power = s * z;
   let sum: f64 = 0;
   for (let k: i32 = 1; k < 64; k++) {
