@@ -6,6 +6,7 @@ import { KLError, referenceKL } from "../src/index.js";
 import type { KLErrorCode } from "../src/index.js";
 import type { DivergenceOptions, KL, Space, Vector } from "../src/types.js";
 import { backendNames, loadBackend } from "./backends.js";
+import { show, thrown } from "./errors-helpers.js";
 import { mulberry32 } from "./random.mjs";
 
 // ---------------------------------------------------------------------------------------
@@ -94,20 +95,6 @@ interface Expected {
   index?: number;
 }
 
-function thrown(f: () => unknown): unknown {
-  try {
-    f();
-  } catch (error) {
-    return error;
-  }
-  return undefined;
-}
-
-function show(error: unknown): string {
-  if (error === undefined) return "no error";
-  if (error instanceof KLError) return `KLError ${error.code} ${error.argument} index=${error.index} "${error.message}"`;
-  return `${(error as Error)?.constructor?.name ?? typeof error}: ${(error as Error)?.message ?? String(error)}`;
-}
 
 /** A description of how `error` differs from what is expected, or null if it matches. */
 function mismatch(error: unknown, want: Expected): string | null {

@@ -6,6 +6,7 @@ import { createKL, KLError, referenceKL } from "../src/index.js";
 import type { KLErrorCode } from "../src/index.js";
 import type { DivergenceOptions, KL, Space } from "../src/types.js";
 import { backendNames, loadBackend } from "./backends.js";
+import { show, thrown } from "./errors-helpers.js";
 import { mulberry32 } from "./random.mjs";
 
 type ArrayType = typeof Float64Array | typeof Float32Array;
@@ -26,20 +27,6 @@ function validValues(space: Space, length: number, seed: number): number[] {
   });
 }
 
-function thrown(f: () => unknown): unknown {
-  try {
-    f();
-  } catch (error) {
-    return error;
-  }
-  return undefined;
-}
-
-function show(error: unknown): string {
-  if (error === undefined) return "no error";
-  if (error instanceof KLError) return `KLError ${error.code} ${error.argument} index=${error.index} "${error.message}"`;
-  return `${(error as Error)?.constructor?.name}: ${(error as Error)?.message ?? String(error)}`;
-}
 
 function expectKLError(f: () => unknown, code: KLErrorCode, argument: string, label = ""): void {
   const error = thrown(f);

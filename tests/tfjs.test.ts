@@ -11,21 +11,10 @@ import "@tensorflow/tfjs-core/dist/register_all_gradients";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createKLSync, KLError, type KL } from "../src/index.js";
 import { klLoss, type KLLossOptions } from "../src/tfjs.js";
-
-/** A seeded uniform generator on [0, 1) (mulberry32), so both models start from the same numbers. */
-function uniform(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from "./random.mjs";
 
 function randomArray(length: number, scale: number, seed: number): Float32Array {
-  const next = uniform(seed);
+  const next = mulberry32(seed);
   return Float32Array.from({ length }, () => (2 * next() - 1) * scale);
 }
 
