@@ -469,18 +469,24 @@ describe.each(WASM)("$name: memory", ({ simd }) => {
 });
 
 describe("views of the module's memory that a call's own growth detaches", () => {
-  it.each([true, false])("f32 alloc views with logits at default precision (f64 lanes) still compute (simd: %s)", async (simd) => {
+  it.each([
+    [true, Float32Array],
+    [false, Float32Array],
+    [true, Float64Array],
+    [false, Float64Array],
+  ] as const)("alloc views with logits still compute when the call grows the memory (simd: %s, %o)", async (simd, type) => {
     const kl = await createKL({ simd });
     const n = 64 * 4000;
-    const values = Float32Array.from({ length: n }, (_, i) => Math.sin(i) * 3);
-    kl.reserve(3 * n * 4 + 1000); // room for the views, not for the f64 copies the call stages
-    const t = kl.alloc(n, Float32Array);
-    const s = kl.alloc(n, Float32Array);
-    const out = kl.alloc(n, Float32Array);
-    t.set(values);
+    const values = type.from({ length: n }, (_, i) => Math.sin(i) * 3);
+    // Room for the views only: staging the target (a plain array) grows the memory and detaches them.
+    kl.reserve(2 * n * type.BYTES_PER_ELEMENT + 1000);
+    const t = type.from(values, Math.exp);
+    const s = kl.alloc(n, type);
+    const out = kl.alloc(n, type);
     s.set(values.map((v) => -v));
-    const want = referenceKL.forwardGrad(Float32Array.from(values), Float32Array.from(values, (v) => -v), { rows: 64, space: "logits" });
-    const got = kl.forwardGrad(t, s, { rows: 64, space: "logits", out });
+    const options = { rows: 64, pSpace: "prob", qSpace: "logits" } as const;
+    const want = referenceKL.forwardGrad(type.from(values, Math.exp), type.from(values, (v) => -v), options);
+    const got = kl.forwardGrad(t, s, { ...options, out });
     expect(Math.abs((got.value as number) - (want.value as number))).toBeLessThanOrEqual(1e-12 * Math.abs(want.value as number));
     expect(got.grad.length).toBe(n);
     const largest = want.grad.reduce((m, g) => Math.max(m, Math.abs(g)), 0);

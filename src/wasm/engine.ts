@@ -424,42 +424,40 @@ export class WasmEngine implements Engine {
 
   /** Per-row values of one group of rows, its gradient written into `out`. */
   private gradientRows(direction: Direction, operands: Operand[], settings: Settings, out: ElementArray, scope: Scope): Float64Array {
-    {
-      const t = this.usesF32Lanes("kl", operands, settings) ? this.f32 : this.f64;
-      // Read before staging, which may grow the memory and detach `out`.
-      const outInMemory = out.buffer === this.buffer;
-      const outAddress = out.byteOffset;
-      const call = new KernelCall(this, t, operands, settings, scope);
-      const { rows, cols } = settings;
-      const approx = operands[1]!;
-      const forward = direction === "forward";
-      // Written in place when `out` is a view of this memory in the kernel's element type.
-      const inPlace = out instanceof t.array && outInMemory;
-      const grad = inPlace ? out.byteOffset : call.elements();
-      const scale = gradientScale(settings);
-      let values: number;
-      if (approx.space === "prob") {
-        const op = forward ? Op.GRAD_FORWARD_PROB : Op.GRAD_REVERSE_PROB;
-        values = call.reduce(op, call.probabilities(0), call.staged[1]!, 0, 0, 0, scale, grad);
-      } else {
-        const [a, offsetsA] = call.logProbabilities(0);
-        const [b, offsetsB] = call.logProbabilities(1);
-        const normalized = offsetsB !== 0;
-        const rowParams = call.rowsOfF64();
-        const params = this.f64At(rowParams, rows);
-        // Forward through a log-softmax: ∂/∂z = q·Σp − p, with Σp the target's mass per row.
-        if (forward) params.set(normalized ? this.f64At(call.targetMass(a, offsetsA), rows) : new Float64Array(rows));
-        else if (!normalized) params.fill(-1);
-        // Logits: the gradient subtracts each row's D(Q‖P), so that comes first.
-        else params.set(this.f64At(call.reduce(Op.KL_LOG, b, a, offsetsB, offsetsA), rows));
-        values = call.reduce(forward ? Op.GRAD_FORWARD_LOG : Op.GRAD_REVERSE_LOG, a, b, offsetsA, offsetsB, rowParams, scale, grad);
-      }
-      const perRow = this.f64At(values, rows).slice();
-      // A view of this memory that staging detached is written through a fresh view.
-      const target = outInMemory ? new (out.constructor as typeof Float64Array)(this.buffer, outAddress, rows * cols) : out;
-      if (!inPlace) target.set(new t.array(this.buffer, grad, rows * cols));
-      return perRow;
+    const t = this.usesF32Lanes("kl", operands, settings) ? this.f32 : this.f64;
+    // Read before staging, which may grow the memory and detach `out`.
+    const outInMemory = out.buffer === this.buffer;
+    const outAddress = out.byteOffset;
+    const call = new KernelCall(this, t, operands, settings, scope);
+    const { rows, cols } = settings;
+    const approx = operands[1]!;
+    const forward = direction === "forward";
+    // Written in place when `out` is a view of this memory in the kernel's element type.
+    const inPlace = out instanceof t.array && outInMemory;
+    const grad = inPlace ? outAddress : call.elements();
+    const scale = gradientScale(settings);
+    let values: number;
+    if (approx.space === "prob") {
+      const op = forward ? Op.GRAD_FORWARD_PROB : Op.GRAD_REVERSE_PROB;
+      values = call.reduce(op, call.probabilities(0), call.staged[1]!, 0, 0, 0, scale, grad);
+    } else {
+      const [a, offsetsA] = call.logProbabilities(0);
+      const [b, offsetsB] = call.logProbabilities(1);
+      const normalized = offsetsB !== 0;
+      const rowParams = call.rowsOfF64();
+      const params = this.f64At(rowParams, rows);
+      // Forward through a log-softmax: ∂/∂z = q·Σp − p, with Σp the target's mass per row.
+      if (forward) params.set(normalized ? this.f64At(call.targetMass(a, offsetsA), rows) : new Float64Array(rows));
+      else if (!normalized) params.fill(-1);
+      // Logits: the gradient subtracts each row's D(Q‖P), so that comes first.
+      else params.set(this.f64At(call.reduce(Op.KL_LOG, b, a, offsetsB, offsetsA), rows));
+      values = call.reduce(forward ? Op.GRAD_FORWARD_LOG : Op.GRAD_REVERSE_LOG, a, b, offsetsA, offsetsB, rowParams, scale, grad);
     }
+    const perRow = this.f64At(values, rows).slice();
+    // A view of this memory that staging detached is written through a fresh view.
+    const target = outInMemory ? new (out.constructor as typeof Float64Array)(this.buffer, outAddress, rows * cols) : out;
+    if (!inPlace) target.set(new t.array(this.buffer, grad, rows * cols));
+    return perRow;
   }
 
   /**
