@@ -13,7 +13,7 @@ import { fileURLToPath } from "node:url";
 import { distance } from "ml-distance";
 import { klInputs } from "../tests/exact-inputs.mjs";
 import {
-  DISTILL, distillLogits, fmtRel, libUrl, loadLibrary, loadTfjs, log, machine, printTable, pythonLabel,
+  DISTILL, distillLogits, fmtRel, libUrl, loadLibrary, loadTfjs, log, logSoftmaxRow, machine, printTable, pythonLabel,
   readPythonResults, relDiff, tfWasmInfo, useTfBackend, writeResults,
 } from "./common.mjs";
 
@@ -93,14 +93,8 @@ function naiveDistillJS(t, s) { // f64 log-softmax of both rows, then Σ p·(log
   const lt = new Float64Array(cols);
   const ls = new Float64Array(cols);
   for (let r = 0; r < rows; r++) {
-    for (const [x, l] of [[t, lt], [s, ls]]) {
-      let m = -Infinity;
-      for (let i = 0; i < cols; i++) m = Math.max(m, x[r * cols + i]);
-      let z = 0;
-      for (let i = 0; i < cols; i++) z += Math.exp(x[r * cols + i] - m);
-      const lse = m + Math.log(z);
-      for (let i = 0; i < cols; i++) l[i] = x[r * cols + i] - lse;
-    }
+    logSoftmaxRow(t, r, cols, lt);
+    logSoftmaxRow(s, r, cols, ls);
     for (let i = 0; i < cols; i++) total += Math.exp(lt[i]) * (lt[i] - ls[i]);
   }
   return total / rows;

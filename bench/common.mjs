@@ -71,13 +71,17 @@ export function measure(fn, n, maxRuns, timing) {
 }
 
 // ---- inputs -------------------------------------------------------------------------------
-export function mulberry32(seed) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+// The tests' seeded PRNG, so that benchmarks and tests draw the same numbers.
+export { mulberry32 } from "../tests/random.mjs";
+
+/** Writes the f64 log-softmax of row r of x (rows of `cols`) into out: the naive JS peer's. */
+export function logSoftmaxRow(x, r, cols, out) {
+  let m = -Infinity;
+  for (let i = 0; i < cols; i++) m = Math.max(m, x[r * cols + i]);
+  let z = 0;
+  for (let i = 0; i < cols; i++) z += Math.exp(x[r * cols + i] - m);
+  const lse = m + Math.log(z);
+  for (let i = 0; i < cols; i++) out[i] = x[r * cols + i] - lse;
 }
 export function randomDistribution(n, rand) {
   const v = new Float64Array(n);

@@ -12,7 +12,7 @@
 // Progress goes to stderr, the tables to stdout, the data to bench/results/distill.json.
 import { fileURLToPath } from "node:url";
 import {
-  allocViews, distillLogits, fmtRel, hasFlag, libUrl, loadLibrary, loadTfjs, log, machine, measureCall,
+  allocViews, distillLogits, fmtRel, hasFlag, libUrl, loadLibrary, loadTfjs, log, logSoftmaxRow, machine, measureCall,
   printTable, pythonLabel, pythonNote, readPythonResults, relDiff, sinkValue, tfWasmInfo, useTfBackend,
   writeResults,
 } from "./common.mjs";
@@ -37,19 +37,11 @@ const base = { rows, space: "logits", reduction: "mean" };
 // ---- naive JS: log-softmax both rows in f64, value and gradient by hand --------------------------
 const lt = new Float64Array(cols);
 const ls = new Float64Array(cols);
-function logSoftmaxRow(x, r, l) {
-  let m = -Infinity;
-  for (let i = 0; i < cols; i++) m = Math.max(m, x[r * cols + i]);
-  let z = 0;
-  for (let i = 0; i < cols; i++) z += Math.exp(x[r * cols + i] - m);
-  const lse = m + Math.log(z);
-  for (let i = 0; i < cols; i++) l[i] = x[r * cols + i] - lse;
-}
 function naiveJS(direction, t, s, out) {
   let total = 0;
   for (let r = 0; r < rows; r++) {
-    logSoftmaxRow(t, r, lt);
-    logSoftmaxRow(s, r, ls);
+    logSoftmaxRow(t, r, cols, lt);
+    logSoftmaxRow(s, r, cols, ls);
     let d = 0;
     if (direction === "forward") { // Σ p·(log p − log q); ∂/∂s_i = q_i − p_i
       for (let i = 0; i < cols; i++) {
