@@ -17,5 +17,7 @@ export default defineConfig({
   test: {
     include: ["tests/**/*.test.ts"],
     testTimeout: 120_000,
+    // The relaxed-SIMD build is tested like the others; Node 20 has relaxed SIMD behind this flag.
+    execArgv: ["--experimental-wasm-relaxed-simd"],
   },
 });

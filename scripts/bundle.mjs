@@ -1,6 +1,7 @@
-// Bundles src/ into dist/, each entry as ESM (.js) and CommonJS (.cjs): the library with both
-// Wasm builds inlined (index), the Wasm-free reference (reference), the TensorFlow.js loss
-// (tfjs); the raw .wasm files for bundlers that prefer them; types for both formats.
+// Bundles src/ into dist/, each entry as ESM (.js) and CommonJS (.cjs): the library with the
+// SIMD and scalar Wasm builds inlined (index; the opt-in relaxed-SIMD build is a chunk of its own
+// in ESM, loaded on demand), the Wasm-free reference (reference), the TensorFlow.js loss (tfjs);
+// the raw .wasm files for bundlers that prefer them; types for both formats.
 import { execFileSync } from "node:child_process";
 import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -9,19 +10,27 @@ import { build } from "esbuild";
 rmSync("dist", { recursive: true, force: true });
 for (const format of ["esm", "cjs"]) {
   const extension = format === "esm" ? ".js" : ".cjs";
-  await build({
-    entryPoints: { index: "src/index.ts", reference: "src/reference.ts" },
-    outdir: "dist",
-    outExtension: { ".js": extension },
-    bundle: true,
-    format,
-    platform: "neutral",
-    // es2022: newer targets make the binary loader emit Uint8Array.fromBase64, which Node 20 lacks.
-    target: "es2022",
-    loader: { ".wasm": "binary" },
-    sourcemap: true,
-    logLevel: "warning",
-  });
+  // One build per entry, so that the reference shares no chunk with the library: each file
+  // is what its importers download. Splitting (ESM only) puts the relaxed build's dynamic
+  // import in a chunk of its own.
+  for (const [entry, source] of [["index", "src/index.ts"], ["reference", "src/reference.ts"]]) {
+    await build({
+      entryPoints: { [entry]: source },
+      outdir: "dist",
+      outExtension: { ".js": extension },
+      bundle: true,
+      splitting: format === "esm",
+      chunkNames: "[name]-[hash]",
+      format,
+      platform: "neutral",
+      // es2022: newer targets make the binary loader emit Uint8Array.fromBase64, which Node 20 lacks.
+      target: "es2022",
+      loader: { ".wasm": "binary" },
+      minify: true,
+      sourcemap: true,
+      logLevel: "warning",
+    });
+  }
   // klwasm/tfjs: the peer @tensorflow/tfjs-core stays an import, and so does the library (the
   // entry of the same format), so that the KLError it throws is the one users import.
   await build({
@@ -51,7 +60,7 @@ await build({
   logLevel: "warning",
 });
 mkdirSync("dist/wasm", { recursive: true });
-for (const build of ["simd", "scalar"]) cpSync(`build/klwasm-${build}.wasm`, `dist/wasm/klwasm-${build}.wasm`);
+for (const build of ["simd", "relaxed", "scalar"]) cpSync(`build/klwasm-${build}.wasm`, `dist/wasm/klwasm-${build}.wasm`);
 execFileSync(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "tsconfig.json"], { stdio: "inherit" });
 // CommonJS types: in a "type": "module" package every .d.ts describes an ES module, so require()
 // users resolve .d.cts copies whose relative imports point at .cjs files ("exports" in

@@ -1,16 +1,28 @@
 import { createKL, referenceKL, type KL } from "../src/index.js";
-import { bundledBytes, instantiateSync, type Kernels } from "../src/wasm/loader.js";
+import { bundledBytes, instantiateSync, type Build, type Kernels } from "../src/wasm/loader.js";
+import relaxedBytes from "../src/wasm/relaxed-bytes.js";
 
-/** Every test runs against each of these: the SIMD module, the scalar module, the reference. */
-export const backendNames = ["wasm-simd", "wasm", "reference"] as const;
+/**
+ * The Wasm builds under test. The relaxed-SIMD one needs an engine that has relaxed SIMD:
+ * vitest.config.ts starts Node with --experimental-wasm-relaxed-simd.
+ */
+export const wasmBackendNames = ["wasm-simd", "wasm-relaxed-simd", "wasm"] as const;
+
+/** Every test runs against each of these: the three Wasm builds and the reference. */
+export const backendNames = [...wasmBackendNames, "reference"] as const;
 export type BackendName = (typeof backendNames)[number];
 
-export function loadBackend(name: BackendName): Promise<KL> {
-  if (name === "reference") return Promise.resolve(referenceKL);
-  return createKL({ simd: name === "wasm-simd" });
+const BUILDS = { "wasm-simd": { simd: true }, "wasm-relaxed-simd": { relaxed: true }, wasm: { simd: false } } as const;
+
+/** The instance of one backend; refuses to stand in another (createKL falls back silently). */
+export async function loadBackend(name: BackendName): Promise<KL> {
+  if (name === "reference") return referenceKL;
+  const kl = await createKL(BUILDS[name]);
+  if (kl.backend !== name) throw new Error(`asked for ${name}, got ${kl.backend}: is relaxed SIMD enabled?`);
+  return kl;
 }
 
 /** The raw kernels of one build, for tests of the vector math itself. */
-export function loadKernels(simd: boolean): Kernels {
-  return instantiateSync(bundledBytes(simd));
+export function loadKernels(build: Build): Kernels {
+  return instantiateSync(build === "relaxed" ? relaxedBytes : bundledBytes(build));
 }

@@ -7,7 +7,7 @@ import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { KLError, referenceKL, type KL } from "../src/index.js";
 import type { Space } from "../src/types.js";
-import { loadBackend } from "./backends.js";
+import { loadBackend, wasmBackendNames } from "./backends.js";
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 5000);
 
@@ -68,7 +68,7 @@ function agrees(got: ArrayLike<number>, want: ArrayLike<number>, tolerance: numb
   return true;
 }
 
-describe.each(["wasm-simd", "wasm"] as const)("%s", (name) => {
+describe.each(wasmBackendNames)("%s", (name) => {
   let kl: KL;
   beforeAll(async () => {
     kl = await loadBackend(name);

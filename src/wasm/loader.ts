@@ -3,7 +3,7 @@ import simdBytes from "../../build/klwasm-simd.wasm";
 
 /** The kernels as the module exports them (pointers are byte addresses). */
 export interface Kernels {
-  memory: WebAssembly.Memory;
+  memory: LinearMemory;
   heapBase(): number;
   reduceRowsF64(op: number, x: number, y: number, rows: number, cols: number, offsetsX: number, offsetsY: number, rowParams: number, scale: number, grad: number, out: number): number;
   reduceRowsF32(op: number, x: number, y: number, rows: number, cols: number, offsetsX: number, offsetsY: number, rowParams: number, scale: number, grad: number, out: number): number;
@@ -24,21 +24,68 @@ export interface Kernels {
 }
 
 /** Where the module comes from when the bundle's inlined copy is not wanted. */
-export type ModuleSource = WebAssembly.Module | BufferSource | URL | string;
+export type ModuleSource = CompiledModule | ModuleBytes | URLInstance | string;
+
+// The published declarations name no DOM type (BufferSource, URL, WebAssembly.*), so that they
+// type-check in projects whose lib has no DOM, with @types/node or without. WebAssembly.Module
+// and URL are looked up on the user's globalThis: the real types where their lib or types declare
+// them (DOM, webworker; URL also @types/node), never where nothing does.
+
+/** A compiled `WebAssembly.Module`. */
+type CompiledModule = typeof globalThis extends { WebAssembly: { Module: { prototype: infer M } } } ? M : never;
+
+/** A `URL` to fetch the module from. */
+type URLInstance = typeof globalThis extends { URL: { prototype: infer U } } ? U : never;
+
+/**
+ * The module's bytes: lib.dom's BufferSource in ES2022 types. It also admits a view of a
+ * SharedArrayBuffer, which the engine rejects as BufferSource does (hence the casts below);
+ * `ArrayBufferView<ArrayBuffer>` would say so, but needs TypeScript 5.7 in every user.
+ */
+type ModuleBytes = ArrayBuffer | ArrayBufferView;
+
+/** As much of `WebAssembly.Memory` as the wrapper uses (all of it, in lib.dom), spelled out for the same reason. */
+interface LinearMemory {
+  readonly buffer: ArrayBuffer;
+  grow(delta: number): number;
+}
 
 // The smallest module that uses a SIMD instruction: (func (result v128) i32.const 0 i8x16.splat)
 const SIMD_PROBE = new Uint8Array([
   0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 8, 1, 6, 0, 65, 0, 253, 15, 11,
 ]);
 
+// Three i8x16.splat of 0 into f32x4.relaxed_madd: valid only where relaxed SIMD is enabled.
+const RELAXED_SIMD_PROBE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 19, 1, 17, 0,
+  65, 0, 253, 15, 65, 0, 253, 15, 65, 0, 253, 15, 253, 133, 2, 11,
+]);
+
+/** The compiled builds: no SIMD, SIMD, and SIMD with relaxed-SIMD fused multiply-add. */
+export type Build = "scalar" | "simd" | "relaxed";
+
 /** Whether this engine runs Wasm SIMD. */
 export function hasSimd(): boolean {
   return WebAssembly.validate(SIMD_PROBE);
 }
 
-/** The inlined module bytes for the build asked for. */
-export function bundledBytes(simd: boolean): Uint8Array {
-  return simd ? simdBytes : scalarBytes;
+/** Whether this engine runs relaxed SIMD (Chromium ≥ 114; Node 20 only with --experimental-wasm-relaxed-simd). */
+export function hasRelaxedSimd(): boolean {
+  return WebAssembly.validate(RELAXED_SIMD_PROBE);
+}
+
+/** The inlined module bytes of the builds every bundle carries. */
+export function bundledBytes(build: "simd" | "scalar"): Uint8Array {
+  return build === "simd" ? simdBytes : scalarBytes;
+}
+
+/**
+ * The module bytes of any build. The relaxed build is a module of its own, imported on
+ * first use, so that bundles carry its bytes only in a chunk loaded when it is asked for.
+ */
+export async function buildBytes(build: Build): Promise<Uint8Array> {
+  if (build !== "relaxed") return bundledBytes(build);
+  return (await import("./relaxed-bytes.js")).default;
 }
 
 async function fetchBytes(source: URL | string): Promise<ArrayBuffer> {
@@ -51,13 +98,13 @@ async function fetchBytes(source: URL | string): Promise<ArrayBuffer> {
 export async function instantiate(source: ModuleSource): Promise<Kernels> {
   const module = source instanceof WebAssembly.Module
     ? source
-    : await WebAssembly.compile(typeof source === "string" || source instanceof URL ? await fetchBytes(source) : source);
+    : await WebAssembly.compile(typeof source === "string" || source instanceof URL ? await fetchBytes(source) : source as BufferSource);
   const instance = await WebAssembly.instantiate(module, {});
   return instance.exports as unknown as Kernels;
 }
 
 /** Compiles and instantiates synchronously: Node and workers. */
-export function instantiateSync(source: WebAssembly.Module | BufferSource): Kernels {
-  const module = source instanceof WebAssembly.Module ? source : new WebAssembly.Module(source);
+export function instantiateSync(source: CompiledModule | ModuleBytes): Kernels {
+  const module = source instanceof WebAssembly.Module ? source : new WebAssembly.Module(source as BufferSource);
   return new WebAssembly.Instance(module, {}).exports as unknown as Kernels;
 }
