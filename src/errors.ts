@@ -1,4 +1,11 @@
-/** What went wrong, for programs: one of these codes. */
+/**
+ * What went wrong, for programs: one of these codes.
+ * @example
+ * try { kl.kl(p, q); } catch (e) {
+ *   if (e instanceof KLError && e.code === "LENGTH_MISMATCH") console.log(`${e.argument} has the wrong length`);
+ *   else throw e;
+ * }
+ */
 export type KLErrorCode =
   | "NAN"
   | "NEGATIVE"
@@ -30,6 +37,13 @@ export class KLError extends Error {
   /** The first bad element (or row, for ZERO_SUM and NO_MASS), where one is at fault. */
   readonly index: number | undefined;
 
+  /**
+   * Thrown by klwasm; wrappers may construct one to report their own arguments the same way.
+   * @param code what went wrong.
+   * @param argument the parameter at fault.
+   * @param message what was wrong, in words; the error's message is `${argument}: ${message}`.
+   * @param index the first bad element, where one is at fault.
+   */
   constructor(code: KLErrorCode, argument: string, message: string, index?: number) {
     super(`${argument}: ${message}`);
     this.name = "KLError";

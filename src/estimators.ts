@@ -14,10 +14,20 @@ import { checkOptionsObject } from "./options.js";
 import { CompensatedSum } from "./sum.js";
 import type { Reduced, Vector } from "./types.js";
 
-/** Which Monte Carlo estimator: see the module comment. */
+/**
+ * Which Monte Carlo estimator, with r = log p(x) − log q(x) for x ~ Q: "k1" = −r (unbiased,
+ * high variance), "k2" = r²/2 (biased, low variance), "k3" = (eʳ − 1) − r (unbiased, never
+ * negative; the default).
+ * @example
+ * for (const estimator of ["k1", "k2", "k3"] satisfies Estimator[]) console.log(estimator, kl.estimateKL(logp, logq, { estimator }));
+ */
 export type Estimator = "k1" | "k2" | "k3";
 
-/** Options of estimateKL. */
+/**
+ * Options of estimateKL.
+ * @example
+ * const terms = kl.estimateKL(logp, logq, { estimator: "k1", reduction: "none" }); // one term per sample
+ */
 export interface EstimateOptions {
   /** "k3" (default): unbiased and never negative; "k1": unbiased; "k2": biased, low variance. */
   estimator?: Estimator;
@@ -42,8 +52,15 @@ const TERMS: Record<Estimator, (r: number) => number> = {
  * @param logq log q(x_i) of each sample under Q, the sampling distribution (finite).
  * @param options `estimator` ("k3" default, "k1", "k2"), `reduction` ("mean" default, "none"), `out`.
  * @returns the estimate, or with reduction "none" a Float64Array of the per-sample terms.
+ * @example
+ * // x ~ Q = N(0, 1), P = N(1, 1): D(Q‖P) = ½.
+ * const standardNormal = () => Math.sqrt(-2 * Math.log(1 - Math.random())) * Math.cos(2 * Math.PI * Math.random());
+ * const x = Array.from({ length: 100_000 }, standardNormal);
+ * const logq = x.map((v) => -0.5 * v * v - 0.5 * Math.log(2 * Math.PI));
+ * const logp = x.map((v) => -0.5 * (v - 1) ** 2 - 0.5 * Math.log(2 * Math.PI));
+ * kl.estimateKL(logp, logq); // ≈ 0.5 (k3)
  */
-export function estimateKL<O extends EstimateOptions>(logp: Vector, logq: Vector, options?: O): Reduced<O> {
+export function estimateKL<O extends EstimateOptions = {}>(logp: Vector, logq: Vector, options?: O): Reduced<O> {
   const given: EstimateOptions = options === undefined ? {} : options;
   checkOptionsObject(given);
   checkVectorShape(logp, "logp");

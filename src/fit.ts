@@ -21,39 +21,79 @@
 import { KLError } from "./errors.js";
 import type { KL, Space } from "./types.js";
 
-/** Which divergence a fit minimises: "forward" D(P‖Q) or "reverse" D(Q‖P). */
+/**
+ * Which divergence a fit minimises: "forward" D(P‖Q) or "reverse" D(Q‖P).
+ * @example
+ * for (const direction of ["forward", "reverse"] satisfies FitDirection[]) {
+ *   console.log(direction, kl.fitGaussian(bimodal, { direction }).mu);
+ * }
+ */
 export type FitDirection = "forward" | "reverse";
 
-/** A one-dimensional Gaussian mixture Σ_k w_k·N(means_k, sigmas_k²); weights need not sum to 1. */
+/**
+ * A one-dimensional Gaussian mixture Σ_k w_k·N(means_k, sigmas_k²); weights need not sum to 1.
+ * @example
+ * const bimodal: Mixture = { weights: [0.5, 0.5], means: [-2, 2], sigmas: [0.6, 0.6] };
+ */
 export interface Mixture {
+  /** The components' weights, all ≥ 0 and not all 0 (normalised to sum 1). */
   weights: ArrayLike<number>;
+  /** The components' means, one per weight. */
   means: ArrayLike<number>;
-  /** Standard deviations, all > 0. */
+  /** The components' standard deviations, one per weight, all > 0. */
   sigmas: ArrayLike<number>;
 }
 
-/** A density given at increasing points `x` (any positive scale; it is normalised on the grid). */
+/**
+ * A density given at increasing points `x` (any positive scale; it is normalised on the grid).
+ * @example
+ * const x = Float64Array.from({ length: 401 }, (_, i) => -10 + i / 20);
+ * const target: GridDensity = { x, density: x.map((v) => Math.exp(-0.5 * ((v - 1) / 2) ** 2)) };
+ * kl.fitGaussian(target); // { mu ≈ 1, sigma ≈ 2, … }
+ */
 export interface GridDensity {
+  /** The points, strictly increasing (at least 2; evenly spaced or not). */
   x: ArrayLike<number>;
+  /** The density at each point of `x`, all ≥ 0 and not all 0. */
   density: ArrayLike<number>;
 }
 
-/** Where a mixture is discretised: `points` evenly spaced points from `min` to `max`. */
+/**
+ * Where a mixture is discretised: `points` evenly spaced points from `min` to `max`.
+ * @example
+ * kl.fitGaussian(bimodal, { direction: "reverse", grid: { min: -6, max: 6, points: 1201 } });
+ */
 export interface FitGrid {
+  /** The first point. Default: see FitOptions.grid. */
   min?: number;
+  /** The last point, > min. Default: see FitOptions.grid. */
   max?: number;
+  /** How many points, an integer ≥ 2. Default 2001. */
   points?: number;
 }
 
-/** One evaluation of a one-dimensional fit: the parameters and the divergence there (nats). */
+/**
+ * One evaluation of a one-dimensional fit: the parameters and the divergence there (nats).
+ * @example
+ * const { history } = kl.fitGaussian(bimodal, { direction: "reverse" });
+ * const start: FitPoint = history[0]!; // where the fit began, before the first Adam step
+ */
 export interface FitPoint {
+  /** Q's mean. */
   mu: number;
+  /** Q's standard deviation. */
   sigma: number;
+  /** The divergence minimised (forward or reverse) at mu and sigma, in nats. */
   kl: number;
 }
 
-/** What `onStep` sees: the evaluation number (0 = the start) and the point. */
+/**
+ * What `onStep` sees: the evaluation number (0 = the start) and the point.
+ * @example
+ * kl.fitGaussian(bimodal, { onStep: (state: FitState) => console.log(state.step, state.mu, state.sigma, state.kl) });
+ */
 export interface FitState extends FitPoint {
+  /** The evaluation number: 0 at the start, then one per Adam update. */
   step: number;
 }
 
@@ -72,7 +112,12 @@ interface OptimiserOptions {
   tolerance?: number;
 }
 
-/** Options of fitGaussian. */
+/**
+ * Options of fitGaussian.
+ * @example
+ * const options: FitOptions = { direction: "reverse", init: { mu: 1.5, sigma: 1 }, steps: 2000, learningRate: 0.02 };
+ * kl.fitGaussian(bimodal, options); // settles on the mode at 2
+ */
 export interface FitOptions extends OptimiserOptions {
   /**
    * Where to start. Defaults: forward starts at the centre of the grid with σ an eighth of
@@ -81,18 +126,33 @@ export interface FitOptions extends OptimiserOptions {
    * of the component with the largest weight for a mixture, or the grid's highest point
    * with the width where the density falls to e^(−1/2) of it for a grid density.
    */
-  init?: { mu?: number; sigma?: number };
+  init?: {
+    /** Q's starting mean. */
+    mu?: number;
+    /** Q's starting standard deviation, > 0. */
+    sigma?: number;
+  };
   /**
    * The grid a mixture is discretised on. Defaults: 2001 points covering every component's
    * mean ± 6σ and the mixture's own mean ± 6 of its standard deviations (so that the
    * forward fit, which is as wide as P, is not cut off). Ignored for a grid density.
    */
   grid?: FitGrid;
-  /** Called after every evaluation; returning false stops the fit (converged is then false). */
+  /**
+   * Called after every evaluation; returning false stops the fit (converged is then false).
+   * @example kl.fitGaussian(target, { onStep: (state) => state.step < 500 }); // at most 500 updates
+   */
   onStep?: (state: FitState) => boolean | void;
 }
 
-/** The result of a one-dimensional fit. */
+/**
+ * The result of a one-dimensional fit.
+ * @example
+ * const fit: GaussianFit = kl.fitGaussian(bimodal, { direction: "forward" });
+ * fit.mu; fit.sigma; // ≈ 0 and ≈ 2.088: the mixture's own mean and standard deviation
+ * fit.converged; // true
+ * fit.history.map((point) => point.kl); // the divergence at every evaluation
+ */
 export interface GaussianFit extends FitPoint {
   /** Adam updates made. */
   steps: number;
@@ -102,58 +162,114 @@ export interface GaussianFit extends FitPoint {
   history: FitPoint[];
 }
 
-/** A d-dimensional Gaussian N(mean, cov), cov row-major d×d, symmetric positive definite. */
+/**
+ * A d-dimensional Gaussian N(mean, cov), cov row-major d×d, symmetric positive definite.
+ * @example
+ * const correlated: GaussianTarget = { mean: [0, 0], cov: [1, 0.8, 0.8, 1] };
+ */
 export interface GaussianTarget {
+  /** The mean, length d. */
   mean: ArrayLike<number>;
+  /** The covariance, row-major d×d (length d²), symmetric positive definite. */
   cov: ArrayLike<number>;
 }
 
-/** A density on the product of increasing `axes`, row-major (the last axis varies fastest). */
+/**
+ * A density on the product of increasing `axes`, row-major (the last axis varies fastest).
+ * @example
+ * const axis = Array.from({ length: 81 }, (_, i) => -4 + i / 10);
+ * const density = axis.flatMap((x) => axis.map((y) => Math.exp(-0.5 * (x * x + (y - 1) ** 2))));
+ * kl.fitDiagGaussian({ axes: [axis, axis], density } satisfies GridDensityND); // { mu ≈ [0, 1], sigma ≈ [1, 1], … }
+ */
 export interface GridDensityND {
+  /** The points along each axis, each strictly increasing (at least 2). */
   axes: ArrayLike<number>[];
+  /** The density at every point of the product grid, row-major: Π_k axes[k].length values, all ≥ 0. */
   density: ArrayLike<number>;
 }
 
-/** Where a d-dimensional Gaussian target is discretised, per axis (a number applies to every axis). */
+/**
+ * Where a d-dimensional Gaussian target is discretised, per axis (a number applies to every axis).
+ * @example
+ * kl.fitDiagGaussian(correlated, { grid: { min: -5, max: 5, points: [101, 201] } });
+ */
 export interface FitGridND {
+  /** The first point along each axis. Default: see DiagFitOptions.grid. */
   min?: number | ArrayLike<number>;
+  /** The last point along each axis, > min. Default: see DiagFitOptions.grid. */
   max?: number | ArrayLike<number>;
+  /** How many points along each axis, integers ≥ 2. Default: see DiagFitOptions.grid. */
   points?: number | ArrayLike<number>;
 }
 
-/** One evaluation of a factorised fit. */
+/**
+ * One evaluation of a factorised fit.
+ * @example
+ * const { history } = kl.fitDiagGaussian(correlated);
+ * const start: DiagFitPoint = history[0]!; // where the fit began
+ */
 export interface DiagFitPoint {
+  /** Q's mean along each axis. */
   mu: number[];
+  /** Q's standard deviation along each axis. */
   sigma: number[];
+  /** The divergence minimised (forward or reverse) there, in nats. */
   kl: number;
 }
 
-/** What `onStep` sees in a factorised fit: the evaluation number (0 = the start) and the point. */
+/**
+ * What `onStep` sees in a factorised fit: the evaluation number (0 = the start) and the point.
+ * @example
+ * kl.fitDiagGaussian(correlated, { onStep: (state: DiagFitState) => state.step < 100 }); // stop after 100 updates
+ */
 export interface DiagFitState extends DiagFitPoint {
+  /** The evaluation number: 0 at the start, then one per Adam update. */
   step: number;
 }
 
-/** Options of fitDiagGaussian. */
+/**
+ * Options of fitDiagGaussian.
+ * @example
+ * const options: DiagFitOptions = { direction: "reverse", init: { mu: [0.5, -0.5], sigma: [2, 2] }, tolerance: 1e-10 };
+ * kl.fitDiagGaussian(correlated, options);
+ */
 export interface DiagFitOptions extends OptimiserOptions {
   /**
    * Where to start. Defaults: forward starts at the centre of the grid; reverse at the
    * grid's highest point of P (the mean, for a Gaussian target); σ_k an eighth of the
    * grid's width along axis k in both.
    */
-  init?: { mu?: ArrayLike<number>; sigma?: ArrayLike<number> };
+  init?: {
+    /** Q's starting mean, one per axis. */
+    mu?: ArrayLike<number>;
+    /** Q's starting standard deviations, one per axis, all > 0. */
+    sigma?: ArrayLike<number>;
+  };
   /**
    * The grid a Gaussian target is discretised on. Defaults: mean_k ± 6·√Σ_kk along each
    * axis, 129 points per axis in 2-D (in d dimensions about 16 641 points in all, at
    * least 16 per axis). Ignored for a grid density.
    */
   grid?: FitGridND;
+  /**
+   * Called after every evaluation; returning false stops the fit (converged is then false).
+   * @example kl.fitDiagGaussian(target, { onStep: (state) => void console.log(state.step, state.kl) });
+   */
   onStep?: (state: DiagFitState) => boolean | void;
 }
 
-/** The result of a factorised fit: Q = Π_k N(mu_k, sigma_k²). */
+/**
+ * The result of a factorised fit: Q = Π_k N(mu_k, sigma_k²).
+ * @example
+ * const fit: DiagGaussianFit = kl.fitDiagGaussian(correlated, { direction: "reverse" });
+ * fit.sigma; // ≈ [0.6, 0.6]: √(1/Λ_kk), narrower than the marginal standard deviations 1
+ */
 export interface DiagGaussianFit extends DiagFitPoint {
+  /** Adam updates made. */
   steps: number;
+  /** Whether the tolerance was met (false: the step limit, onStep, or a divergence or gradient that is not finite stopped it). */
   converged: boolean;
+  /** Every evaluation, from the start (index 0) to the result (last). */
   history: DiagFitPoint[];
 }
 
@@ -217,15 +333,33 @@ function checkMixture(mixture: Mixture): { weights: number[]; means: number[]; s
 /**
  * The mean and standard deviation of a mixture, from the closed forms
  * mean = Σ w_k·m_k and variance = Σ w_k·(s_k² + m_k²) − mean².
+ * @example
+ * mixtureMoments({ weights: [0.5, 0.5], means: [-2, 2], sigmas: [0.6, 0.6] }); // { mean: 0, sigma: 2.0880… }
+ * @param mixture the mixture (weights normalised).
+ * @returns its mean and standard deviation: what a forward fit converges to.
  */
-export function mixtureMoments(mixture: Mixture): { mean: number; sigma: number } {
+export function mixtureMoments(mixture: Mixture): {
+  /** Σ w_k·m_k. */
+  mean: number;
+  /** The square root of Σ w_k·(s_k² + m_k²) − mean². */
+  sigma: number;
+} {
   const { weights, means, sigmas } = checkMixture(mixture);
   const mean = weights.reduce((sum, w, k) => sum + w * means[k]!, 0);
   const variance = weights.reduce((sum, w, k) => sum + w * (sigmas[k]! ** 2 + (means[k]! - mean) ** 2), 0);
   return { mean, sigma: Math.sqrt(variance) };
 }
 
-/** The default grid of a mixture: see FitOptions.grid. */
+/**
+ * The grid a fit discretises a mixture on: see FitOptions.grid for the defaults.
+ * @example
+ * const bimodal = { weights: [0.5, 0.5], means: [-2, 2], sigmas: [0.6, 0.6] };
+ * const x = mixtureGrid(bimodal); // 2001 points from −12.53 to 12.53 (the mixture's mean ± 6 of its σ)
+ * mixtureGrid(bimodal, { min: -5, max: 5, points: 11 }); // Float64Array [-5, -4, …, 5]
+ * @param mixture the mixture.
+ * @param grid `min`, `max` and `points`, each defaulting as in FitOptions.grid.
+ * @returns `points` evenly spaced points from `min` to `max`.
+ */
 export function mixtureGrid(mixture: Mixture, grid: FitGrid = {}): Float64Array {
   const { means, sigmas } = checkMixture(mixture);
   const { mean, sigma } = mixtureMoments(mixture);
@@ -239,7 +373,11 @@ export function mixtureGrid(mixture: Mixture, grid: FitGrid = {}): Float64Array 
   return Float64Array.from({ length: points }, (_, i) => min + ((max - min) * i) / (points - 1));
 }
 
-/** log Σ_k w_k·N(x; m_k, s_k²) at each x (weights normalised), taken as a log-sum-exp so that no tail underflows. */
+/**
+ * log Σ_k w_k·N(x; m_k, s_k²) at each x (weights normalised), taken as a log-sum-exp so that no tail underflows.
+ * Used by the demo and the CLI; not exported by the package.
+ * @internal
+ */
 export function mixtureLogDensity(mixture: Mixture, x: ArrayLike<number>): Float64Array {
   const { weights, means, sigmas } = checkMixture(mixture);
   const offsets = weights.map((w, k) => Math.log(w) - Math.log(sigmas[k]!) - 0.5 * Math.log(2 * Math.PI));
@@ -258,13 +396,39 @@ export function mixtureLogDensity(mixture: Mixture, x: ArrayLike<number>): Float
   return out;
 }
 
-/** The mixture's density at each x (weights normalised). */
+/**
+ * The mixture's density at each x (weights normalised).
+ * @example
+ * const bimodal = { weights: [0.5, 0.5], means: [-2, 2], sigmas: [0.6, 0.6] };
+ * mixtureDensity(bimodal, [0, 2]); // Float64Array [0.00257…, 0.33245…]
+ * @example
+ * const bimodal = { weights: [0.5, 0.5], means: [-2, 2], sigmas: [0.6, 0.6] };
+ * const x = mixtureGrid(bimodal);
+ * kl.fitGaussian({ x, density: mixtureDensity(bimodal, x) }); // the same fit as kl.fitGaussian(bimodal)
+ * @param mixture the mixture.
+ * @param x where to evaluate it.
+ * @returns Σ_k w_k·N(x_i; m_k, s_k²) for each x_i, a Float64Array of x's length.
+ */
 export function mixtureDensity(mixture: Mixture, x: ArrayLike<number>): Float64Array {
   return mixtureLogDensity(mixture, x).map(Math.exp);
 }
 
-/** The mean and standard deviation of a density on a grid (normalised there; uneven grids weighted by cell width). */
-export function gridMoments(x: ArrayLike<number>, density: ArrayLike<number>): { mean: number; sigma: number } {
+/**
+ * The mean and standard deviation of a density on a grid (normalised there; uneven grids weighted by cell width).
+ * @example
+ * const bimodal = { weights: [0.5, 0.5], means: [-2, 2], sigmas: [0.6, 0.6] };
+ * const x = mixtureGrid(bimodal);
+ * gridMoments(x, mixtureDensity(bimodal, x)); // { mean: ≈ 0, sigma: 2.0880… }, as mixtureMoments(bimodal)
+ * @param x the points, strictly increasing.
+ * @param density the density at each point (any positive scale).
+ * @returns the mean and standard deviation on the grid: what a forward fit to `{ x, density }` converges to.
+ */
+export function gridMoments(x: ArrayLike<number>, density: ArrayLike<number>): {
+  /** The mean on the grid. */
+  mean: number;
+  /** The standard deviation on the grid. */
+  sigma: number;
+} {
   const points = increasing(numbers(x, "x"), "x");
   const mass = cellWidths(points).map((w, i) => w * density[i]!);
   const total = mass.reduce((a, b) => a + b, 0);
@@ -519,7 +683,9 @@ function checkStart(value: number | undefined, fallback: number, argument: strin
  * The steps of a one-dimensional fit, one evaluation at a time: yields the state of each
  * evaluation (step 0 is the start) and returns the result. fitGaussian runs it to the end;
  * an animation can draw between steps. `next(false)` stops the fit there and returns the
- * result so far (not converged).
+ * result so far (not converged). Used by the demo and the CLI; not exported by the package
+ * (fitGaussian's onStep sees the same states).
+ * @internal
  * @param kl the backend that computes (any KL instance: Wasm or referenceKL).
  * @param target a mixture or a density on a grid; see fitGaussian.
  * @param options see FitOptions (onStep is not called here).
@@ -555,9 +721,11 @@ function* record<T extends { kl: number }>(run: Generator<Point, Ending>, form: 
  * Fits a Gaussian Q = N(mu, sigma²) to a target P by minimising forward D(P‖Q) or reverse
  * D(Q‖P) with Adam, using the backend's gradient kernels. Forward KL lands on P's own mean
  * and standard deviation (moment matching); reverse KL, started near one mode of a
- * well-separated mixture, settles on that mode.
- *
+ * well-separated mixture, settles on that mode. `kl.fitGaussian(target, options)` is the same
+ * call on an instance.
+ * @example
  * ```ts
+ * import { createKL, fitGaussian } from "klwasm";
  * const kl = await createKL();
  * const p = { weights: [0.5, 0.5], means: [-2, 2], sigmas: [0.6, 0.6] };
  * fitGaussian(kl, p, { direction: "forward" }); // { mu ≈ 0, sigma ≈ 2.088, … }
@@ -660,7 +828,9 @@ function setUpND(target: GaussianTarget | GridDensityND, options: DiagFitOptions
 }
 
 /**
- * The steps of a factorised fit, as fitGaussianSteps does for one dimension.
+ * The steps of a factorised fit, as fitGaussianSteps does for one dimension. Not exported by
+ * the package (fitDiagGaussian's onStep sees the same states).
+ * @internal
  * @param kl the backend that computes.
  * @param target see fitDiagGaussian.
  * @param options see DiagFitOptions (onStep is not called here).
@@ -682,7 +852,16 @@ export function* fitDiagGaussianSteps(kl: KL, target: GaussianTarget | GridDensi
  * the flattened product grid (Q's logits z = −Σ_k (x_k − μ_k)²/(2σ_k²)). For a Gaussian
  * target N(m, Σ) both directions put mu at m; forward gives sigma_k² = Σ_kk (the marginal
  * variances), reverse gives sigma_k² = 1/Λ_kk with Λ = Σ⁻¹ (the conditional variances:
- * narrower, the mean-field under-estimate).
+ * narrower, the mean-field under-estimate). `kl.fitDiagGaussian(target, options)` is the same
+ * call on an instance.
+ * @example
+ * ```ts
+ * import { createKL, fitDiagGaussian } from "klwasm";
+ * const kl = await createKL();
+ * const correlated = { mean: [0, 0], cov: [1, 0.8, 0.8, 1] };
+ * fitDiagGaussian(kl, correlated, { direction: "forward" }); // { mu ≈ [0, 0], sigma ≈ [1, 1], … }: the marginals
+ * fitDiagGaussian(kl, correlated, { direction: "reverse" }); // { mu ≈ [0, 0], sigma ≈ [0.6, 0.6], … }: √(1/Λ_kk)
+ * ```
  * @param kl the backend that computes.
  * @param target a Gaussian `{ mean, cov }` (cov row-major d×d, discretised on
  *   `options.grid`), or a density `{ axes, density }` on the product of increasing axes,

@@ -13,7 +13,12 @@ import { checkOptionsObject } from "./options.js";
 import { CompensatedSum } from "./sum.js";
 import type { Reduced, Reduction, Vector } from "./types.js";
 
-/** Options of diagGaussianKL. */
+/**
+ * Options of diagGaussianKL.
+ * @example
+ * // A batch of 32 latent vectors of 16 dimensions: the VAE term, averaged over the batch.
+ * kl.diagGaussianKL(mu, logvar, undefined, undefined, { rows: 32, reduction: "mean" });
+ */
 export interface DiagGaussianOptions {
   /** The inputs are row-major `[rows, d]`; each row is one d-dimensional normal. Default 1. */
   rows?: number;
@@ -23,7 +28,12 @@ export interface DiagGaussianOptions {
   out?: Float64Array;
 }
 
-/** Options of diagGaussianKLGrad: those of diagGaussianKL plus where to write the gradients. */
+/**
+ * Options of diagGaussianKLGrad: those of diagGaussianKL plus where to write the gradients.
+ * @example
+ * const gradMu = new Float64Array(mu.length), gradLogvar = new Float64Array(mu.length); // reused every step
+ * kl.diagGaussianKLGrad(mu, logvar, undefined, undefined, { rows: 32, reduction: "mean", gradMu, gradLogvar });
+ */
 export interface DiagGaussianGradOptions extends DiagGaussianOptions {
   /** Where to write the gradient with respect to mu1: a Float64Array of mu1's length. */
   gradMu?: Float64Array;
@@ -31,7 +41,12 @@ export interface DiagGaussianGradOptions extends DiagGaussianOptions {
   gradLogvar?: Float64Array;
 }
 
-/** A diagonal-Gaussian KL and its gradients with respect to mu1 and logvar1. */
+/**
+ * A diagonal-Gaussian KL and its gradients with respect to mu1 and logvar1.
+ * @example
+ * const { value, gradMu, gradLogvar } = kl.diagGaussianKLGrad([0.5, -0.5], [0, Math.log(0.5)]);
+ * // value 0.3465…, gradMu [0.5, −0.5] (= mu), gradLogvar [0, −0.25] (= ½(e^logvar − 1))
+ */
 export interface DiagGaussianGrad<O> {
   /** The divergence, reduced as diagGaussianKL reduces it. */
   value: Reduced<O>;
@@ -89,6 +104,7 @@ function varianceTerm(a: number, b: number): number {
  * @param mu2 mean of the second normal (finite).
  * @param sigma2 standard deviation of the second normal (finite, > 0).
  * @returns the divergence, ≥ 0 (Infinity where it exceeds the f64 range).
+ * @example kl.gaussianKL(0, 1, 1, 2); // 0.4431… = log 2 + (1 + 1)/8 − ½
  */
 export function gaussianKL(mu1: number, sigma1: number, mu2: number, sigma2: number): number {
   checkScalar(mu1, "mu1");
@@ -179,8 +195,10 @@ function diagRows(input: DiagInput, gradMu?: Float64Array, gradLogvar?: Float64A
  * @param logvar2 log variances of the second normals, same length; omitted: 0.
  * @param options `rows` (default 1), `reduction` ("sum" default, "mean", "none"), `out`.
  * @returns the sum or mean over rows, or with reduction "none" a Float64Array per row.
+ * @example kl.diagGaussianKL([0.5, -0.5], [0, Math.log(0.5)]); // 0.3465…: against N(0, I)
+ * @example kl.diagGaussianKL([0.5, -0.5, 0, 0], [0, 0, 0, 0], undefined, undefined, { rows: 2, reduction: "none" }); // Float64Array [0.25, 0]
  */
-export function diagGaussianKL<O extends DiagGaussianOptions>(
+export function diagGaussianKL<O extends DiagGaussianOptions = {}>(
   mu1: Vector,
   logvar1: Vector,
   mu2?: Vector,
@@ -200,8 +218,9 @@ export function diagGaussianKL<O extends DiagGaussianOptions>(
  * @param logvar2 log variances of the second normals, same length; omitted: 0.
  * @param options those of diagGaussianKL, plus `gradMu` and `gradLogvar` to write into.
  * @returns `{ value, gradMu, gradLogvar }`, the gradients with the inputs' length.
+ * @example kl.diagGaussianKLGrad([0.5, -0.5], [0, Math.log(0.5)]); // { value: 0.3465…, gradMu: [0.5, −0.5], gradLogvar: [0, −0.25] }
  */
-export function diagGaussianKLGrad<O extends DiagGaussianGradOptions>(
+export function diagGaussianKLGrad<O extends DiagGaussianGradOptions = {}>(
   mu1: Vector,
   logvar1: Vector,
   mu2?: Vector,
@@ -263,6 +282,7 @@ function cholesky(a: Vector, d: number, argument: string): Float64Array {
  * @param mu1 mean of the second normal, length d.
  * @param cov1 its covariance, row-major d×d, symmetric positive definite.
  * @returns the divergence in nats, ≥ 0.
+ * @example kl.mvnKL([0, 0], [1, 0.8, 0.8, 1], [0, 0], [1, 0, 0, 1]); // 0.5108… = −½·log(1 − 0.8²)
  */
 export function mvnKL(mu0: Vector, cov0: Vector, mu1: Vector, cov1: Vector): number {
   checkVectorShape(mu0, "mu0");

@@ -24,13 +24,21 @@ import { customGrad, mul, reshape, scalar, tensor, zerosLike, type GradSaveFunc,
 import { KLError } from "./index.js";
 import type { DivergenceOptions, KL } from "./types.js";
 
-/** Which KL the loss is: D(target‖approx) (forward) or D(approx‖target) (reverse). */
+/**
+ * Which KL the loss is: D(target‖approx) (forward) or D(approx‖target) (reverse).
+ * @example
+ * const direction: KLLossDirection = "reverse"; // mode-seeking: the student may drop some of the teacher's modes
+ * klLoss(kl, teacherProbs, studentLogits, { qSpace: "logits", direction });
+ */
 export type KLLossDirection = "forward" | "reverse";
 
 /**
  * Options of klLoss: klwasm's divergence options (defaults as there: `space` "prob",
  * `reduction` "sum") and the direction. `rows` comes from the tensors' shape: every axis but
  * the last indexes a distribution.
+ * @example
+ * const options: KLLossOptions = { pSpace: "prob", qSpace: "logits", reduction: "mean", direction: "forward" };
+ * const loss = klLoss(kl, teacherProbs, studentLogits, options); // a scalar tensor
  */
 export interface KLLossOptions extends Omit<DivergenceOptions, "rows"> {
   /** "forward" (default): D(target‖approx), zero-avoiding; "reverse": D(approx‖target), zero-forcing. */
@@ -44,9 +52,13 @@ export interface KLLossOptions extends Omit<DivergenceOptions, "rows"> {
  *
  * Each call reads both tensors with `dataSync()` (a download on GPU backends) and computes on
  * the CPU; float32 tensors run klwasm's f32 kernels.
- *
+ * @example
  * ```ts
  * const loss = klLoss(kl, targetProbs, logits, { qSpace: "logits", direction: "reverse", reduction: "mean" });
+ * ```
+ * @example
+ * ```ts
+ * const perExample = klLoss(kl, targetProbs, logits, { qSpace: "logits", reduction: "none" }); // shape [batch]
  * ```
  * @param kl a klwasm instance (`createKL()`, `createKLSync()` or `referenceKL`).
  * @param target the fixed distribution P, shape `[..., classes]`, in `pSpace` (or `space`).
@@ -91,7 +103,7 @@ export function klLoss(kl: KL, target: Tensor, approx: Tensor, options: KLLossOp
 
 /**
  * klLoss with the instance and options bound: `(target, approx) => loss`.
- *
+ * @example
  * ```ts
  * const distill = createKLLoss(kl, { pSpace: "prob", qSpace: "logits", reduction: "mean" });
  * optimizer.minimize(() => distill(teacherProbs, studentLogits(x)));

@@ -1,16 +1,46 @@
-/** A vector of numbers: Float32Array inputs run the f32 kernels, everything else f64. */
+/**
+ * A vector of numbers: Float32Array inputs run the f32 kernels, everything else f64.
+ * @example
+ * const p: Vector = [0.5, 0.5]; // f64
+ * const q: Vector = Float32Array.of(0.9, 0.1); // f32 kernels
+ * kl.kl(p, q); // 0.5108… (mixed inputs are fine)
+ */
 export type Vector = Float64Array | Float32Array | readonly number[];
 
-/** How a vector's numbers are given: probabilities, natural-log probabilities, or logits. */
+/**
+ * How a vector's numbers are given: probabilities, natural-log probabilities, or logits.
+ * @example
+ * kl.kl([2, 0, -1], [0, 0, 0], { space: "logits" }); // 0.5743…: D(softmax([2, 0, −1])‖uniform)
+ * kl.forward([0.7, 0.2, 0.1], [Math.log(0.6), Math.log(0.3), Math.log(0.1)], { qSpace: "log" });
+ */
 export type Space = "prob" | "log" | "logits";
 
-/** How per-row values are combined. */
+/**
+ * How per-row values are combined.
+ * @example
+ * const p = [0.5, 0.5, 0.9, 0.1], q = [0.9, 0.1, 0.5, 0.5]; // two rows of two
+ * kl.kl(p, q, { rows: 2, reduction: "none" }); // Float64Array [0.5108…, 0.3680…]
+ * kl.kl(p, q, { rows: 2, reduction: "mean" }); // 0.4394…
+ * kl.kl(p, q, { rows: 2 }); // 0.8788…: "sum", the default
+ */
 export type Reduction = "sum" | "mean" | "none";
 
-/** Which implementation computes: the SIMD module, the scalar module, or plain TypeScript. */
-export type Backend = "wasm-simd" | "wasm" | "reference";
+/**
+ * Which implementation computes: the SIMD module, the relaxed-SIMD module (opt-in, with
+ * fused multiply-add), the scalar module, or plain TypeScript.
+ * @example
+ * const kl = await createKL();
+ * if (kl.backend === "wasm") console.log("this engine has no WebAssembly SIMD: running the scalar build");
+ */
+export type Backend = "wasm-simd" | "wasm-relaxed-simd" | "wasm" | "reference";
 
-/** Options every divergence accepts. */
+/**
+ * Options every divergence accepts.
+ * @example
+ * // `satisfies` keeps "mean" a literal, so the result is typed number (see Reduced).
+ * const options = { rows: 64, space: "logits", reduction: "mean", base: 2 } satisfies DivergenceOptions;
+ * const bits: number = kl.forward(teacherLogits, studentLogits, options);
+ */
 export interface DivergenceOptions {
   /** The inputs are row-major `[rows, length / rows]`; each row is one distribution. Default 1. */
   rows?: number;
@@ -35,7 +65,12 @@ export interface DivergenceOptions {
   precision?: "accurate" | "fast";
 }
 
-/** Options of jsd: the generalised Jensen–Shannon divergence. */
+/**
+ * Options of jsd: the generalised Jensen–Shannon divergence.
+ * @example
+ * kl.jsd([0.5, 0.5], [0.9, 0.1], { beta: 0.25 }); // 0.0833…: 0.25·D(P‖M) + 0.75·D(Q‖M), M = 0.25P + 0.75Q
+ * kl.jsd([1, 0], [0, 1], { base: 2 }); // 1 bit, the largest the symmetric JSD can be
+ */
 export interface JSDOptions extends DivergenceOptions {
   /** Mixture weight β ∈ [0, 1], M = βP + (1 − β)Q; the value is β·D(P‖M) + (1 − β)·D(Q‖M). Default ½. */
   beta?: number;
@@ -43,57 +78,131 @@ export interface JSDOptions extends DivergenceOptions {
   scaled?: boolean;
 }
 
-/** The result type for a given reduction: a number, or one value per row. */
-export type Reduced<O> = O extends { reduction: "none" } ? Float64Array : number;
+/**
+ * The result type for options of type `O`: `Float64Array` (one value per row) where the
+ * reduction is certainly "none", `number` where it certainly is not ("sum", "mean" or
+ * absent), and `number | Float64Array` where the type leaves it open (a `Reduction`
+ * variable, or options typed as `DivergenceOptions`).
+ * @example
+ * type PerRow = Reduced<{ rows: 4; reduction: "none" }>; // Float64Array
+ * type Total = Reduced<{ rows: 4 }>; // number
+ * type Either = Reduced<{ reduction: "sum" | "none" }>; // number | Float64Array
+ */
+export type Reduced<O> = O extends { reduction: "none" }
+  ? Float64Array
+  // The index signature keeps this from being a weak type (all properties optional), which
+  // options without a reduction, such as `{ rows: 4 }`, would fail to extend; of type any,
+  // it admits interfaces too.
+  : O extends { [option: string]: any; reduction?: "sum" | "mean" | undefined }
+    ? number
+    : number | Float64Array;
 
-/** Options of element-wise calls. */
+/**
+ * Options of element-wise calls.
+ * @example
+ * const out = new Float64Array(2);
+ * kl.relEntr([Math.log(0.5), Math.log(0.5)], [Math.log(0.9), Math.log(0.1)], { space: "log", out }); // out = [−0.2938…, 0.8047…]
+ */
 export interface ElementwiseOptions {
+  /** Space of both arguments (default "prob"). */
   space?: Space;
+  /** Space of the first argument (p), overriding `space`. */
   pSpace?: Space;
+  /** Space of the second argument (q), overriding `space`. */
   qSpace?: Space;
+  /** Check the input for NaN, negative or infinite probabilities (default true). */
   validate?: boolean;
   /** Where to write the result: a typed array of the input's element type and length. */
   out?: Float64Array | Float32Array;
 }
 
-/** Options of the gradient calls: those of the divergences plus where to write the gradient. */
+/**
+ * Options of the gradient calls: those of the divergences plus where to write the gradient.
+ * @example
+ * const grad = new Float32Array(3); // approx's element type and length, reused every step
+ * kl.forwardGrad([0.7, 0.2, 0.1], Float32Array.of(1, 0, -1), { qSpace: "logits", out: grad }); // grad = softmax(z) − p
+ */
 export interface GradientOptions extends DivergenceOptions {
   /** Where to write the gradient: a typed array of approx's element type and length. */
   out?: Float64Array | Float32Array;
 }
 
-/** A divergence and its gradient with respect to `approx`, in approx's own space and element type. */
+/**
+ * A divergence and its gradient with respect to `approx`, in approx's own space and element type.
+ * @example
+ * const { value, grad }: ValueAndGradient<{ qSpace: "logits" }> = kl.forwardGrad(target, logits, { qSpace: "logits" });
+ * for (let i = 0; i < logits.length; i++) logits[i] -= 0.1 * grad[i]; // one step of gradient descent on D(target‖softmax(logits))
+ */
 export interface ValueAndGradient<O> {
+  /** The divergence, as the matching divergence call returns it (a number, or one value per row with reduction "none"). */
   value: Reduced<O>;
+  /** Its gradient with respect to approx: a new typed array of approx's element type and length, or `options.out`. */
   grad: Float64Array | Float32Array;
 }
 
-/** The closed-form Gaussian divergences and the Monte-Carlo estimators (src/gaussian.ts, src/estimators.ts). */
+/**
+ * The closed-form Gaussian divergences and the Monte-Carlo estimators (src/gaussian.ts, src/estimators.ts).
+ * @example
+ * kl.gaussianKL(0, 1, 1, 2); // 0.4431…: D(N(0, 1)‖N(1, 4))
+ * kl.diagGaussianKL(mu, logvar, undefined, undefined, { rows: batch, reduction: "mean" }); // the VAE term
+ */
 export interface GaussianDivergences {
-  /** D(N(mu1, sigma1²)‖N(mu2, sigma2²)), standard deviations. */
+  /**
+   * D(N(mu1, sigma1²)‖N(mu2, sigma2²)), standard deviations.
+   * @example kl.gaussianKL(0, 1, 1, 2); // 0.4431…
+   */
   gaussianKL: typeof import("./gaussian.js").gaussianKL;
-  /** Batched diagonal normals (rows = batch); with mu2/logvar2 omitted the prior is N(0, I). */
+  /**
+   * Batched diagonal normals (rows = batch); with mu2/logvar2 omitted the prior is N(0, I).
+   * @example kl.diagGaussianKL([0.5, -0.5], [0, Math.log(0.5)]); // 0.3465…: D(N(mu, diag e^logvar)‖N(0, I))
+   */
   diagGaussianKL: typeof import("./gaussian.js").diagGaussianKL;
-  /** diagGaussianKL with its gradients for mu1 and logvar1. */
+  /**
+   * diagGaussianKL with its gradients for mu1 and logvar1.
+   * @example const { value, gradMu, gradLogvar } = kl.diagGaussianKLGrad(mu, logvar, undefined, undefined, { rows: batch, reduction: "mean" });
+   */
   diagGaussianKLGrad: typeof import("./gaussian.js").diagGaussianKLGrad;
-  /** Full covariance (row-major d×d), via Cholesky; a matrix that is not SPD is a KLError. */
+  /**
+   * Full covariance (row-major d×d), via Cholesky; a matrix that is not SPD is a KLError.
+   * @example kl.mvnKL([0, 0], [1, 0.8, 0.8, 1], [0, 0], [1, 0, 0, 1]); // 0.5108… = −½·log(1 − 0.8²)
+   */
   mvnKL: typeof import("./gaussian.js").mvnKL;
-  /** Monte-Carlo estimators k1, k2, k3 of D(Q‖P) from samples x ~ Q, r = logp − logq. */
+  /**
+   * Monte-Carlo estimators k1, k2, k3 of D(Q‖P) from samples x ~ Q, r = logp − logq.
+   * @example kl.estimateKL(logp, logq); // k3, the default: unbiased and never negative
+   */
   estimateKL: typeof import("./estimators.js").estimateKL;
 }
 
-/** The forward-versus-reverse experiment on this instance's kernels (src/fit.ts). */
+/**
+ * The forward-versus-reverse experiment on this instance's kernels (src/fit.ts).
+ * @example
+ * const bimodal = { weights: [0.5, 0.5], means: [-2, 2], sigmas: [0.6, 0.6] };
+ * kl.fitGaussian(bimodal, { direction: "forward" }).sigma; // ≈ 2.088: covers both modes
+ * kl.fitGaussian(bimodal, { direction: "reverse" }).sigma; // ≈ 0.6: settles on one
+ */
 export interface Fitting {
   /**
    * Fits a Gaussian Q to a target (a mixture or a density on a grid) by minimising forward
-   * or reverse KL on the grid with Adam and the gradient kernels.
+   * or reverse KL on the grid with Adam and the gradient kernels: fitGaussian on this instance.
+   * @example kl.fitGaussian({ weights: [0.5, 0.5], means: [-2, 2], sigmas: [0.6, 0.6] }, { direction: "reverse" }); // { mu ≈ −2, sigma ≈ 0.6, … }
    */
   fitGaussian(target: import("./fit.js").Mixture | import("./fit.js").GridDensity, options?: import("./fit.js").FitOptions): import("./fit.js").GaussianFit;
-  /** The factorised (mean-field) fit of a d-dimensional Gaussian target. */
+  /**
+   * The factorised (mean-field) fit of a d-dimensional Gaussian target: fitDiagGaussian on this instance.
+   * @example kl.fitDiagGaussian({ mean: [0, 0], cov: [1, 0.8, 0.8, 1] }, { direction: "reverse" }); // { sigma ≈ [0.6, 0.6], … }
+   */
   fitDiagGaussian(target: import("./fit.js").GaussianTarget | import("./fit.js").GridDensityND, options?: import("./fit.js").DiagFitOptions): import("./fit.js").DiagGaussianFit;
 }
 
-/** The interface every backend implements. */
+/**
+ * The interface every backend implements: createKL's, createKLSync's and referenceKL.
+ * @example
+ * function distillLoss(kl: KL, teacherLogits: Float32Array, studentLogits: Float32Array, rows: number): number {
+ *   return kl.forward(teacherLogits, studentLogits, { rows, space: "logits", reduction: "mean" });
+ * }
+ * distillLoss(await createKL(), teacher, student, 64); // or distillLoss(referenceKL, …): the same value to 1e-5
+ */
 export interface KL extends GaussianDivergences, Fitting {
   /** Which implementation computes. */
   readonly backend: Backend;
@@ -102,52 +211,52 @@ export interface KL extends GaussianDivergences, Fitting {
    * @example kl.kl([0.5, 0.5], [0.9, 0.1]); // 0.5108… nats
    * @example kl.kl(p, q, { rows: 64, reduction: "none" }); // Float64Array, one value per row
    */
-  kl<O extends DivergenceOptions>(p: Vector, q: Vector, options?: O): Reduced<O>;
+  kl<O extends DivergenceOptions = {}>(p: Vector, q: Vector, options?: O): Reduced<O>;
   /**
    * D(target‖approx): forward KL, zero-avoiding.
    * @example kl.forward(teacherLogits, studentLogits, { rows: 64, space: "logits", reduction: "mean" });
    */
-  forward<O extends DivergenceOptions>(target: Vector, approx: Vector, options?: O): Reduced<O>;
+  forward<O extends DivergenceOptions = {}>(target: Vector, approx: Vector, options?: O): Reduced<O>;
   /**
    * D(approx‖target): reverse KL, zero-forcing.
    * @example kl.reverse(target, approx); // equals kl.forward(approx, target)
    */
-  reverse<O extends DivergenceOptions>(target: Vector, approx: Vector, options?: O): Reduced<O>;
+  reverse<O extends DivergenceOptions = {}>(target: Vector, approx: Vector, options?: O): Reduced<O>;
   /**
    * H(P) = −Σ p·log p.
    * @example kl.entropy([0.5, 0.5], { base: 2 }); // 1 bit
    */
-  entropy<O extends DivergenceOptions>(p: Vector, options?: O): Reduced<O>;
+  entropy<O extends DivergenceOptions = {}>(p: Vector, options?: O): Reduced<O>;
   /**
    * H(P, Q) = −Σ p·log q.
    * @example kl.crossEntropy(labels, predictedProbs, { rows: batch, reduction: "mean" });
    */
-  crossEntropy<O extends DivergenceOptions>(p: Vector, q: Vector, options?: O): Reduced<O>;
+  crossEntropy<O extends DivergenceOptions = {}>(p: Vector, q: Vector, options?: O): Reduced<O>;
   /**
    * Jensen–Shannon divergence ½D(P‖M) + ½D(Q‖M), M = ½(P + Q); generalised with `beta`, `scaled`.
    * @example kl.jsd(p, q); // ≤ ln 2
    * @example kl.jsd(p, q, { beta: 0.1, scaled: true }); // D(P‖Q) as β → 0
    */
-  jsd<O extends JSDOptions>(p: Vector, q: Vector, options?: O): Reduced<O>;
+  jsd<O extends JSDOptions = {}>(p: Vector, q: Vector, options?: O): Reduced<O>;
   /**
    * D(target‖approx) and its gradient with respect to approx, from one fused pass:
    * −p/q (prob), −p (log), q − p (logits). With reduction "mean" the gradient is divided by rows.
    * @example const { value, grad } = kl.forwardGrad(teacher, studentLogits, { space: "logits", rows: 64, reduction: "mean" });
    */
-  forwardGrad<O extends GradientOptions>(target: Vector, approx: Vector, options?: O): ValueAndGradient<O>;
+  forwardGrad<O extends GradientOptions = {}>(target: Vector, approx: Vector, options?: O): ValueAndGradient<O>;
   /**
    * D(approx‖target) and its gradient with respect to approx: log(q/p) + 1 (prob),
    * q·(ℓ − log p + 1) (log, ℓ = log q), q·(log q − log p − D(Q‖P)) (logits).
    * @example const { value, grad } = kl.reverseGrad(targetLogProbs, logits, { pSpace: "log", qSpace: "logits", out: gradBuffer });
    */
-  reverseGrad<O extends GradientOptions>(target: Vector, approx: Vector, options?: O): ValueAndGradient<O>;
+  reverseGrad<O extends GradientOptions = {}>(target: Vector, approx: Vector, options?: O): ValueAndGradient<O>;
   /**
    * The (generalised) JSD of target and approx, and its gradient with respect to approx:
    * (1 − β)·log(q/m) for probabilities, through the chain rule for log and logits.
    * With `scaled` at β = 0 or 1 it is forwardGrad or reverseGrad.
    * @example kl.jsdGrad(teacherLogits, studentLogits, { space: "logits", beta: 0.5, rows: 64 });
    */
-  jsdGrad<O extends JSDOptions & GradientOptions>(target: Vector, approx: Vector, options?: O): ValueAndGradient<O>;
+  jsdGrad<O extends JSDOptions & GradientOptions = {}>(target: Vector, approx: Vector, options?: O): ValueAndGradient<O>;
   /**
    * Element-wise p·log(p/q), as scipy.special.rel_entr, in the input's element type.
    * @example kl.relEntr([0.5, 0, 0.5], [0.25, 0.5, 0]); // Float64Array [0.3466…, 0, Infinity]
