@@ -15,6 +15,12 @@ for (const format of ["esm", "cjs"]) {
   // import in a chunk of its own.
   for (const [entry, source] of [["index", "src/index.ts"], ["reference", "src/reference.ts"]]) {
     await build({
+      // The pool finds its worker script beside the library's file: import.meta.url in ESM, the
+      // file's own URL in CommonJS.
+      ...(format === "cjs" && {
+        define: { "import.meta.url": "__klwasmFileUrl" },
+        banner: { js: `var __klwasmFileUrl = typeof __filename === "string" ? require("node:url").pathToFileURL(__filename).href : "";` },
+      }),
       entryPoints: { [entry]: source },
       outdir: "dist",
       outExtension: { ".js": extension },
@@ -23,9 +29,8 @@ for (const format of ["esm", "cjs"]) {
       chunkNames: "[name]-[hash]",
       format,
       platform: "neutral",
-      // es2022: newer targets make the binary loader emit Uint8Array.fromBase64, which Node 20 lacks.
       target: "es2022",
-      loader: { ".wasm": "binary" },
+      plugins: [wasmAsHex()],
       minify: true,
       sourcemap: true,
       logLevel: "warning",
@@ -47,6 +52,19 @@ for (const format of ["esm", "cjs"]) {
     logLevel: "warning",
   });
 }
+// The pool's worker (ESM in both formats: a worker script is loaded by URL, not required). It
+// receives the compiled module from the pool, so it carries no Wasm of its own.
+await build({
+  entryPoints: { "pool-worker": "src/pool/worker.ts" },
+  outdir: "dist",
+  bundle: true,
+  format: "esm",
+  platform: "neutral",
+  target: "es2022",
+  minify: true,
+  sourcemap: true,
+  logLevel: "warning",
+});
 // The command line (`npx klwasm`, package.json "bin"): it loads the library from dist/index.js
 // at run time rather than carrying a second copy of it and of the Wasm.
 await build({
@@ -70,6 +88,21 @@ for (const entry of readdirSync("dist", { recursive: true, encoding: "utf8" })) 
   const path = join("dist", entry);
   const text = readFileSync(path, "utf8").replace(/((?:from |import\()["']\.{1,2}\/[^"']*)\.js(["'])/g, "$1.cjs$2");
   writeFileSync(path.replace(/\.d\.ts$/, ".d.cts"), text);
+}
+
+/** Inlines `.wasm` imports as hex strings decoded by src/wasm/hex.ts (smaller gzipped than base64). */
+function wasmAsHex() {
+  return {
+    name: "wasm-as-hex",
+    setup(esbuild) {
+      const decoder = join(process.cwd(), "src/wasm/hex.ts");
+      esbuild.onLoad({ filter: /\.wasm$/ }, (args) => ({
+        contents: `import { hexBytes } from ${JSON.stringify(decoder)};\nexport default hexBytes(${JSON.stringify(readFileSync(args.path).toString("hex"))});`,
+        loader: "js",
+        resolveDir: process.cwd(),
+      }));
+    },
+  };
 }
 
 /** Leaves `./index.js` (the library's entry) an import of `path` in the output instead of bundling it. */

@@ -31,13 +31,13 @@ for (const { file, budget, target } of BUDGETS) {
   const versusTarget = target === undefined ? "" : `${(target / KB).toFixed(0)} kB${size > target ? ` (over by ${((size - target) / KB).toFixed(1)} kB)` : ""}`;
   console.log(`${file.padEnd(20)}${kB(data.length)}${kB(size)}${kB(brotliCompressSync(data).length)}${kB(budget)}  ${versusTarget}${verdict}`);
   if (size > budget) over++;
-  // What the bundle is made of: the inlined modules are its long base64 strings.
+  // What the bundle is made of: the inlined modules are its long hex strings.
   const text = data.toString("utf8");
-  const modules = [...text.matchAll(/"([A-Za-z0-9+/=]{4096,})"/g)].map((match) => match[1]);
+  const modules = [...text.matchAll(/"([0-9a-f]{4096,})"/g)].map((match) => match[1]);
   if (modules.length > 0) {
     const code = modules.reduce((rest, module) => rest.replace(module, ""), text);
-    const parts = modules.map((module) => `${(Buffer.from(module, "base64").length / KB).toFixed(1)} kB Wasm → ${(gzip(module) / KB).toFixed(1)} kB`);
-    console.log(`${"".padEnd(20)}  inlined modules (base64, gzipped alone): ${parts.join(", ")}; the JavaScript alone: ${(gzip(code) / KB).toFixed(1)} kB`);
+    const parts = modules.map((module) => `${(Buffer.from(module, "hex").length / KB).toFixed(1)} kB Wasm → ${(gzip(module) / KB).toFixed(1)} kB`);
+    console.log(`${"".padEnd(20)}  inlined modules (hex, gzipped alone): ${parts.join(", ")}; the JavaScript alone: ${(gzip(code) / KB).toFixed(1)} kB`);
   }
 }
 if (over > 0) {

@@ -10,13 +10,20 @@ import type {
   DivergenceOptions, ElementwiseOptions, GradientOptions, JSDOptions, KL, Reduced, ValueAndGradient, Vector,
 } from "./types.js";
 
-function reduce(perRow: Float64Array, settings: Settings): number | Float64Array {
+/** The call's result from per-row values in nats: their sum, mean, or themselves, in the log base. */
+export function reduceRowValues(perRow: Float64Array, settings: Settings): number | Float64Array {
   if (settings.reduction === "none") {
     if (settings.logBase !== 1) for (let r = 0; r < perRow.length; r++) perRow[r]! /= settings.logBase;
     return perRow;
   }
   const total = compensatedSum(perRow) / settings.logBase;
   return settings.reduction === "mean" ? total / settings.meanRows : total;
+}
+
+/** The scaled JSD for 0 < β < 1: the JSD divided by β(1 − β). */
+export function scaleJsd(value: number | Float64Array, beta: number): number | Float64Array {
+  const factor = 1 / (beta * (1 - beta));
+  return typeof value === "number" ? value * factor : value.map((v) => v * factor);
 }
 
 /** The public interface over one engine: one dispatch path for every backend. */
@@ -30,7 +37,7 @@ export function buildKL(engine: Engine): KL {
     for (const arg of args) engine.checkView(arg.values, arg.name);
     const { operands, settings } = settle(args, options);
     const ordered: Operand[] = swap ? [operands[1]!, operands[0]!] : operands;
-    return reduce(engine.rowValues(kind, ordered, settings), settings);
+    return reduceRowValues(engine.rowValues(kind, ordered, settings), settings);
   };
   const two = (p: string, q: string) => (kind: Divergence, swap = false) =>
     <O extends DivergenceOptions>(x: Vector, y: Vector, options?: O) =>
@@ -56,7 +63,7 @@ export function buildKL(engine: Engine): KL {
     <O extends GradientOptions>(target: Vector, approx: Vector, options?: O): ValueAndGradient<O> => {
       const { operands, settings, out } = settleGradient(target, approx, (options === undefined ? {} : options) as GradientOptions);
       const { perRow, grad } = engine.gradient(direction, operands, settings, out);
-      return { value: reduce(perRow, settings) as Reduced<O>, grad };
+      return { value: reduceRowValues(perRow, settings) as Reduced<O>, grad };
     };
   const pq = two("p", "q");
   const targetApprox = two("target", "approx");
@@ -93,9 +100,7 @@ export function buildKL(engine: Engine): KL {
       const beta = given.beta ?? 0.5;
       if (beta === 0) return divergence("kl", args, given) as Reduced<O>;
       if (beta === 1) return divergence("kl", args, given, true) as Reduced<O>;
-      const value = divergence("jsd", args, given);
-      const factor = 1 / (beta * (1 - beta));
-      return (typeof value === "number" ? value * factor : value.map((v) => v * factor)) as Reduced<O>;
+      return scaleJsd(divergence("jsd", args, given), beta) as Reduced<O>;
     },
     entropy: <O extends DivergenceOptions>(p: Vector, options?: O) =>
       divergence("entropy", [{ values: p, name: "p" }], options) as Reduced<O>,

@@ -32,10 +32,10 @@ export type ModuleSource = CompiledModule | ModuleBytes | URLInstance | string;
 // them (DOM, webworker; URL also @types/node), never where nothing does.
 
 /** A compiled `WebAssembly.Module`. */
-type CompiledModule = typeof globalThis extends { WebAssembly: { Module: { prototype: infer M } } } ? M : never;
+export type CompiledModule = typeof globalThis extends { WebAssembly: { Module: { prototype: infer M } } } ? M : never;
 
 /** A `URL` to fetch the module from. */
-type URLInstance = typeof globalThis extends { URL: { prototype: infer U } } ? U : never;
+export type URLInstance = typeof globalThis extends { URL: { prototype: infer U } } ? U : never;
 
 /**
  * The module's bytes: lib.dom's BufferSource in ES2022 types. It also admits a view of a
@@ -94,12 +94,15 @@ async function fetchBytes(source: URL | string): Promise<ArrayBuffer> {
   return response.arrayBuffer();
 }
 
-/** Compiles and instantiates asynchronously: the path browsers need for modules of this size. */
+/** Compiles asynchronously (fetching a URL first): the path browsers need for modules of this size. */
+export async function compile(source: ModuleSource): Promise<CompiledModule> {
+  if (source instanceof WebAssembly.Module) return source;
+  return WebAssembly.compile(typeof source === "string" || source instanceof URL ? await fetchBytes(source) : source as BufferSource);
+}
+
+/** Compiles and instantiates asynchronously. */
 export async function instantiate(source: ModuleSource): Promise<Kernels> {
-  const module = source instanceof WebAssembly.Module
-    ? source
-    : await WebAssembly.compile(typeof source === "string" || source instanceof URL ? await fetchBytes(source) : source as BufferSource);
-  const instance = await WebAssembly.instantiate(module, {});
+  const instance = await WebAssembly.instantiate(await compile(source), {});
   return instance.exports as unknown as Kernels;
 }
 

@@ -1,0 +1,116 @@
+/**
+ * Creating instances: which Wasm build runs (SIMD, relaxed SIMD or scalar), where its
+ * module comes from, and how large its memory may grow.
+ */
+import { buildKL } from "./api.js";
+import { KLError } from "./errors.js";
+import type { KL } from "./types.js";
+import { WasmEngine } from "./wasm/engine.js";
+import { MAX_MEMORY_BYTES } from "./wasm/heap.js";
+import { buildBytes, bundledBytes, compile, hasRelaxedSimd, hasSimd, instantiate, instantiateSync, type Build, type CompiledModule, type Kernels, type ModuleSource } from "./wasm/loader.js";
+
+/**
+ * Options of createKL and createKLSync.
+ * @example const options: CreateOptions = { relaxed: true, maxMemoryBytes: 256 * 2 ** 20 };
+ */
+export interface CreateOptions {
+  /** false forces the scalar Wasm build; true (default where the engine has SIMD) the SIMD one. */
+  simd?: boolean;
+  /**
+   * true opts into the relaxed-SIMD build (fused multiply-add in the vector log and exp,
+   * the same error bounds) where the engine has relaxed SIMD, and falls back to the SIMD
+   * build where it has not; `backend` says which runs. Default false.
+   */
+  relaxed?: boolean;
+  /**
+   * The module to run instead of the inlined one, for bundlers that ship the `.wasm` file
+   * separately (`klwasm/wasm/klwasm-simd.wasm`, `klwasm/wasm/klwasm-relaxed.wasm`,
+   * `klwasm/wasm/klwasm-scalar.wasm`): a compiled module, its bytes, or a URL to fetch
+   * (async only). Give the build that matches `simd` and `relaxed`.
+   */
+  module?: ModuleSource;
+  /**
+   * The most the module's memory may grow to, in bytes (default and maximum 4 GiB). Larger
+   * inputs are processed in groups of rows, and long rows of plain sums in pieces, with the
+   * same result as one pass.
+   */
+  maxMemoryBytes?: number;
+}
+
+/**
+ * The backends a Wasm build gives: the Backend values other than "reference".
+ * @example const backend: WasmBackend = (await createKL()).backend as WasmBackend;
+ */
+export type WasmBackend = "wasm-simd" | "wasm-relaxed-simd" | "wasm";
+
+const BACKENDS: Record<Build, WasmBackend> = { simd: "wasm-simd", relaxed: "wasm-relaxed-simd", scalar: "wasm" };
+
+function checkBoolean(options: CreateOptions, name: "simd" | "relaxed"): void {
+  const value = options[name];
+  if (value !== undefined && typeof value !== "boolean") {
+    throw new KLError("BAD_OPTION", `options.${name}`, `must be true or false, got ${JSON.stringify(value)}`);
+  }
+}
+
+function chooseBuild(options: CreateOptions): Build {
+  checkBoolean(options, "simd");
+  checkBoolean(options, "relaxed");
+  if (options.simd === true && !hasSimd()) {
+    throw new KLError("BAD_OPTION", "options.simd", "this engine does not support WebAssembly SIMD");
+  }
+  if (options.relaxed === true && options.simd === false) {
+    throw new KLError("BAD_OPTION", "options.relaxed", "the relaxed-SIMD build is a SIMD build: it cannot be combined with simd: false");
+  }
+  if (!(options.simd ?? hasSimd())) return "scalar";
+  return options.relaxed === true && hasRelaxedSimd() ? "relaxed" : "simd";
+}
+
+function fromKernels(kernels: Kernels, build: Build, options: CreateOptions): KL {
+  const limit = options.maxMemoryBytes;
+  if (limit !== undefined && !(Number.isFinite(limit) && limit > 0)) {
+    throw new KLError("BAD_OPTION", "options.maxMemoryBytes", `must be a positive number of bytes, got ${limit}`);
+  }
+  return buildKL(new WasmEngine(kernels, BACKENDS[build], limit === undefined ? undefined : Math.min(limit, MAX_MEMORY_BYTES)));
+}
+
+/**
+ * Loads the kernels and returns a KL instance: the SIMD build where the engine has SIMD,
+ * else the scalar one. Works in Node, browsers and workers.
+ * @example const kl = await createKL(); kl.backend; // "wasm-simd"
+ * @example const scalar = await createKL({ simd: false });
+ * @example const fused = await createKL({ relaxed: true }); fused.backend; // "wasm-relaxed-simd" where the engine has it
+ * @param options `simd` and `relaxed` to choose a build, `module` to load the `.wasm` from elsewhere.
+ * @returns an independent instance with its own memory.
+ */
+export async function createKL(options: CreateOptions = {}): Promise<KL> {
+  const build = chooseBuild(options);
+  return fromKernels(await instantiate(options.module ?? await buildBytes(build)), build, options);
+}
+
+/** The module createKL would instantiate, compiled, and its backend: what a pool's workers run. */
+export async function compileFor(options: CreateOptions): Promise<{ module: CompiledModule; backend: WasmBackend }> {
+  const build = chooseBuild(options);
+  return { module: await compile(options.module ?? await buildBytes(build)), backend: BACKENDS[build] };
+}
+
+/**
+ * The synchronous form of createKL, for Node and workers (browsers refuse to compile
+ * modules of this size synchronously on the main thread).
+ * @example const kl = createKLSync(); kl.kl(p, q);
+ * @param options as for createKL; `module` must be a compiled module or bytes. The relaxed
+ * build is not inlined in the bundle, so `relaxed: true` needs its bytes in `module` here.
+ */
+export function createKLSync(options: CreateOptions = {}): KL {
+  const build = chooseBuild(options);
+  let source = options.module;
+  if (source === undefined) {
+    if (build === "relaxed") {
+      throw new KLError("BAD_OPTION", "options.relaxed", "createKLSync cannot load the relaxed build on its own: use createKL, or pass klwasm/wasm/klwasm-relaxed.wasm as options.module");
+    }
+    source = bundledBytes(build);
+  }
+  if (typeof source === "string" || source instanceof URL) {
+    throw new KLError("BAD_OPTION", "options.module", "createKLSync cannot fetch a URL: pass the bytes or a compiled module, or use createKL");
+  }
+  return fromKernels(instantiateSync(source), build, options);
+}

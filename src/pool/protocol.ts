@@ -1,0 +1,89 @@
+/**
+ * The messages between a pool (pool.ts) and its workers (worker.ts), and the two ends of
+ * a message channel in Node (worker_threads) and in browsers (Web Workers).
+ */
+
+import type { URLInstance } from "../wasm/loader.js";
+
+/** The first message: the compiled module to instantiate, and how. */
+export interface InitMessage {
+  type: "init";
+  module: WebAssembly.Module;
+  backend: "wasm-simd" | "wasm-relaxed-simd" | "wasm";
+  maxMemoryBytes: number | undefined;
+}
+
+/**
+ * Calls `method` of the worker's instance on its share of the rows. `meanRows` is the whole
+ * call's row count, which "mean" divides gradients by. With `holdGradient` the gradient stays
+ * in the worker until a CommitMessage says where to write it (so that a failing share leaves
+ * a shared `out` untouched).
+ */
+export interface CallMessage {
+  type: "call";
+  id: number;
+  method: string;
+  args: unknown[];
+  meanRows: number;
+  holdGradient: boolean;
+}
+
+/** Writes the held gradient of call `id` into `target` (a view of shared memory), or drops it. */
+export interface CommitMessage {
+  type: "commit";
+  id: number;
+  target: Float64Array | Float32Array | undefined;
+}
+
+export type ToWorker = InitMessage | CallMessage | CommitMessage;
+
+/** A thrown error as data: KLErrors keep their code, argument and index. */
+export interface ErrorData {
+  name: string;
+  message: string;
+  code?: string;
+  argument?: string;
+  index?: number;
+}
+
+/** The answer to a call (per-row values in nats, and the gradient unless held) or a commit. */
+export interface Reply {
+  id: number;
+  perRow?: Float64Array;
+  grad?: Float64Array | Float32Array;
+  error?: ErrorData;
+}
+
+/** One end of a channel: post a message (moving `transfer`), and receive them. */
+export interface Endpoint {
+  post(message: unknown, transfer?: ArrayBuffer[]): void;
+  listen(handler: (message: unknown) => void): void;
+}
+
+// Hidden from bundlers, which would try to resolve a literal "node:worker_threads" for the browser.
+const WORKER_THREADS = ["node", "worker_threads"].join(":");
+
+/** Whether this is Node (where workers are worker_threads) rather than a browser. */
+export function isNode(): boolean {
+  const versions = (globalThis as { process?: { versions?: { node?: string } } }).process?.versions;
+  return versions?.node !== undefined;
+}
+
+/** The parts of Node's worker_threads the pool uses (typed here, so that no Node types are needed). */
+export interface NodePort {
+  postMessage(message: unknown, transfer?: ArrayBuffer[]): void;
+  on(event: "message", handler: (message: unknown) => void): void;
+}
+export interface NodeWorker extends NodePort {
+  on(event: "message" | "error", handler: (value: unknown) => void): void;
+  terminate(): Promise<number>;
+}
+export interface WorkerThreads {
+  Worker: new (url: URLInstance) => NodeWorker;
+  parentPort: NodePort | null;
+}
+
+/** Node's worker_threads module, loaded only in Node. */
+export async function workerThreads(): Promise<WorkerThreads> {
+  return import(/* @vite-ignore */ WORKER_THREADS) as Promise<WorkerThreads>;
+}
