@@ -6,7 +6,7 @@
  */
 import type { Operand, Settings } from "./options.js";
 import { gradientScale } from "./options.js";
-import { logRatio, probabilities } from "./reference.js";
+import { logRatio, probabilities } from "./reference-terms.js";
 
 /** Writes ∂J/∂approx (scaled by gradientScale and `factor`) into `out`, row by row. */
 export function jsdGradient([target, approx]: Operand[], settings: Settings, factor: number, out: Float64Array | Float32Array): void {

@@ -5,7 +5,7 @@
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { referenceKL, type KL } from "../src/index.js";
-import { klTerm } from "../src/reference.js";
+import { klTerm } from "../src/reference-terms.js";
 import type { DivergenceOptions, Space } from "../src/types.js";
 import { backendNames, loadBackend } from "./backends.js";
 import { logitsLike, probabilityLike, toF32 } from "./generate.js";
