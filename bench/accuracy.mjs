@@ -13,9 +13,10 @@ import { fileURLToPath } from "node:url";
 import { distance } from "ml-distance";
 import { klInputs } from "../tests/exact-inputs.mjs";
 import {
-  DISTILL, distillLogits, fmtRel, libUrl, loadLibrary, loadTfjs, log, logSoftmaxRow, machine, printTable, pythonLabel,
-  readPythonResults, relDiff, tfWasmInfo, useTfBackend, writeResults,
+  fmtRel, libUrl, loadLibrary, loadTfjs, log, logSoftmaxRow, machine, printTable, pythonLabel, readPythonResults,
+  relDiff, tfWasmInfo, useTfBackend, writeResults,
 } from "./common.mjs";
+import { DISTILL, distillLogits } from "./portable.mjs";
 
 const tf = await loadTfjs();
 const { createKL, referenceKL } = await loadLibrary();
@@ -145,7 +146,7 @@ writeResults("accuracy.json", {
   notes: [
     "relError = |value − exact| / |exact|, exact from tests/fixtures/exact.json (mpmath, 50 digits).",
     "tfjs computes in f32; for f64 recipes it is given the inputs rounded to f32 (inputsRoundedToF32).",
-    "distill: forward KL of distillLogits() (bench/common.mjs), compared with referenceKL.",
+    "distill: forward KL of distillLogits() (bench/portable.mjs), compared with referenceKL.",
   ],
   results,
   distill: { ...DISTILL, reduction: "mean", results: distill },

@@ -1,12 +1,12 @@
-// Helpers shared by the benchmarks (bench/kl.mjs, bench/accuracy.mjs, bench/distill.mjs):
-// the library under test, command-line options, timing, inputs, TensorFlow.js set-up,
-// table printing, machine description, result files and the Python peers' results.
+// Node helpers shared by the benchmarks (bench/kl.mjs, bench/accuracy.mjs, bench/distill.mjs):
+// the library under test, command-line options, TensorFlow.js set-up, table printing, machine
+// description, result files and the Python peers' results. Timing and the seeded inputs are in
+// bench/portable.mjs, which also runs in the browser.
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { createRequire, register } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { mulberry32 as testMulberry32 } from "../tests/random.mjs";
 
 export const benchDir = path.dirname(fileURLToPath(import.meta.url));
 export const resultsDir = path.join(benchDir, "results");
@@ -29,51 +29,7 @@ export const argValue = (name) => {
 };
 export const hasFlag = (name) => argv.includes(name);
 
-// ---- timing -------------------------------------------------------------------------------
-let sink = 0; // every result is consumed, so no call can be optimised away
-/** The sum of every timed result: write it out so that it stays observable. */
-export const sinkValue = () => sink;
-export function timeBatch(fn, iters) {
-  const t0 = process.hrtime.bigint();
-  for (let i = 0; i < iters; i++) sink += fn();
-  return Number(process.hrtime.bigint() - t0);
-}
-export const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-/**
- * Median ns per call of fn over runs of ≥ minRunMs each, after calibration and warm-up.
- * Slow cases get fewer runs (as many as fit in budgetMs), never fewer than 3, at most maxRuns.
- * @param {() => number} fn
- * @param {number} maxRuns
- * @param {{ minRunMs: number, warmupMs: number, budgetMs: number }} timing
- */
-export function measureCall(fn, maxRuns, { minRunMs, warmupMs, budgetMs }) {
-  let iters = 1;
-  let ns = timeBatch(fn, iters);
-  let spent = ns;
-  while (ns < minRunMs * 1e6) { // calibration doubles the batch; it is also warm-up
-    iters *= 2;
-    ns = timeBatch(fn, iters);
-    spent += ns;
-  }
-  while (spent < warmupMs * 1e6) spent += timeBatch(fn, iters);
-  const runs = Math.max(3, Math.min(maxRuns, Math.floor((budgetMs * 1e6) / ns)));
-  const samples = Array.from({ length: runs }, () => timeBatch(fn, iters) / iters);
-  return { nsPerCall: median(samples), runs, iters, samples };
-}
-/** Median ns/element of fn (see measureCall). */
-export function measure(fn, n, maxRuns, timing) {
-  const m = measureCall(fn, maxRuns, timing);
-  return { nsPerElement: m.nsPerCall / n, runs: m.runs, iters: m.iters };
-}
-
-// ---- inputs -------------------------------------------------------------------------------
-// The tests' seeded PRNG, so that benchmarks and tests draw the same numbers.
-export { mulberry32 } from "../tests/random.mjs";
-
+// ---- the naive JS peers' helpers ----------------------------------------------------------
 /** Writes the f64 log-softmax of row r of x (rows of `cols`) into out: the naive JS peer's. */
 export function logSoftmaxRow(x, r, cols, out) {
   let m = -Infinity;
@@ -82,31 +38,6 @@ export function logSoftmaxRow(x, r, cols, out) {
   for (let i = 0; i < cols; i++) z += Math.exp(x[r * cols + i] - m);
   const lse = m + Math.log(z);
   for (let i = 0; i < cols; i++) out[i] = x[r * cols + i] - lse;
-}
-export function randomDistribution(n, rand) {
-  const v = new Float64Array(n);
-  let s = 0;
-  for (let i = 0; i < n; i++) s += v[i] = rand() + 1e-6; // strictly positive
-  for (let i = 0; i < n; i++) v[i] /= s;
-  return v;
-}
-
-/** The distillation case: rows × cols logits, f32. bench/peers/python.py rebuilds the same bits. */
-export const DISTILL = { rows: 64, cols: 32000, seed: 0xd157 };
-export function distillLogits({ rows, cols, seed } = DISTILL) {
-  const n = rows * cols;
-  const rand = testMulberry32(seed);
-  const teacher = new Float32Array(n);
-  const student = new Float32Array(n);
-  for (let i = 0; i < n; i++) teacher[i] = 8 * (rand() - 0.5);
-  for (let i = 0; i < n; i++) student[i] = 0.8 * teacher[i] + 4 * (rand() - 0.5);
-  return { teacher, student, rows, cols };
-}
-
-/** kl.alloc views of the arrays' shapes, with room reserved first so no alloc detaches another. */
-export function allocViews(kl, arrays, extraBytes = 0) {
-  kl.reserve(arrays.reduce((bytes, a) => bytes + a.byteLength + 16, extraBytes));
-  return arrays.map((a) => kl.alloc(a.length, a.constructor));
 }
 
 // ---- TensorFlow.js ------------------------------------------------------------------------
@@ -156,11 +87,11 @@ export const machine = () => ({
   loadavg: os.loadavg(),
 });
 
-/** Writes bench/results/<name> and says so on stderr. */
+/** Writes bench/results/<name> (a string as is, anything else as JSON) and says so on stderr. */
 export function writeResults(name, data) {
   fs.mkdirSync(resultsDir, { recursive: true });
   const file = path.join(resultsDir, name);
-  fs.writeFileSync(file, `${JSON.stringify(data, null, 2)}\n`);
+  fs.writeFileSync(file, typeof data === "string" ? data : `${JSON.stringify(data, null, 2)}\n`);
   log(`wrote ${path.relative(process.cwd(), file)}`);
   return file;
 }
@@ -185,3 +116,7 @@ export function pythonNote(py) {
     "MALLOC_TRIM_THRESHOLD_=100000000000; [plain] = environment as is.";
 }
 export const pythonLabel = (run) => (run.label === "malloc-tuned" ? "tuned" : run.label);
+/** The Python sweep as kl.mjs result rows: impl "py <name> [tuned|plain]", runtime "python". */
+export const pythonSweep = (py) =>
+  (py?.runs ?? []).flatMap((run) =>
+    run.sweep.map((r) => ({ ...r, impl: `py ${r.impl} [${pythonLabel(run)}]`, runtime: "python", run: run.label })));

@@ -7,15 +7,20 @@
 //
 //   npm run bench:distill
 //   npm run bench:distill -- --quick     # fewer runs (smoke test)
+//   npm run bench:distill -- --browser   # also klwasm's value+grad cases in headless Chromium
 //
-// KLWASM_LIB=path/to/index.js benchmarks another build than ../dist/index.js.
+// KLWASM_LIB=path/to/index.js benchmarks another build than ../dist/index.js (in Chromium too).
+// --browser runs bench/distill-cases.mjs CHROMIUM_IMPLS on CHROMIUM_CASES (same logits, same
+// timing) in Debian's Chromium after the Node cases (bench/chromium.mjs), rows labelled "(chromium)".
 // Progress goes to stderr, the tables to stdout, the data to bench/results/distill.json.
 import { fileURLToPath } from "node:url";
 import {
-  allocViews, distillLogits, fmtRel, hasFlag, libUrl, loadLibrary, loadTfjs, log, logSoftmaxRow, machine, measureCall,
-  printTable, pythonLabel, pythonNote, readPythonResults, relDiff, sinkValue, tfWasmInfo, useTfBackend,
-  writeResults,
+  fmtRel, hasFlag, libUrl, loadLibrary, loadTfjs, log, logSoftmaxRow, machine, printTable, pythonLabel, pythonNote,
+  readPythonResults, relDiff, tfWasmInfo, useTfBackend, writeResults,
 } from "./common.mjs";
+import { CASES, CHROMIUM_CASES, CHROMIUM_IMPLS, KLWASM_IMPLS, caseName, distillTiming, runCases } from "./distill-cases.mjs";
+import { distillLogits, implLabel, sinkValue } from "./portable.mjs";
+import { progressBar } from "./progress.mjs";
 
 // tfjs-core's Node bundle registers no gradients; tfjs-core's own gradient definitions are
 // loaded beside it (see bench/common.mjs loadTfjs). Without them tf.valueAndGrad throws
@@ -26,13 +31,11 @@ const kl = await createKL();
 if (kl.backend !== "wasm-simd") log(`WARNING: createKL() gave backend "${kl.backend}", not "wasm-simd"`);
 
 const quick = hasFlag("--quick");
-const timing = quick
-  ? { maxRuns: 5, minRunMs: 10, warmupMs: 20, budgetMs: 1500 }
-  : { maxRuns: 15, minRunMs: 20, warmupMs: 200, budgetMs: 6000 };
+const browser = hasFlag("--browser");
+const timing = distillTiming(quick);
 
 const { teacher, student, rows, cols } = distillLogits();
 const n = rows * cols;
-const base = { rows, space: "logits", reduction: "mean" };
 
 // ---- naive JS: log-softmax both rows in f64, value and gradient by hand --------------------------
 const lt = new Float64Array(cols);
@@ -69,7 +72,7 @@ const tfLoss = {
     return tf.div(tf.sum(tf.mul(tf.exp(b), tf.sub(b, tf.logSoftmax(tt)))), rows);
   },
 };
-const tfjs = (backend) => async (direction, withGrad) => {
+const tfjs = (backend) => async (_, { direction, withGrad }) => {
   await useTfBackend(tf, backend);
   const tt = tf.tensor2d(teacher, [rows, cols]);
   const ts = tf.tensor2d(student, [rows, cols]);
@@ -86,90 +89,39 @@ const tfjs = (backend) => async (direction, withGrad) => {
   return { run, grad: () => grad, dispose: () => tf.dispose([tt, ts]) };
 };
 
-// ---- implementations: setup(direction, withGrad) → { run: () => value, grad?: () => array, dispose? }
-const klwasmCopy = (engine, extra = {}) => (direction, withGrad) => {
-  const out = new Float32Array(n);
-  const options = { ...base, ...extra, out };
-  if (!withGrad) return { run: () => engine[direction](teacher, student, { ...base, ...extra }) };
-  const call = direction === "forward" ? engine.forwardGrad.bind(engine) : engine.reverseGrad.bind(engine);
-  return { run: () => call(teacher, student, options).value, grad: () => out };
-};
-const zeroCopyMemory = [];
-const klwasmZeroCopy = (extra = {}) => (direction, withGrad) => {
-  // Room for the three views and the call's scratch, so that no call grows (and detaches) them:
-  // by default f32 logits run in f64 lanes, and the call stages f64 copies of both inputs and
-  // an f64 gradient (24 bytes per element, measured as memoryBytes() growth of a copy-in call).
-  const [tv, sv, ov] = allocViews(kl, [teacher, student, new Float32Array(n)], 24 * n);
-  tv.set(teacher);
-  sv.set(student);
-  const before = kl.memoryBytes();
-  const options = { ...base, ...extra, out: ov };
-  const run = withGrad
-    ? direction === "forward" ? () => kl.forwardGrad(tv, sv, options).value : () => kl.reverseGrad(tv, sv, options).value
-    : () => kl[direction](tv, sv, { ...base, ...extra });
-  return {
-    run,
-    grad: () => ov,
-    dispose: () => {
-      zeroCopyMemory.push({ ...extra, direction, withGrad, before, after: kl.memoryBytes() });
-      kl.free(tv), kl.free(sv), kl.free(ov);
-    },
-  };
-};
-const naive = (direction, withGrad) => {
+// ---- implementations: klwasm's from distill-cases.mjs (Chromium runs them too), then the peers ----
+const naive = (_, { direction, withGrad }) => {
   const out = new Float32Array(n);
   return { run: () => naiveJS(direction, teacher, student, withGrad ? out : undefined), grad: () => out };
 };
-
 const IMPLS = [
-  { name: "klwasm default", setup: klwasmCopy(kl) },
-  { name: "klwasm precision:fast", setup: klwasmCopy(kl, { precision: "fast" }) },
-  { name: "klwasm zero-copy", setup: klwasmZeroCopy() },
-  { name: "klwasm zero-copy fast", setup: klwasmZeroCopy({ precision: "fast" }) },
-  { name: "klwasm reference", setup: klwasmCopy(referenceKL) },
+  ...KLWASM_IMPLS,
   { name: "naive JS loop", setup: naive },
   { name: "tfjs-core cpu", setup: tfjs("cpu") },
   { name: "tfjs-core wasm", setup: tfjs("wasm") },
 ];
-const CASES = [
-  { direction: "forward", withGrad: true },
-  { direction: "reverse", withGrad: true },
-  { direction: "forward", withGrad: false },
-  { direction: "reverse", withGrad: false },
-];
-const caseName = (c) => `${c.direction} ${c.withGrad ? "value+grad" : "value"}`;
 
 // ---- run ------------------------------------------------------------------------------------
-const results = [];
-const referenceGrad = Object.fromEntries(["forward", "reverse"].map((direction) => {
-  const out = new Float64Array(n);
-  referenceKL[`${direction}Grad`](Float64Array.from(teacher), Float64Array.from(student), { ...base, out });
-  return [direction, out]; // computed in f64 from the same logits: the gradients' yardstick
-}));
-for (const impl of IMPLS) {
-  for (const c of CASES) {
-    const { run, grad, dispose } = await impl.setup(c.direction, c.withGrad);
-    const value = run();
-    let gradDiff;
-    if (c.withGrad) {
-      const g = grad();
-      const ref = referenceGrad[c.direction];
-      let maxDiff = 0;
-      let maxRef = 0;
-      for (let i = 0; i < n; i++) {
-        maxDiff = Math.max(maxDiff, Math.abs(g[i] - ref[i]));
-        maxRef = Math.max(maxRef, Math.abs(ref[i]));
-      }
-      gradDiff = maxDiff / maxRef; // max |g − g_ref| / max |g_ref|, g_ref in f64
-    }
-    const m = measureCall(run, timing.maxRuns, timing);
-    dispose?.();
-    results.push({ impl: impl.name, ...c, ms: m.nsPerCall / 1e6, runs: m.runs, iters: m.iters, value, gradDiff });
-    log(`${impl.name.padEnd(22)} ${caseName(c).padEnd(19)} ${(m.nsPerCall / 1e6).toFixed(2).padStart(9)} ms` +
-      `  (${m.runs} runs × ${m.iters})  value ${value.toPrecision(10)}`);
-  }
+const progress = progressBar(IMPLS.length * CASES.length + (browser ? CHROMIUM_IMPLS.length * CHROMIUM_CASES.length : 0));
+const events = {
+  start: progress.start,
+  warn: (w) => progress.note(`WARNING: ${w}`),
+  done: (r) => progress.done(`${implLabel(r).padEnd(32)} ${caseName(r).padEnd(19)} ${r.ms.toFixed(2).padStart(9)} ms` +
+    `  (${r.runs} runs × ${r.iters})  value ${r.value.toPrecision(10)}`),
+};
+const zeroCopyMemory = [];
+const ctx = { kl, referenceKL, teacher, student, rows, cols, zeroCopyMemory };
+const results = await runCases(IMPLS, CASES, ctx, { timing, runtime: "node", events });
+let chromium;
+if (browser) {
+  const { runInChromium } = await import("./chromium.mjs");
+  chromium = await runInChromium("distill", { quick }, (kind, payload) => events[kind](payload));
+  results.push(...chromium.results);
+  zeroCopyMemory.push(...chromium.zeroCopyMemory.map((z) => ({ ...z, runtime: "chromium" })));
 }
+progress.end();
 for (const r of results) {
+  // The reference is the same bits in any runtime: Chromium's rows are compared with Node's.
   const ref = results.find((x) => x.impl === "klwasm reference" && x.direction === r.direction && x.withGrad === r.withGrad);
   r.relDiffVsReference = relDiff(r.value, ref.value);
 }
@@ -180,15 +132,16 @@ const pyRows = (python?.runs ?? []).flatMap((run) =>
   [...new Set(run.distill.map((d) => d.impl))].map((impl) => ({ impl: `py ${impl} [${pythonLabel(run)}]`, run, key: impl })));
 const pyFind = (row, c) =>
   row.run.distill.find((d) => d.impl === row.key && d.direction === c.direction && d.what === (c.withGrad ? "value+grad" : "value"));
-const find = (impl, c) => results.find((r) => r.impl === impl && r.direction === c.direction && r.withGrad === c.withGrad);
+const find = (label, c) => results.find((r) => implLabel(r) === label && r.direction === c.direction && r.withGrad === c.withGrad);
+const labels = [...new Set(results.map(implLabel))]; // Node's, then Chromium's
 const fmtMs = (x) => (x === undefined ? "—" : x < 10 ? x.toFixed(2) : x < 100 ? x.toFixed(1) : x.toFixed(0));
 
 const os = machine();
 printTable(`Distillation, ${rows} × ${cols} f32 logits, reduction "mean": median ms per call (lower is better); ` +
-  `${os.cpu}, Node ${os.node}`,
+  `${os.cpu}, Node ${os.node}${chromium ? `, Chromium ${chromium.chromium}` : ""}`,
 ["ms per call", ...CASES.map(caseName)],
 [
-  ...IMPLS.map((impl) => [impl.name, ...CASES.map((c) => fmtMs(find(impl.name, c)?.ms))]),
+  ...labels.map((label) => [label, ...CASES.map((c) => fmtMs(find(label, c)?.ms))]),
   ...pyRows.map((row) => [row.impl, ...CASES.map((c) => fmtMs(pyFind(row, c)?.ms))]),
 ]);
 console.log("tfjs: tf.valueAndGrad of sum(exp(log p)·(log p − log q)) / rows with tf.logSoftmax, tensors made once " +
@@ -205,10 +158,10 @@ printTable("Agreement with klwasm reference: value, its relative difference, and
   "(g_ref: the reference's gradient computed in f64 from the same logits, so f32 rounding of the gradient shows as ~3e-8)",
   ["implementation", "forward value", "rel. diff", "grad diff", "reverse value", "rel. diff", "grad diff"],
   [
-    ...IMPLS.map((impl) => {
-      const f = find(impl.name, CASES[0]);
-      const r = find(impl.name, CASES[1]);
-      return [impl.name, f.value.toPrecision(10), fmtRel(f.relDiffVsReference), fmtRel(f.gradDiff),
+    ...labels.map((label) => {
+      const f = find(label, CASES[0]);
+      const r = find(label, CASES[1]);
+      return [label, f.value.toPrecision(10), fmtRel(f.relDiffVsReference), fmtRel(f.gradDiff),
         r.value.toPrecision(10), fmtRel(r.relDiffVsReference), fmtRel(r.gradDiff)];
     }),
     ...pyRows.slice(0, 1).map((row) => {
@@ -219,7 +172,7 @@ printTable("Agreement with klwasm reference: value, its relative difference, and
     }),
   ]);
 const values = results.filter((r) => !r.withGrad).map((r) => {
-  const g = find(r.impl, { direction: r.direction, withGrad: true });
+  const g = find(implLabel(r), { direction: r.direction, withGrad: true });
   return relDiff(r.value, g.value);
 });
 console.log(`value-only calls agree with the value+grad calls to ${fmtRel(Math.max(...values))} (largest relative difference)`);
@@ -234,6 +187,14 @@ writeResults("distill.json", {
   tfjsWasm: await tfWasmInfo(tf),
   tfjsGradients: "tfjs-core dist/register_all_gradients.js via bench/tfjs-gradient-hooks.mjs",
   quick,
+  // With --browser: the Chromium rows' browser; their sink keeps the page's results observable.
+  chromium: chromium && {
+    version: chromium.chromium,
+    userAgent: chromium.userAgent,
+    backend: chromium.backend,
+    crossOriginIsolated: chromium.crossOriginIsolated,
+    sink: chromium.sink,
+  },
   case: { rows, cols, dtype: "f32", space: "logits", reduction: "mean" },
   zeroCopyMemory,
   results,

@@ -4,35 +4,41 @@
 //   npm run bench                      # n = 1e3 … 1e7, about 1 min on 2 cores
 //   npm run bench -- --quick           # n ≤ 1e5, fewer runs (smoke test)
 //   npm run bench -- --sizes 1e6,1e7   # chosen sizes
+//   npm run bench -- --browser         # also klwasm and the naive loop in headless Chromium
 //
-// KLWASM_LIB=path/to/index.js benchmarks another build than ../dist/index.js.
-// Progress goes to stderr, the table to stdout, the data to bench/results/latest.json.
+// KLWASM_LIB=path/to/index.js benchmarks another build than ../dist/index.js (in Chromium too).
+// --browser runs the same cases (bench/kl-cases.mjs CHROMIUM_IMPLS: same inputs, same timing) in
+// Debian's Chromium after the Node ones (bench/chromium.mjs); their rows are labelled "(chromium)".
+// Progress goes to stderr, the table to stdout, the data to bench/results/latest.json and its
+// chart to bench/results/latest.svg (bench/chart.mjs; `node bench/chart.mjs` redraws it).
 // When bench/results/python.json exists (bench/peers/python.py: SciPy, NumPy, PyTorch), its rows
 // are printed in the table too, labelled "py" (measured separately, in another process).
 import os from "node:os";
 import { fileURLToPath } from "node:url";
 import { distance } from "ml-distance";
+import { klChart } from "./chart.mjs";
 import {
-  allocViews, argValue, hasFlag, libUrl, loadLibrary, loadTfjs, log, measure, mulberry32, printTable,
-  pythonLabel, pythonNote, randomDistribution, readPythonResults, sinkValue, tfWasmInfo, useTfBackend,
-  writeResults,
+  argValue, hasFlag, libUrl, loadLibrary, loadTfjs, log, printTable, pythonNote, pythonSweep, readPythonResults,
+  tfWasmInfo, useTfBackend, writeResults,
 } from "./common.mjs";
+import {
+  CHROMIUM_IMPLS, DTYPES, countCases, klSizes, klTiming, klwasmCopyIn, klwasmZeroCopy, naiveLoop, runCases,
+} from "./kl-cases.mjs";
+import { fmtN, implLabel, sinkValue } from "./portable.mjs";
+import { progressBar } from "./progress.mjs";
 
 const tf = await loadTfjs();
 const { createKL, referenceKL } = await loadLibrary();
 
 // ---- options ----------------------------------------------------------------
 const quick = hasFlag("--quick");
-const sizes = argValue("--sizes")?.split(",").map(Number) ??
-  (quick ? [1e3, 1e4, 1e5] : [1e3, 1e4, 1e5, 1e6, 1e7]);
+const browser = hasFlag("--browser");
+const sizes = argValue("--sizes")?.split(",").map(Number) ?? klSizes(quick);
 if (!sizes.every((n) => Number.isInteger(n) && n > 0)) {
   throw new Error(`bad --sizes: ${argValue("--sizes")}`);
 }
-const timing = quick
-  ? { runs: () => 5, minRunMs: 10, warmupMs: 20, budgetMs: 1000 }
-  : { runs: (n) => (n >= 1e7 ? 5 : 11), minRunMs: 20, warmupMs: 100, budgetMs: 8000 };
+const timing = klTiming(quick);
 const RATIO_N = sizes.includes(1e6) ? 1e6 : Math.max(...sizes.filter((n) => n <= 1e6), sizes[0]);
-const TOL = { f64: 1e-9, f32: 1e-4 };
 
 // ---- implementations -------------------------------------------------------------
 const t0 = performance.now();
@@ -44,7 +50,7 @@ setupMs.createKLScalar = performance.now() - t1;
 if (kl.backend !== "wasm-simd") log(`WARNING: createKL() gave backend "${kl.backend}", not "wasm-simd"`);
 if (klScalar.backend !== "wasm") log(`WARNING: createKL({ simd: false }) gave backend "${klScalar.backend}"`);
 
-const tfBackend = (name) => async (p, q) => {
+const tfBackend = (name) => async ({ p, q }) => {
   await useTfBackend(tf, name);
   const tp = tf.tensor1d(p);
   const tq = tf.tensor1d(q);
@@ -54,90 +60,55 @@ const tfBackend = (name) => async (p, q) => {
   };
 };
 
-function naiveJS(p, q) {
-  const n = p.length;
-  let s = 0;
-  for (let i = 0; i < n; i++) s += p[i] * Math.log(p[i] / q[i]);
-  return s;
-}
-
-// setup(p, q) → { run: () => number, dispose? }; dtypes default to both, maxN to ∞.
+// The cases Chromium runs too come from kl-cases.mjs; the rest exist in Node only.
 const IMPLS = [
-  { name: "klwasm simd copy-in", setup: (p, q) => ({ run: () => kl.kl(p, q) }) },
-  {
-    name: "klwasm simd zero-copy",
-    setup: (p, q) => {
-      const [pv, qv] = allocViews(kl, [p, q]);
-      pv.set(p);
-      qv.set(q);
-      return { run: () => kl.kl(pv, qv), dispose: () => (kl.free(pv), kl.free(qv)) };
-    },
-  },
-  { name: "klwasm scalar copy-in", setup: (p, q) => ({ run: () => klScalar.kl(p, q) }) },
-  { name: "klwasm reference", maxN: 1e6, setup: (p, q) => ({ run: () => referenceKL.kl(p, q) }) },
-  { name: "naive JS loop", setup: (p, q) => ({ run: () => naiveJS(p, q) }) },
-  { name: "ml-distance", setup: (p, q) => ({ run: () => distance.kullbackLeibler(p, q) }) },
+  klwasmCopyIn,
+  klwasmZeroCopy,
+  { name: "klwasm scalar copy-in", setup: ({ p, q }) => ({ run: () => klScalar.kl(p, q) }) },
+  { name: "klwasm reference", maxN: 1e6, setup: ({ p, q }) => ({ run: () => referenceKL.kl(p, q) }) },
+  naiveLoop,
+  { name: "ml-distance", setup: ({ p, q }) => ({ run: () => distance.kullbackLeibler(p, q) }) },
   { name: "tfjs-core cpu", dtypes: ["f32"], setup: tfBackend("cpu") },
   { name: "tfjs-core wasm", dtypes: ["f32"], setup: tfBackend("wasm") },
 ];
 
 // ---- run ----------------------------------------------------------------------------
-const results = [];
-const warnings = [];
-const rand = mulberry32(0x5eed);
-for (const n of sizes) {
-  const p64 = randomDistribution(n, rand);
-  const q64 = randomDistribution(n, rand);
-  for (const dtype of ["f64", "f32"]) {
-    const p = dtype === "f64" ? p64 : Float32Array.from(p64);
-    const q = dtype === "f64" ? q64 : Float32Array.from(q64);
-    const expected = naiveJS(p, q); // in f64 arithmetic on the same (rounded) inputs
-    for (const impl of IMPLS) {
-      if (!(impl.dtypes ?? ["f64", "f32"]).includes(dtype) || n > (impl.maxN ?? Infinity)) continue;
-      const { run, dispose } = await impl.setup(p, q);
-      const value = run();
-      const relErr = Math.abs(value - expected) / Math.abs(expected);
-      if (!(relErr <= TOL[dtype])) {
-        const w = `${impl.name} ${dtype} n=${n}: ${value} vs ${expected} (rel. error ${relErr.toExponential(2)})`;
-        warnings.push(w);
-        log(`WARNING: ${w}`);
-      }
-      const m = measure(run, n, timing.runs(n), timing);
-      dispose?.();
-      results.push({ impl: impl.name, dtype, n, nsPerElement: m.nsPerElement, runs: m.runs, iters: m.iters, value });
-      log(`${impl.name.padEnd(22)} ${dtype} n=${n.toExponential(0).padEnd(4)} ` +
-        `${m.nsPerElement.toFixed(3).padStart(9)} ns/el  (${m.runs} runs × ${m.iters})`);
-    }
-  }
+const progress = progressBar(countCases(IMPLS, sizes) + (browser ? countCases(CHROMIUM_IMPLS, sizes) : 0));
+const events = {
+  start: progress.start,
+  warn: (w) => progress.note(`WARNING: ${w}`),
+  done: (r) => progress.done(`${`${implLabel(r)} ${r.dtype}`.padEnd(36)} n=${fmtN(r.n).padEnd(5)} ` +
+    `${r.nsPerElement.toFixed(3).padStart(9)} ns/el  (${r.runs} runs × ${r.iters})`),
+};
+const { results, warnings } = await runCases(IMPLS, { kl, sizes, timing, runtime: "node", events });
+let chromium;
+if (browser) {
+  const { runInChromium } = await import("./chromium.mjs");
+  chromium = await runInChromium("kl", { sizes, quick }, (kind, payload) => events[kind](payload));
+  warnings.push(...chromium.warnings);
 }
+progress.end();
+const measured = [...results, ...(chromium?.results ?? [])];
 
 // ---- report ---------------------------------------------------------------------
-const find = (impl, dtype, n) => results.find((r) => r.impl === impl && r.dtype === dtype && r.n === n);
+const find = (impl, dtype, n, runtime = "node") =>
+  measured.find((r) => r.impl === impl && r.runtime === runtime && r.dtype === dtype && r.n === n);
 const fmt = (x) => (x === undefined ? "—" : x < 10 ? x.toFixed(2) : x < 100 ? x.toFixed(1) : x.toFixed(0));
-const header = ["ns/element", ...sizes.map((n) => `n=${n.toExponential(0)}`)];
-// Rows of bench/results/python.json (bench/peers/python.py), when it exists, after each dtype's own.
+// One row per label and dtype: Node's, Chromium's, then those of bench/results/python.json
+// (bench/peers/python.py) when it exists. "n/a": no such dtype; "—": not at this size.
 const python = readPythonResults();
-const pythonRows = (dtype) =>
-  (python?.runs ?? []).flatMap((run) =>
-    [...new Set(run.sweep.map((r) => r.impl))].map((impl) => [
-      `py ${impl} ${dtype} [${pythonLabel(run)}]`,
-      ...sizes.map((n) => fmt(run.sweep.find((r) => r.impl === impl && r.dtype === dtype && r.n === n)?.nsPerElement)),
-    ]));
-const rows = ["f64", "f32"].flatMap((dtype) => [
-  ...IMPLS.map((impl) => [
-    `${impl.name} ${dtype}`,
-    ...sizes.map((n) =>
-      (impl.dtypes ?? ["f64", "f32"]).includes(dtype) ? fmt(find(impl.name, dtype, n)?.nsPerElement) : "n/a"),
-  ]),
-  ...pythonRows(dtype),
-]);
-printTable(`Forward KL, median ns/element (lower is better); ${os.cpus()[0]?.model}, Node ${process.version}`,
-  header, rows);
+const table = [...measured, ...pythonSweep(python)];
+const rows = DTYPES.flatMap((dtype) => [...new Set(table.map(implLabel))].map((label) => {
+  const series = table.filter((r) => implLabel(r) === label && r.dtype === dtype);
+  return [`${label} ${dtype}`, ...sizes.map((n) => (series.length ? fmt(series.find((r) => r.n === n)?.nsPerElement) : "n/a"))];
+}));
+printTable(`Forward KL, median ns/element (lower is better); ${os.cpus()[0]?.model}, Node ${process.version}` +
+  (chromium ? `, Chromium ${chromium.chromium}` : ""), ["ns/element", ...sizes.map((n) => `n=${fmtN(n)}`)], rows);
 if (python) console.log(pythonNote(python));
 
 const ratios = [];
-for (const dtype of ["f64", "f32"]) {
-  for (const ours of ["klwasm simd copy-in", "klwasm simd zero-copy"]) {
+for (const dtype of DTYPES) {
+  for (const ours of [klwasmCopyIn.name, klwasmZeroCopy.name]) {
     const base = find(ours, dtype, RATIO_N);
     if (!base) continue;
     for (const peer of results.filter((r) => r.dtype === dtype && r.n === RATIO_N && !r.impl.startsWith("klwasm simd"))) {
@@ -154,7 +125,18 @@ const ratioRows = [...new Set(ratios.map((r) => r.peer))].map((peer) => [
     return r ? `${r.ratio.toFixed(2)}x` : "n/a";
   }),
 ]);
-printTable(`klwasm SIMD speed-up at n=${RATIO_N.toExponential(0)} (peer time / klwasm time)`, ["peer", ...ratioCols], ratioRows);
+printTable(`klwasm SIMD speed-up at n=${fmtN(RATIO_N)} (peer time / klwasm time)`, ["peer", ...ratioCols], ratioRows);
+
+const chromiumVsNode = chromium && DTYPES.flatMap((dtype) => CHROMIUM_IMPLS.map(({ name }) => {
+  const [node, browserRow] = [find(name, dtype, RATIO_N), find(name, dtype, RATIO_N, "chromium")];
+  return { dtype, n: RATIO_N, impl: name, node: node?.nsPerElement, chromium: browserRow?.nsPerElement,
+    ratio: browserRow?.nsPerElement / node?.nsPerElement };
+}));
+if (chromium) {
+  printTable(`Chromium against Node at n=${fmtN(RATIO_N)}, ns/element (ratio: Chromium time / Node time)`,
+    ["implementation", "Node", "Chromium", "ratio"],
+    chromiumVsNode.map((r) => [`${r.impl} ${r.dtype}`, fmt(r.node), fmt(r.chromium), `${r.ratio.toFixed(2)}x`]));
+}
 console.log(`\ncreateKL() setup: ${setupMs.createKL.toFixed(1)} ms (simd), ${setupMs.createKLScalar.toFixed(1)} ms (scalar)`);
 if (warnings.length) console.log(`\n${warnings.length} value mismatch warning(s); see stderr / latest.json`);
 
@@ -169,9 +151,19 @@ const out = {
   tfjsWasm: await tfWasmInfo(tf),
   quick,
   setupMs,
-  results,
+  // With --browser: the Chromium rows' browser; their sink keeps the page's results observable.
+  chromium: chromium && {
+    version: chromium.chromium,
+    userAgent: chromium.userAgent,
+    backend: chromium.backend,
+    crossOriginIsolated: chromium.crossOriginIsolated,
+    sink: chromium.sink,
+  },
+  results: measured,
   ratios,
+  chromiumVsNode,
   warnings,
   sink: sinkValue(), // keeps the summed results observable
 };
 writeResults("latest.json", out);
+writeResults("latest.svg", klChart(out, python));

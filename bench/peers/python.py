@@ -35,7 +35,7 @@ MALLOC_TUNED = {"MALLOC_MMAP_MAX_": "0", "MALLOC_TRIM_THRESHOLD_": "100000000000
 RESULTS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "results", "python.json")
 ROWS, COLS = 64, 32000
 SWEEP_SEED = 0x5EED
-DISTILL_SEED = 0xD157  # bench/common.mjs distillLogits() uses the same seed and operations
+DISTILL_SEED = 0xD157  # bench/portable.mjs distillLogits() uses the same seed and operations
 TOL = {"f64": 1e-9, "f32": 1e-4}
 
 
@@ -64,7 +64,7 @@ def mulberry32(np, seed, count, start=0):
 
 
 def distill_logits(np):
-    """64 x 32 000 teacher and student logits, f32, the same bits as bench/common.mjs."""
+    """64 x 32 000 teacher and student logits, f32, the same bits as bench/portable.mjs."""
     n = ROWS * COLS
     u = mulberry32(np, DISTILL_SEED, 2 * n)
     teacher = (8.0 * (u[:n] - 0.5)).astype(np.float32)
