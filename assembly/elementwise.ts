@@ -118,10 +118,22 @@ export function rowMaxima<T>(x: usize, rows: i32, cols: i32, out: usize): i32 {
     let i: i32 = 0;
     if (ASC_FEATURE_SIMD) {
       const LANES: i32 = 16 / sizeof<T>();
-      // Wasm's max propagates NaN, so one check at the end catches it.
-      let bestLanes = v128.splat<T>(<T>-Infinity);
-      for (; i + LANES <= cols; i += LANES) bestLanes = v128.max<T>(bestLanes, v128.load(at<T>(x, rowStart + i)));
-      best = horizontalMax<T>(bestLanes);
+      // pmax is one instruction where max (which propagates NaN) is several, and four
+      // independent maxima hide its latency; pmax drops a NaN operand, so NaN lanes are
+      // collected apart (x != x) and make the row's maximum NaN at the end.
+      let best0 = v128.splat<T>(<T>-Infinity), best1 = best0, best2 = best0, best3 = best0;
+      let nanLanes = v128.splat<i32>(0);
+      for (; i + 4 * LANES <= cols; i += 4 * LANES) {
+        const p = at<T>(x, rowStart + i);
+        const x0 = v128.load(p), x1 = v128.load(p, 16), x2 = v128.load(p, 32), x3 = v128.load(p, 48);
+        best0 = v128.pmax<T>(best0, x0);
+        best1 = v128.pmax<T>(best1, x1);
+        best2 = v128.pmax<T>(best2, x2);
+        best3 = v128.pmax<T>(best3, x3);
+        nanLanes = v128.or(nanLanes, v128.or(v128.or(v128.ne<T>(x0, x0), v128.ne<T>(x1, x1)), v128.or(v128.ne<T>(x2, x2), v128.ne<T>(x3, x3))));
+      }
+      best = horizontalMax<T>(v128.pmax<T>(v128.pmax<T>(best0, best1), v128.pmax<T>(best2, best3)));
+      if (v128.any_true(nanLanes)) best = NaN;
     }
     // f64.max propagates NaN as well.
     for (; i < cols; i++) best = max(best, <f64>load<T>(at<T>(x, rowStart + i)));

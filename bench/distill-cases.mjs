@@ -53,11 +53,31 @@ const zeroCopy = (extra = {}) => (ctx, { direction, withGrad }) => {
   };
 };
 
+/**
+ * createKLPool (ctx.pool): inputs and gradient in its shared memory (pool.alloc), so that each
+ * worker reads its rows and writes its gradient rows without a copy. Calls are awaited.
+ */
+const pooled = (extra = {}) => (ctx, { direction, withGrad }) => {
+  const { pool, teacher, student } = ctx;
+  const [tv, sv, ov] = [teacher, student, teacher].map((a) => pool.alloc(a.length, Float32Array));
+  tv.set(teacher);
+  sv.set(student);
+  const call = withGrad
+    ? async () => (await pool[`${direction}Grad`](tv, sv, { ...options(ctx, extra), out: ov })).value
+    : () => pool[direction](tv, sv, options(ctx, extra));
+  return { run: call, grad: () => ov, awaited: true };
+};
+
+// An implementation with `needs` runs only where ctx has that engine (the relaxed-SIMD build
+// needs an engine with relaxed SIMD: Chromium, or Node with --experimental-wasm-relaxed-simd).
 export const KLWASM_IMPLS = [
   { name: "klwasm default", setup: copyIn() },
   { name: "klwasm precision:fast", setup: copyIn({ precision: "fast" }) },
   { name: "klwasm zero-copy", setup: zeroCopy() },
   { name: "klwasm zero-copy fast", setup: zeroCopy({ precision: "fast" }) },
+  { name: "klwasm relaxed-simd fast", needs: "relaxedKL", setup: copyIn({ precision: "fast" }, (ctx) => ctx.relaxedKL) },
+  { name: "klwasm pool ×2", needs: "pool", setup: pooled() },
+  { name: "klwasm pool ×2 fast", needs: "pool", setup: pooled({ precision: "fast" }) },
   { name: "klwasm reference", setup: copyIn({}, (ctx) => ctx.referenceKL) },
 ];
 /**
@@ -96,13 +116,13 @@ function gradientDiff(g, ref) {
 export async function runCases(impls, cases, ctx, { timing, runtime, events }) {
   const referenceGrad = referenceGradients(ctx);
   const results = [];
-  for (const impl of impls) {
+  for (const impl of impls.filter((i) => i.needs === undefined || ctx[i.needs] !== undefined)) {
     for (const c of cases) {
       await events.start(`${implLabel({ impl: impl.name, runtime })} ${caseName(c)}`);
-      const { run, grad, dispose } = await impl.setup(ctx, c);
-      const value = run();
+      const { run, grad, dispose, awaited } = await impl.setup(ctx, c);
+      const value = await run();
       const gradDiff = c.withGrad ? gradientDiff(grad(), referenceGrad[c.direction]) : undefined;
-      const m = measureCall(run, timing.maxRuns, timing);
+      const m = await measureCall(run, timing.maxRuns, timing, { awaited });
       dispose?.();
       const result = { impl: impl.name, runtime, ...c, ms: m.nsPerCall / 1e6, runs: m.runs, iters: m.iters, value, gradDiff };
       results.push(result);

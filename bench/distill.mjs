@@ -26,8 +26,12 @@ import { progressBar } from "./progress.mjs";
 // loaded beside it (see bench/common.mjs loadTfjs). Without them tf.valueAndGrad throws
 // "Cannot compute gradient: gradient function not found for Sum".
 const tf = await loadTfjs({ gradients: true });
-const { createKL, referenceKL } = await loadLibrary();
+const { createKL, createKLPool, referenceKL } = await loadLibrary();
 const kl = await createKL();
+// The relaxed-SIMD build where this Node has it (npm run bench:distill passes the flag).
+const relaxed = await createKL({ relaxed: true });
+const relaxedKL = relaxed.backend === "wasm-relaxed-simd" ? relaxed : undefined;
+const pool = await createKLPool({ threads: 2 });
 if (kl.backend !== "wasm-simd") log(`WARNING: createKL() gave backend "${kl.backend}", not "wasm-simd"`);
 
 const quick = hasFlag("--quick");
@@ -102,7 +106,8 @@ const IMPLS = [
 ];
 
 // ---- run ------------------------------------------------------------------------------------
-const progress = progressBar(IMPLS.length * CASES.length + (browser ? CHROMIUM_IMPLS.length * CHROMIUM_CASES.length : 0));
+const runnable = IMPLS.filter((impl) => impl.needs === undefined || { relaxedKL, pool }[impl.needs] !== undefined);
+const progress = progressBar(runnable.length * CASES.length + (browser ? CHROMIUM_IMPLS.length * CHROMIUM_CASES.length : 0));
 const events = {
   start: progress.start,
   warn: (w) => progress.note(`WARNING: ${w}`),
@@ -110,8 +115,9 @@ const events = {
     `  (${r.runs} runs × ${r.iters})  value ${r.value.toPrecision(10)}`),
 };
 const zeroCopyMemory = [];
-const ctx = { kl, referenceKL, teacher, student, rows, cols, zeroCopyMemory };
+const ctx = { kl, relaxedKL, pool, referenceKL, teacher, student, rows, cols, zeroCopyMemory };
 const results = await runCases(IMPLS, CASES, ctx, { timing, runtime: "node", events });
+await pool.terminate();
 let chromium;
 if (browser) {
   const { runInChromium } = await import("./chromium.mjs");

@@ -71,7 +71,7 @@ export async function runCases(impls, { kl, sizes, timing, runtime, events }) {
           warnings.push(w);
           await events.warn(w);
         }
-        const m = measure(run, n, timing.runs(n), timing);
+        const m = await measure(run, n, timing.runs(n), timing);
         dispose?.();
         const result = { impl: impl.name, runtime, dtype, n, nsPerElement: m.nsPerElement, runs: m.runs, iters: m.iters, value };
         results.push(result);

@@ -49,6 +49,15 @@ const klScalar = await createKL({ simd: false });
 setupMs.createKLScalar = performance.now() - t1;
 if (kl.backend !== "wasm-simd") log(`WARNING: createKL() gave backend "${kl.backend}", not "wasm-simd"`);
 if (klScalar.backend !== "wasm") log(`WARNING: createKL({ simd: false }) gave backend "${klScalar.backend}"`);
+// The relaxed-SIMD build, where this Node has it (npm run bench passes the flag).
+const klRelaxed = await createKL({ relaxed: true });
+const relaxedImpls = klRelaxed.backend === "wasm-relaxed-simd"
+  ? [
+    { name: "klwasm relaxed-simd copy-in", setup: ({ p, q }) => ({ run: () => klRelaxed.kl(p, q) }) },
+    { ...klwasmZeroCopy, name: "klwasm relaxed-simd zero-copy", setup: ({ p, q }) => klwasmZeroCopy.setup({ kl: klRelaxed, p, q }) },
+  ]
+  : [];
+if (relaxedImpls.length === 0) log("relaxed SIMD is off in this Node: run with --experimental-wasm-relaxed-simd for its rows");
 
 const tfBackend = (name) => async ({ p, q }) => {
   await useTfBackend(tf, name);
@@ -64,6 +73,7 @@ const tfBackend = (name) => async ({ p, q }) => {
 const IMPLS = [
   klwasmCopyIn,
   klwasmZeroCopy,
+  ...relaxedImpls,
   { name: "klwasm scalar copy-in", setup: ({ p, q }) => ({ run: () => klScalar.kl(p, q) }) },
   { name: "klwasm reference", maxN: 1e6, setup: ({ p, q }) => ({ run: () => referenceKL.kl(p, q) }) },
   naiveLoop,

@@ -16,6 +16,12 @@ function timeBatch(fn, iters) {
   for (let i = 0; i < iters; i++) sink += fn();
   return (performance.now() - t0) * 1e6;
 }
+/** The same for an async fn (a pool's calls), each call awaited before the next. */
+async function timeAwaitedBatch(fn, iters) {
+  const t0 = performance.now();
+  for (let i = 0; i < iters; i++) sink += await fn();
+  return (performance.now() - t0) * 1e6;
+}
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
@@ -24,27 +30,30 @@ const median = (xs) => {
 /**
  * Median ns per call of fn over runs of ≥ minRunMs each, after calibration and warm-up.
  * Slow cases get fewer runs (as many as fit in budgetMs), never fewer than 3, at most maxRuns.
- * @param {() => number} fn
+ * With `awaited`, fn returns a promise and each call is awaited (batches are timed the same way).
+ * @param {() => number | Promise<number>} fn
  * @param {number} maxRuns
  * @param {{ minRunMs: number, warmupMs: number, budgetMs: number }} timing
  */
-export function measureCall(fn, maxRuns, { minRunMs, warmupMs, budgetMs }) {
+export async function measureCall(fn, maxRuns, { minRunMs, warmupMs, budgetMs }, { awaited = false } = {}) {
+  const batch = awaited ? timeAwaitedBatch : timeBatch;
   let iters = 1;
-  let ns = timeBatch(fn, iters);
+  let ns = await batch(fn, iters);
   let spent = ns;
   while (ns < minRunMs * 1e6) { // calibration doubles the batch; it is also warm-up
     iters *= 2;
-    ns = timeBatch(fn, iters);
+    ns = await batch(fn, iters);
     spent += ns;
   }
-  while (spent < warmupMs * 1e6) spent += timeBatch(fn, iters);
+  while (spent < warmupMs * 1e6) spent += await batch(fn, iters);
   const runs = Math.max(3, Math.min(maxRuns, Math.floor((budgetMs * 1e6) / ns)));
-  const samples = Array.from({ length: runs }, () => timeBatch(fn, iters) / iters);
+  const samples = [];
+  for (let r = 0; r < runs; r++) samples.push((await batch(fn, iters)) / iters);
   return { nsPerCall: median(samples), runs, iters, samples };
 }
 /** Median ns/element of fn (see measureCall). */
-export function measure(fn, n, maxRuns, timing) {
-  const m = measureCall(fn, maxRuns, timing);
+export async function measure(fn, n, maxRuns, timing) {
+  const m = await measureCall(fn, maxRuns, timing);
   return { nsPerElement: m.nsPerCall / n, runs: m.runs, iters: m.iters };
 }
 

@@ -1,6 +1,6 @@
 // Node, CommonJS: `require` of the package and of klwasm/reference.
 const assert = require("node:assert/strict");
-const { createKL, createKLSync, KLError, referenceKL } = require("klwasm");
+const { createKL, createKLPool, createKLSync, KLError, referenceKL } = require("klwasm");
 const reference = require("klwasm/reference");
 
 const p = [0.5, 0.5];
@@ -15,8 +15,14 @@ assert.equal(reference.referenceKL.backend, "reference");
 assert.ok(Math.abs(referenceKL.kl(p, q) - exact) < 1e-15);
 assert.throws(() => kl.kl([0.5, -1], q), (error) => error instanceof KLError && error.code === "NEGATIVE");
 
-createKL({ simd: false }).then((scalar) => {
+// The pool from CommonJS finds the same (ES module) worker script beside the library.
+const rows = 8;
+const logits = Float64Array.from({ length: rows * 8192 }, (_, i) => Math.sin(i));
+
+Promise.all([createKL({ simd: false }), createKLPool({ threads: 2 })]).then(async ([scalar, pool]) => {
   assert.equal(scalar.backend, "wasm");
   assert.ok(Math.abs(scalar.kl(p, q) - exact) < 1e-15);
+  assert.equal(await pool.entropy(logits, { rows, space: "logits" }), kl.entropy(logits, { rows, space: "logits" }));
+  await pool.terminate();
   console.log(`node-cjs: ${kl.backend} D(P‖Q) = ${kl.kl(p, q)}`);
 });

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { createKL, createKLSync, KLError, referenceKL } from "klwasm";
+import { createKL, createKLPool, createKLSync, KLError, referenceKL } from "klwasm";
 import * as reference from "klwasm/reference";
 
 const p = [0.5, 0.5];
@@ -29,5 +29,16 @@ assert.throws(() => kl.kl([0.5, Number.NaN], q), (error) => error instanceof KLE
 const wasmPath = createRequire(import.meta.url).resolve("klwasm/wasm/klwasm-simd.wasm");
 const fromFile = await createKL({ module: readFileSync(wasmPath) });
 assert.ok(Math.abs(fromFile.kl(p, q) - exact) < 1e-15);
+
+// The worker pool finds its worker script in the installed package, and equals one instance.
+const rows = 8;
+const logits = Float32Array.from({ length: rows * 8192 }, (_, i) => Math.sin(i));
+const target = Float32Array.from(logits, (x, i) => x + Math.cos(i));
+const pool = await createKLPool({ threads: 2 });
+const pooled = await pool.forwardGrad(target, logits, { rows, space: "logits" });
+const single = kl.forwardGrad(target, logits, { rows, space: "logits" });
+assert.equal(pooled.value, single.value);
+assert.deepEqual(pooled.grad, single.grad);
+await pool.terminate();
 
 console.log(`node-esm: ${kl.backend} D(P‖Q) = ${kl.kl(p, q)}`);
