@@ -121,7 +121,7 @@ function scalarRangeSum<T>(
 }
 
 /**
- * Sum of the terms of `count` elements (a multiple of four vectors) by the vector path.
+ * Sum of the terms of `count` elements (a multiple of the lane count) by the vector path.
  * Sets blockFast to whether every lane was eligible; if not, the sum is to be discarded.
  */
 @inline function vectorBlockSum<T>(
@@ -136,8 +136,9 @@ function scalarRangeSum<T>(
   let check = laneCheckStart(op);
   let differences = f64x2.splat(0);
   let differenceErrors = f64x2.splat(0);
+  let i: i32 = 0;
   // Four vectors per iteration: independent chains hide the latency of the log/exp.
-  for (let i: i32 = 0; i < count; i += 4 * LANES) {
+  for (; i + 4 * LANES <= count; i += 4 * LANES) {
     const px = x + (<usize>i << alignof<T>());
     const py = y + (<usize>i << alignof<T>());
     const x0 = v128.load(px), x1 = v128.load(px, STRIDE), x2 = v128.load(px, 2 * STRIDE), x3 = v128.load(px, 3 * STRIDE);
@@ -170,6 +171,22 @@ function scalarRangeSum<T>(
       const s = v128.add<f32>(v128.add<f32>(t0, t1), v128.add<f32>(t2, t3));
       acc0 = v128.add<f64>(acc0, f64x2.promote_low_f32x4(s));
       acc1 = v128.add<f64>(acc1, promoteHighF32x4(s));
+    }
+  }
+  for (; i < count; i += LANES) {
+    const x0 = v128.load(x + (<usize>i << alignof<T>()));
+    const y0 = second ? v128.load(y + (<usize>i << alignof<T>())) : x0;
+    check = laneCheckFold<T>(op, check, x0, y0);
+    const t0 = termVector<T>(op, x0, y0, oxHi, oxLo, oyHi, oyLo, rowParam, scale, gradientAt<T>(grad, i));
+    if (sumsDifferences(op)) {
+      differenceErrors = foldDifferenceErrors<T>(differences, differenceErrors, x0, y0);
+      differences = foldDifferenceSums<T>(differences, x0, y0);
+    }
+    if (sizeof<T>() == 8) {
+      acc0 = v128.add<f64>(acc0, t0);
+    } else {
+      acc0 = v128.add<f64>(acc0, f64x2.promote_low_f32x4(t0));
+      acc1 = v128.add<f64>(acc1, promoteHighF32x4(t0));
     }
   }
   blockFast = laneCheckPassed<T>(op, check);
@@ -215,14 +232,13 @@ function scalarRangeSum<T>(
     // Row sums for normalisation take the scalar path: one compensated sum in index order,
     // the same operations as the reference, so a rescaled row is the same to the last bit.
     if (ASC_FEATURE_SIMD && op != SUM) {
-      // Whole groups of four vectors; the rest of the row (under 4 vectors) takes the scalar path.
-      const GROUP: i32 = 64 / sizeof<T>();
+      const LANES: i32 = 16 / sizeof<T>();
       const oxHi = offsetHi<T>(offsetX), oxLo = offsetLo<T>(offsetX);
       const oyHi = offsetHi<T>(offsetY), oyLo = offsetLo<T>(offsetY);
       const rowParamLanes = v128.splat<T>(<T>rowParam);
       const scaleLanes = v128.splat<T>(<T>scale);
-      while (cols - i >= GROUP) {
-        const count = min(BLOCK, (cols - i) & ~(GROUP - 1));
+      while (cols - i >= LANES) {
+        const count = min(BLOCK, (cols - i) & ~(LANES - 1));
         const offset = <usize>i << alignof<T>();
         let blockSum = vectorBlockSum<T>(
           op, rowX + offset, rowY + offset, count, oxHi, oxLo, oyHi, oyLo, rowParamLanes, scaleLanes, rowGrad + offset,

@@ -3,18 +3,20 @@
 //
 // The budgets sit a few percent above the sizes measured when they were set, so that growth is
 // a decision, not an accident: raise one deliberately, in the same change that needs it. The
-// issue's targets (index under 40 kB, reference under 8 kB) are printed beside them; the index
-// is over its target because the SIMD module is ~110 kB of Wasm (kernels specialised and inlined
-// per term), inlined as base64, which gzips worse than the raw bytes (see the breakdown).
+// targets (index under 40 kB, reference under 8 kB) are printed beside them; the index is over
+// its target because the SIMD module is ~110 kB of Wasm (one loop per term, the log and exp
+// inlined in each: un-inlining them gives back their speed), 24.2 kB of it gzipped (see the
+// breakdown); the reference carries the whole KL interface, fitting included.
 import { readFileSync } from "node:fs";
 import { brotliCompressSync, gzipSync } from "node:zlib";
 
 const KB = 1000;
 const BUDGETS = [
-  // Measured 61.7 kB: 31.9 kB SIMD module, 10.5 kB scalar module, 18.4 kB JavaScript.
-  { file: "dist/index.js", budget: 64 * KB, target: 40 * KB },
-  // Measured 11.5 kB; fit.ts is the largest part (17 of 46 kB raw).
-  { file: "dist/reference.js", budget: 12 * KB, target: 8 * KB },
+  // Measured 53.0 kB: 24.2 kB SIMD module, 9.3 kB scalar module, 19.1 kB JavaScript (names
+  // and syntax minified, line breaks kept; removing them too saves 3.8 kB).
+  { file: "dist/index.js", budget: 55 * KB, target: 40 * KB },
+  // Measured 10.4 kB; fit.ts is the largest part.
+  { file: "dist/reference.js", budget: 11 * KB, target: 8 * KB },
   // Measured 0.8 kB: the tfjs loss alone (tfjs-core and the library stay imports).
   { file: "dist/tfjs.js", budget: 1.5 * KB },
 ];
