@@ -96,33 +96,21 @@ const MAGIC_BITS_F32: i32 = 0x4B400000;
 // roundings of a·b + c must, and do, keep the stated bounds (the plain SIMD build is the
 // unfused case, and tests/vecmath.test.ts runs the same bounds against both builds).
 
-/** a·b + c for f64 lanes: one rounding where the engine fuses it, else two. */
-@inline function mulAddF64(a: v128, b: v128, c: v128): v128 {
-  if (ASC_FEATURE_RELAXED_SIMD) return f64x2.relaxed_madd(a, b, c);
-  return v128.add<f64>(v128.mul<f64>(a, b), c);
+/** a·b + c for f64 or f32 lanes: one rounding where the engine fuses it, else two. */
+@inline function mulAdd<T>(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return v128.relaxed_madd<T>(a, b, c);
+  return v128.add<T>(v128.mul<T>(a, b), c);
 }
 
-/** c − a·b for f64 lanes, rounded as mulAddF64 rounds. */
-@inline function negMulAddF64(a: v128, b: v128, c: v128): v128 {
-  if (ASC_FEATURE_RELAXED_SIMD) return f64x2.relaxed_nmadd(a, b, c);
-  return v128.sub<f64>(c, v128.mul<f64>(a, b));
-}
-
-/** a·b + c for f32 lanes. */
-@inline function mulAddF32(a: v128, b: v128, c: v128): v128 {
-  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
-  return v128.add<f32>(v128.mul<f32>(a, b), c);
-}
-
-/** c − a·b for f32 lanes. */
-@inline function negMulAddF32(a: v128, b: v128, c: v128): v128 {
-  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_nmadd(a, b, c);
-  return v128.sub<f32>(c, v128.mul<f32>(a, b));
+/** c − a·b, rounded as mulAdd rounds. */
+@inline function negMulAdd<T>(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return v128.relaxed_nmadd<T>(a, b, c);
+  return v128.sub<T>(c, v128.mul<T>(a, b));
 }
 
 /** a + b·z: one Estrin pair. */
 @inline function pairF64(a: f64, b: f64, z: v128): v128 {
-  return mulAddF64(f64x2.splat(b), z, f64x2.splat(a));
+  return mulAdd<f64>(f64x2.splat(b), z, f64x2.splat(a));
 }
 
 /** log x for positive normal lanes, with `kBias` (i64x2) added to the binary exponent. */
@@ -137,14 +125,14 @@ const MAGIC_BITS_F32: i32 = 0x4B400000;
   const z = v128.mul<f64>(s, s);
   const w = v128.mul<f64>(z, z);
   // t1 = w·(LG2 + w·(LG4 + w·LG6)), t2 = z·(LG1 + w·(LG3 + w·(LG5 + w·LG7)))
-  const t1 = v128.mul<f64>(w, mulAddF64(w, pairF64(LG4, LG6, w), f64x2.splat(LG2)));
-  const t2 = v128.mul<f64>(z, mulAddF64(w, mulAddF64(w, pairF64(LG5, LG7, w), f64x2.splat(LG3)), f64x2.splat(LG1)));
+  const t1 = v128.mul<f64>(w, mulAdd<f64>(w, pairF64(LG4, LG6, w), f64x2.splat(LG2)));
+  const t2 = v128.mul<f64>(z, mulAdd<f64>(w, mulAdd<f64>(w, pairF64(LG5, LG7, w), f64x2.splat(LG3)), f64x2.splat(LG1)));
   const r = v128.add<f64>(t2, t1);
   const dk = i64x2ToF64x2(k);
   // s·(hfsq + R) + dk·ln2_lo - hfsq + f + dk·ln2_hi, in fdlibm's order
-  let y = mulAddF64(s, v128.add<f64>(hfsq, r), v128.mul<f64>(dk, f64x2.splat(LN2_LO_F64)));
+  let y = mulAdd<f64>(s, v128.add<f64>(hfsq, r), v128.mul<f64>(dk, f64x2.splat(LN2_LO_F64)));
   y = v128.add<f64>(v128.sub<f64>(y, hfsq), f);
-  return mulAddF64(dk, f64x2.splat(LN2_HI_F64), y);
+  return mulAdd<f64>(dk, f64x2.splat(LN2_HI_F64), y);
 }
 
 /** log x for every lane: subnormals rescaled, log 0 = -Infinity, log of negatives or NaN = NaN. */
@@ -176,9 +164,9 @@ const MAGIC_BITS_F32: i32 = 0x4B400000;
   const r = v128.add<f32>(t2, t1);
   const hfsq = v128.mul<f32>(v128.mul<f32>(f32x4.splat(0.5), f), f);
   const dk = f32x4.convert_i32x4_s(k);
-  let y = mulAddF32(s, v128.add<f32>(hfsq, r), v128.mul<f32>(dk, f32x4.splat(LN2_LO_F32)));
+  let y = mulAdd<f32>(s, v128.add<f32>(hfsq, r), v128.mul<f32>(dk, f32x4.splat(LN2_LO_F32)));
   y = v128.add<f32>(v128.sub<f32>(y, hfsq), f);
-  return mulAddF32(dk, f32x4.splat(LN2_HI_F32), y);
+  return mulAdd<f32>(dk, f32x4.splat(LN2_HI_F32), y);
 }
 
 /** log x for every f32 lane, with the same special values as logF64x2. */
@@ -217,17 +205,17 @@ const MAGIC_BITS_F32: i32 = 0x4B400000;
   const z2 = v128.mul<f64>(z, z);
   const z4 = v128.mul<f64>(z2, z2);
   // Estrin: P(z) = (AT0 + AT1·z + (AT2 + AT3·z)·z²) + (AT4 + AT5·z + (AT6 + AT7·z)·z²)·z⁴
-  const low = mulAddF64(pairF64(AT2, AT3, z), z2, pairF64(AT0, AT1, z));
-  const high = mulAddF64(pairF64(AT6, AT7, z), z2, pairF64(AT4, AT5, z));
-  const szP = v128.mul<f64>(v128.mul<f64>(s, z), mulAddF64(high, z4, low));
+  const low = mulAdd<f64>(pairF64(AT2, AT3, z), z2, pairF64(AT0, AT1, z));
+  const high = mulAdd<f64>(pairF64(AT6, AT7, z), z2, pairF64(AT4, AT5, z));
+  const szP = v128.mul<f64>(v128.mul<f64>(s, z), mulAdd<f64>(high, z4, low));
   const dk = i64x2ToF64x2(k);
   if (excess) {
     // p·log(p/q') − (p − q') = s·(p − q') + p·s·z·P(z); the rest, p·k·ln2 − (q' − q), is 0 for k = 0.
     const scaled = v128.sub<f64>(v128.mul<f64>(p, v128.mul<f64>(dk, f64x2.splat(LN2_F64))), v128.sub<f64>(scaledQ, q));
-    return v128.add<f64>(mulAddF64(s, numerator, v128.mul<f64>(p, szP)), scaled);
+    return v128.add<f64>(mulAdd<f64>(s, numerator, v128.mul<f64>(p, szP)), scaled);
   }
   const logR = v128.add<f64>(v128.add<f64>(s, s), szP);
-  return mulAddF64(dk, f64x2.splat(LN2_HI_F64), mulAddF64(dk, f64x2.splat(LN2_LO_F64), logR));
+  return mulAdd<f64>(dk, f64x2.splat(LN2_HI_F64), mulAdd<f64>(dk, f64x2.splat(LN2_LO_F64), logR));
 }
 
 /** log(p/q) for the lanes scaledRatioF64x2 accepts. */
@@ -248,15 +236,15 @@ const MAGIC_BITS_F32: i32 = 0x4B400000;
   const numerator = v128.sub<f32>(p, scaledQ);
   const s = v128.div<f32>(numerator, v128.add<f32>(p, scaledQ));
   const z = v128.mul<f32>(s, s);
-  const poly = mulAddF32(f32x4.splat(ATF2), v128.mul<f32>(z, z), pairF32(ATF0, ATF1, z));
+  const poly = mulAdd<f32>(f32x4.splat(ATF2), v128.mul<f32>(z, z), pairF32(ATF0, ATF1, z));
   const szP = v128.mul<f32>(v128.mul<f32>(s, z), poly);
   const dk = f32x4.convert_i32x4_s(k);
   if (excess) {
     const scaled = v128.sub<f32>(v128.mul<f32>(p, v128.mul<f32>(dk, f32x4.splat(LN2_F32))), v128.sub<f32>(scaledQ, q));
-    return v128.add<f32>(mulAddF32(s, numerator, v128.mul<f32>(p, szP)), scaled);
+    return v128.add<f32>(mulAdd<f32>(s, numerator, v128.mul<f32>(p, szP)), scaled);
   }
   const logR = v128.add<f32>(v128.add<f32>(s, s), szP);
-  return mulAddF32(dk, f32x4.splat(LN2_HI_F32), mulAddF32(dk, f32x4.splat(LN2_LO_F32), logR));
+  return mulAdd<f32>(dk, f32x4.splat(LN2_HI_F32), mulAdd<f32>(dk, f32x4.splat(LN2_LO_F32), logR));
 }
 
 /** log(p/q) for the lanes scaledRatioF32x4 accepts. */
@@ -280,17 +268,17 @@ const MAGIC_BITS_F32: i32 = 0x4B400000;
   // pmin/pmax (one instruction each, unlike min/max) return x itself for NaN: it propagates.
   const clamped = v128.pmax<f64>(v128.pmin<f64>(x, f64x2.splat(1000)), f64x2.splat(-1000));
   const k = v128.nearest<f64>(v128.mul<f64>(clamped, f64x2.splat(INV_LN2_F64)));
-  const hi = negMulAddF64(k, f64x2.splat(LN2_HI_F64), clamped);
+  const hi = negMulAdd<f64>(k, f64x2.splat(LN2_HI_F64), clamped);
   const lo = v128.mul<f64>(k, f64x2.splat(LN2_LO_F64));
   const r = v128.sub<f64>(hi, lo);
   const rr = v128.mul<f64>(r, r);
   const rr2 = v128.mul<f64>(rr, rr);
   // P1 + rr·P2 + rr²·(P3 + rr·P4) + rr⁴·P5, Estrin
-  const poly = mulAddF64(
+  const poly = mulAdd<f64>(
     f64x2.splat(EP5), v128.mul<f64>(rr2, rr2),
-    mulAddF64(pairF64(EP3, EP4, rr), rr2, pairF64(EP1, EP2, rr)),
+    mulAdd<f64>(pairF64(EP3, EP4, rr), rr2, pairF64(EP1, EP2, rr)),
   );
-  const c = negMulAddF64(rr, poly, r);
+  const c = negMulAdd<f64>(rr, poly, r);
   const fraction = v128.div<f64>(v128.mul<f64>(r, c), v128.sub<f64>(f64x2.splat(2.0), c));
   const y = v128.add<f64>(f64x2.splat(1.0), v128.add<f64>(v128.sub<f64>(fraction, lo), hi));
   // y·2^k as y·2^(k>>1)·2^(k - k>>1): each factor is normal, and the final product rounds once.
@@ -305,13 +293,13 @@ const MAGIC_BITS_F32: i32 = 0x4B400000;
   // Adding 1.5·2^23 rounds to an integer (ties to even) and leaves it in the low mantissa bits.
   const shifted = v128.add<f32>(v128.mul<f32>(clamped, f32x4.splat(LOG2E_F32)), f32x4.splat(MAGIC_F32));
   const k = v128.sub<f32>(shifted, f32x4.splat(MAGIC_F32));
-  let r = negMulAddF32(k, f32x4.splat(EXP_C1_F32), clamped);
-  r = negMulAddF32(k, f32x4.splat(EXP_C2_F32), r);
+  let r = negMulAdd<f32>(k, f32x4.splat(EXP_C1_F32), clamped);
+  r = negMulAdd<f32>(k, f32x4.splat(EXP_C2_F32), r);
   const r2 = v128.mul<f32>(r, r);
   const r4 = v128.mul<f32>(r2, r2);
   // Q(r) = (EQ0 + EQ1·r) + (EQ2 + EQ3·r)·r² + (EQ4 + EQ5·r)·r⁴, Estrin
-  const q = mulAddF32(pairF32(EQ4, EQ5, r), r4, mulAddF32(pairF32(EQ2, EQ3, r), r2, pairF32(EQ0, EQ1, r)));
-  const y = v128.add<f32>(mulAddF32(q, r2, r), f32x4.splat(1.0));
+  const q = mulAdd<f32>(pairF32(EQ4, EQ5, r), r4, mulAdd<f32>(pairF32(EQ2, EQ3, r), r2, pairF32(EQ0, EQ1, r)));
+  const y = v128.add<f32>(mulAdd<f32>(q, r2, r), f32x4.splat(1.0));
   const ki = v128.sub<i32>(shifted, i32x4.splat(MAGIC_BITS_F32));
   const half = v128.shr<i32>(ki, 1);
   return v128.mul<f32>(v128.mul<f32>(y, pow2F32x4(half)), pow2F32x4(v128.sub<i32>(ki, half)));
@@ -319,7 +307,7 @@ const MAGIC_BITS_F32: i32 = 0x4B400000;
 
 /** a + b·z for f32 lanes. */
 @inline function pairF32(a: f32, b: f32, z: v128): v128 {
-  return mulAddF32(f32x4.splat(b), z, f32x4.splat(a));
+  return mulAdd<f32>(f32x4.splat(b), z, f32x4.splat(a));
 }
 
 /** 2^k for integer f32 lanes in the normal exponent range. */

@@ -120,3 +120,12 @@ export const pythonLabel = (run) => (run.label === "malloc-tuned" ? "tuned" : ru
 export const pythonSweep = (py) =>
   (py?.runs ?? []).flatMap((run) =>
     run.sweep.map((r) => ({ ...r, impl: `py ${r.impl} [${pythonLabel(run)}]`, runtime: "python", run: run.label })));
+
+/** What the results JSON records of a Chromium run (undefined without --browser). */
+export const chromiumInfo = (run) => run && {
+  version: run.chromium,
+  userAgent: run.userAgent,
+  backend: run.backend,
+  crossOriginIsolated: run.crossOriginIsolated,
+  sink: run.sink,
+};

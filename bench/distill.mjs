@@ -15,6 +15,7 @@
 // Progress goes to stderr, the tables to stdout, the data to bench/results/distill.json.
 import { fileURLToPath } from "node:url";
 import {
+  chromiumInfo,
   fmtRel, hasFlag, libUrl, loadLibrary, loadTfjs, log, logSoftmaxRow, machine, printTable, pythonLabel, pythonNote,
   readPythonResults, relDiff, tfWasmInfo, useTfBackend, writeResults,
 } from "./common.mjs";
@@ -194,13 +195,7 @@ writeResults("distill.json", {
   tfjsGradients: "tfjs-core dist/register_all_gradients.js via bench/tfjs-gradient-hooks.mjs",
   quick,
   // With --browser: the Chromium rows' browser; their sink keeps the page's results observable.
-  chromium: chromium && {
-    version: chromium.chromium,
-    userAgent: chromium.userAgent,
-    backend: chromium.backend,
-    crossOriginIsolated: chromium.crossOriginIsolated,
-    sink: chromium.sink,
-  },
+  chromium: chromiumInfo(chromium),
   case: { rows, cols, dtype: "f32", space: "logits", reduction: "mean" },
   zeroCopyMemory,
   results,

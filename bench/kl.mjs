@@ -18,6 +18,7 @@ import { fileURLToPath } from "node:url";
 import { distance } from "ml-distance";
 import { klChart } from "./chart.mjs";
 import {
+  chromiumInfo,
   argValue, hasFlag, libUrl, loadLibrary, loadTfjs, log, printTable, pythonNote, pythonSweep, readPythonResults,
   tfWasmInfo, useTfBackend, writeResults,
 } from "./common.mjs";
@@ -162,13 +163,7 @@ const out = {
   quick,
   setupMs,
   // With --browser: the Chromium rows' browser; their sink keeps the page's results observable.
-  chromium: chromium && {
-    version: chromium.chromium,
-    userAgent: chromium.userAgent,
-    backend: chromium.backend,
-    crossOriginIsolated: chromium.crossOriginIsolated,
-    sink: chromium.sink,
-  },
+  chromium: chromiumInfo(chromium),
   results: measured,
   ratios,
   chromiumVsNode,
