@@ -149,6 +149,19 @@ describe("bad input", () => {
   });
 });
 
+describe("a worker that fails", () => {
+  it("leaves the pool computing in this thread, with createKL's results", async () => {
+    const pool = await createKLPool({ threads: 2, workerUrl: new URL("./no-such-worker.js", import.meta.url) });
+    const x = inputs(Float64Array, 31);
+    try {
+      expect(identical(await pool.kl(x.p, x.q, { rows: ROWS }), single.kl(x.p, x.q, { rows: ROWS }))).toBe(true);
+      expect(identical(await pool.forwardGrad(x.a, x.b, { rows: ROWS, space: "logits" }), single.forwardGrad(x.a, x.b, { rows: ROWS, space: "logits" }))).toBe(true);
+    } finally {
+      await pool.terminate();
+    }
+  });
+});
+
 describe("the other methods", () => {
   it("run as createKL's do", async () => {
     const pool = pools.get(2)!;

@@ -213,6 +213,7 @@ function shareOf(values: Float64Array | Float32Array, share: Share, transfer: Ar
 class WorkerClient {
   private nextId = 0;
   private readonly pending = new Map<number, (reply: Reply) => void>();
+  private failure: Reply["error"];
 
   constructor(
     private readonly endpoint: Endpoint,
@@ -229,40 +230,60 @@ class WorkerClient {
     this.endpoint.post(message, transfer);
   }
 
-  call(message: Omit<CallMessage, "type" | "id">, transfer: ArrayBuffer[]): { id: number; reply: Promise<Reply> } {
-    const id = this.nextId++;
+  /** Sends a message and resolves with its reply; a failed worker replies at once with its failure. */
+  private request(id: number, message: ToWorker, transfer: ArrayBuffer[] = []): Promise<Reply> {
+    if (this.failure !== undefined) return Promise.resolve({ id, error: this.failure });
     const reply = new Promise<Reply>((resolve) => this.pending.set(id, resolve));
-    this.send({ type: "call", id, ...message }, transfer);
-    return { id, reply };
+    this.send(message, transfer);
+    return reply;
   }
 
+  call(message: Omit<CallMessage, "type" | "id">, transfer: ArrayBuffer[]): { id: number; reply: Promise<Reply> } {
+    const id = this.nextId++;
+    return { id, reply: this.request(id, { type: "call", id, ...message }, transfer) };
+  }
+
+  /** Has the worker write call `id`'s held gradient into `target` (or drop it). */
   async commit(id: number, target: Float64Array | Float32Array | undefined): Promise<void> {
-    const reply = new Promise<Reply>((resolve) => this.pending.set(id, resolve));
-    this.send({ type: "commit", id, target });
-    await reply;
+    const { error } = await this.request(id, { type: "commit", id, target });
+    if (error !== undefined && target !== undefined) throw new Error(`klwasm pool: a worker failed before writing its gradient rows: ${error.message}`);
+  }
+
+  /** A worker that failed (its script did not load, or it crashed) answers what it was asked with the failure. */
+  fail(error: unknown): void {
+    this.failure ??= { name: "Error", message: String((error as { message?: unknown })?.message ?? error) };
+    for (const [id, resolve] of this.pending) resolve({ id, error: this.failure });
+    this.pending.clear();
   }
 }
 
-async function startWorker(url: URLInstance | string, fail: (error: unknown) => void): Promise<WorkerClient> {
+async function startWorker(url: URLInstance | string, onFailure: (error: unknown) => void): Promise<WorkerClient> {
+  let client: WorkerClient;
+  const fail = (error: unknown) => {
+    client.fail(error);
+    onFailure(error);
+  };
   if (isNode()) {
     const { Worker } = await workerThreads();
     const worker = new Worker(new URL(String(url)));
     worker.on("error", fail);
-    return new WorkerClient(
+    client = new WorkerClient(
       { post: (message, transfer) => worker.postMessage(message, transfer), listen: (handler) => worker.on("message", handler) },
       () => worker.terminate(),
     );
+    return client;
   }
   const WebWorker = (globalThis as unknown as { Worker: new (url: URLInstance | string, options: { type: "module" }) => BrowserWorker }).Worker;
   const worker = new WebWorker(url, { type: "module" });
   worker.onerror = fail;
-  return new WorkerClient(
+  client = new WorkerClient(
     {
       post: (message, transfer) => worker.postMessage(message, transfer),
       listen: (handler) => (worker.onmessage = (event) => handler(event.data)),
     },
     async () => worker.terminate(),
   );
+  return client;
 }
 
 interface BrowserWorker {
@@ -301,6 +322,7 @@ export async function createKLPool(options: PoolOptions = {}): Promise<KLPool> {
   const threads = await threadCount(options.threads);
   const { module, backend } = await compileFor(options);
   const local = await createKL({ ...options, module });
+  // After a worker fails, every call runs in this thread.
   let failure: unknown;
   const url = options.workerUrl ?? new URL("./pool-worker.js", import.meta.url);
   const workers = await Promise.all(Array.from({ length: threads }, () => startWorker(url, (error) => (failure ??= error))));
@@ -338,7 +360,8 @@ export async function createKLPool(options: PoolOptions = {}): Promise<KLPool> {
     const replies = await Promise.all(calls.map((c) => c.reply));
     if (replies.some((reply) => reply.error !== undefined)) {
       if (holdGradient) await Promise.all(calls.map((c, i) => workers[shares[i]!.worker]!.commit(c.id, undefined)));
-      inThisThread(method, args);
+      const result = inThisThread(method, args);
+      if (failure !== undefined) return result;
       const { message } = replies.find((reply) => reply.error !== undefined)!.error!;
       throw new Error(`klwasm pool: a worker failed where one instance does not: ${message}`);
     }
