@@ -149,6 +149,25 @@ describe("bad input", () => {
   });
 });
 
+describe("calls in flight at once", () => {
+  it("each give createKL's result, shared outs included", async () => {
+    const pool = pools.get(3)!;
+    const x = inputs(Float32Array, 41);
+    const outs = [0, 1, 2].map(() => pool.alloc(x.b.length, Float32Array));
+    const calls = [
+      pool.forwardGrad(x.a, x.b, { rows: ROWS, space: "logits", out: outs[0] }),
+      pool.reverseGrad(x.a, x.b, { rows: ROWS, space: "logits", out: outs[1] }),
+      pool.kl(x.p, x.q, { rows: ROWS, reduction: "none" }),
+      pool.forwardGrad(x.b, x.a, { rows: ROWS, space: "logits", out: outs[2] }),
+    ];
+    const [forward, reverse, perRow, swapped] = await Promise.all(calls);
+    expect(identical(forward, single.forwardGrad(x.a, x.b, { rows: ROWS, space: "logits" }))).toBe(true);
+    expect(identical(reverse, single.reverseGrad(x.a, x.b, { rows: ROWS, space: "logits" }))).toBe(true);
+    expect(identical(perRow, single.kl(x.p, x.q, { rows: ROWS, reduction: "none" }))).toBe(true);
+    expect(identical(swapped, single.forwardGrad(x.b, x.a, { rows: ROWS, space: "logits" }))).toBe(true);
+  });
+});
+
 describe("a worker that fails", () => {
   it("leaves the pool computing in this thread, with createKL's results", async () => {
     const pool = await createKLPool({ threads: 2, workerUrl: new URL("./no-such-worker.js", import.meta.url) });
