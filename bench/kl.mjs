@@ -55,7 +55,7 @@ const klRelaxed = await createKL({ relaxed: true });
 const relaxedImpls = klRelaxed.backend === "wasm-relaxed-simd"
   ? [
     { name: "klwasm relaxed-simd copy-in", setup: ({ p, q }) => ({ run: () => klRelaxed.kl(p, q) }) },
-    { ...klwasmZeroCopy, name: "klwasm relaxed-simd zero-copy", setup: ({ p, q }) => klwasmZeroCopy.setup({ kl: klRelaxed, p, q }) },
+    { name: "klwasm relaxed-simd zero-copy", setup: ({ p, q }) => klwasmZeroCopy.setup({ kl: klRelaxed, p, q }) },
   ]
   : [];
 if (relaxedImpls.length === 0) log("relaxed SIMD is off in this Node: run with --experimental-wasm-relaxed-simd for its rows");

@@ -7,6 +7,13 @@ import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } f
 import { join } from "node:path";
 import { build } from "esbuild";
 
+// What every bundle shares. es2022: newer targets make esbuild emit Uint8Array.fromBase64 and
+// similar, which Node 20 lacks.
+const common = { outdir: "dist", bundle: true, target: "es2022", sourcemap: true, logLevel: "warning" };
+// Names and syntax minified, line breaks kept: Node prints the source line of an uncaught
+// error, which in a whitespace-minified bundle is the whole library.
+const minified = { minifyIdentifiers: true, minifySyntax: true };
+
 rmSync("dist", { recursive: true, force: true });
 for (const format of ["esm", "cjs"]) {
   const extension = format === "esm" ? ".js" : ".cjs";
@@ -15,6 +22,8 @@ for (const format of ["esm", "cjs"]) {
   // import in a chunk of its own.
   for (const [entry, source] of [["index", "src/index.ts"], ["reference", "src/reference.ts"]]) {
     await build({
+      ...common,
+      ...minified,
       // The pool finds its worker script beside the library's file: import.meta.url in ESM, the
       // file's own URL in CommonJS.
       ...(format === "cjs" && {
@@ -22,65 +31,32 @@ for (const format of ["esm", "cjs"]) {
         banner: { js: `var __klwasmFileUrl = typeof __filename === "string" ? require("node:url").pathToFileURL(__filename).href : "";` },
       }),
       entryPoints: { [entry]: source },
-      outdir: "dist",
       outExtension: { ".js": extension },
-      bundle: true,
       splitting: format === "esm",
       chunkNames: "[name]-[hash]",
       format,
       platform: "neutral",
-      target: "es2022",
       plugins: [wasmAsHex()],
-      // Names and syntax minified, line breaks kept: Node prints the source line of an
-      // uncaught error, which in a whitespace-minified bundle is the whole library.
-      minifyIdentifiers: true,
-      minifySyntax: true,
-      sourcemap: true,
-      logLevel: "warning",
     });
   }
   // klwasm/tfjs: the peer @tensorflow/tfjs-core stays an import, and so does the library (the
   // entry of the same format), so that the KLError it throws is the one users import.
   await build({
+    ...common,
     entryPoints: { tfjs: "src/tfjs.ts" },
-    outdir: "dist",
     outExtension: { ".js": extension },
-    bundle: true,
     format,
     platform: "neutral",
-    target: "es2022",
     external: ["@tensorflow/tfjs-core"],
     plugins: [libraryAsImport(`./index${extension}`)],
-    sourcemap: true,
-    logLevel: "warning",
   });
 }
 // The pool's worker (ESM in both formats: a worker script is loaded by URL, not required). It
 // receives the compiled module from the pool, so it carries no Wasm of its own.
-await build({
-  entryPoints: { "pool-worker": "src/pool/worker.ts" },
-  outdir: "dist",
-  bundle: true,
-  format: "esm",
-  platform: "neutral",
-  target: "es2022",
-  minifyIdentifiers: true,
-  minifySyntax: true,
-  sourcemap: true,
-  logLevel: "warning",
-});
+await build({ ...common, ...minified, entryPoints: { "pool-worker": "src/pool/worker.ts" }, format: "esm", platform: "neutral" });
 // The command line (`npx klwasm`, package.json "bin"): it loads the library from dist/index.js
 // at run time rather than carrying a second copy of it and of the Wasm.
-await build({
-  entryPoints: { cli: "src/cli.ts" },
-  outdir: "dist",
-  bundle: true,
-  format: "esm",
-  platform: "node",
-  target: "es2022",
-  plugins: [libraryAsImport("./index.js")],
-  logLevel: "warning",
-});
+await build({ ...common, sourcemap: false, entryPoints: { cli: "src/cli.ts" }, format: "esm", platform: "node", plugins: [libraryAsImport("./index.js")] });
 mkdirSync("dist/wasm", { recursive: true });
 for (const build of ["simd", "relaxed", "scalar"]) cpSync(`build/klwasm-${build}.wasm`, `dist/wasm/klwasm-${build}.wasm`);
 execFileSync(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "tsconfig.json"], { stdio: "inherit" });

@@ -15,9 +15,10 @@ import { compileFor, createKL, type CreateOptions, type WasmBackend } from "../c
 import type { URLInstance } from "../wasm/loader.js";
 import { KLError } from "../errors.js";
 import { settle, type Settings } from "../options.js";
+import { checkAllocation } from "../validate.js";
 import { compensatedSum } from "../sum.js";
 import type { DivergenceOptions, GradientOptions, JSDOptions, KL, Reduced, ValueAndGradient, Vector } from "../types.js";
-import { isNode, workerThreads, type CallMessage, type Endpoint, type Reply, type ToWorker } from "./protocol.js";
+import { isNode, nodeModule, type CallMessage, type Endpoint, type Reply, type ToWorker, type WorkerThreads } from "./protocol.js";
 
 /**
  * Options of createKLPool: those of createKL, and the workers'.
@@ -215,6 +216,11 @@ class WorkerClient {
   private readonly pending = new Map<number, (reply: Reply) => void>();
   private failure: Reply["error"];
 
+  /** Whether the worker failed: its script did not load, or it crashed. */
+  get failed(): boolean {
+    return this.failure !== undefined;
+  }
+
   constructor(
     private readonly endpoint: Endpoint,
     readonly stop: () => Promise<unknown>,
@@ -257,14 +263,11 @@ class WorkerClient {
   }
 }
 
-async function startWorker(url: URLInstance | string, onFailure: (error: unknown) => void): Promise<WorkerClient> {
+async function startWorker(url: URLInstance | string): Promise<WorkerClient> {
   let client: WorkerClient;
-  const fail = (error: unknown) => {
-    client.fail(error);
-    onFailure(error);
-  };
+  const fail = (error: unknown) => client.fail(error);
   if (isNode()) {
-    const { Worker } = await workerThreads();
+    const { Worker } = await nodeModule<WorkerThreads>("worker_threads");
     const worker = new Worker(new URL(String(url)));
     worker.on("error", fail);
     client = new WorkerClient(
@@ -296,7 +299,7 @@ interface BrowserWorker {
 async function defaultThreads(): Promise<number> {
   const navigatorCount = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency;
   if (navigatorCount !== undefined) return Math.max(1, navigatorCount);
-  const os = (await import(/* @vite-ignore */ ["node", "os"].join(":"))) as { availableParallelism(): number };
+  const os = await nodeModule<{ availableParallelism(): number }>("os");
   return Math.max(1, os.availableParallelism());
 }
 
@@ -322,10 +325,10 @@ export async function createKLPool(options: PoolOptions = {}): Promise<KLPool> {
   const threads = await threadCount(options.threads);
   const { module, backend } = await compileFor(options);
   const local = await createKL({ ...options, module });
-  // After a worker fails, every call runs in this thread.
-  let failure: unknown;
   const url = options.workerUrl ?? new URL("./pool-worker.js", import.meta.url);
-  const workers = await Promise.all(Array.from({ length: threads }, () => startWorker(url, (error) => (failure ??= error))));
+  const workers = await Promise.all(Array.from({ length: threads }, () => startWorker(url)));
+  // After a worker fails, every call runs in this thread.
+  const anyFailed = () => workers.some((worker) => worker.failed);
   for (const worker of workers) worker.send({ type: "init", module: module as WebAssembly.Module, backend, maxMemoryBytes: options.maxMemoryBytes });
 
   /** The call on this thread's instance: createKL's result, or createKL's error. */
@@ -342,7 +345,7 @@ export async function createKLPool(options: PoolOptions = {}): Promise<KLPool> {
       return inThisThread(method, args);
     }
     const { settings, shares } = planned;
-    if (shares === undefined || failure !== undefined) return inThisThread(method, args);
+    if (shares === undefined || anyFailed()) return inThisThread(method, args);
     const operands = args.slice(0, names.length).map((values) => (Array.isArray(values) ? Float64Array.from(values) : values) as Float64Array | Float32Array);
     const approx = operands[operands.length - 1]!;
     const gradient = method === "forwardGrad" || method === "reverseGrad";
@@ -361,12 +364,11 @@ export async function createKLPool(options: PoolOptions = {}): Promise<KLPool> {
     if (replies.some((reply) => reply.error !== undefined)) {
       if (holdGradient) await Promise.all(calls.map((c, i) => workers[shares[i]!.worker]!.commit(c.id, undefined)));
       const result = inThisThread(method, args);
-      if (failure !== undefined) return result;
+      if (anyFailed()) return result;
       const { message } = replies.find((reply) => reply.error !== undefined)!.error!;
       throw new Error(`klwasm pool: a worker failed where one instance does not: ${message}`);
     }
-    const perRow = new Float64Array(replies.reduce((count, reply) => count + reply.perRow!.length, 0));
-    replies.reduce((offset, reply) => (perRow.set(reply.perRow!, offset), offset + reply.perRow!.length), 0);
+    const perRow = Float64Array.from(replies.flatMap((reply) => Array.from(reply.perRow!)));
     // A split long vector's piece sums are added in piece order: one row again.
     const rowValues = settings.rows === 1 ? Float64Array.of(compensatedSum(perRow)) : perRow;
     let value = reduceRowValues(rowValues, settings);
@@ -404,8 +406,7 @@ export async function createKLPool(options: PoolOptions = {}): Promise<KLPool> {
     fitGaussian: whole("fitGaussian"),
     fitDiagGaussian: whole("fitDiagGaussian"),
     alloc<A extends Float64Array | Float32Array>(length: number, type: { new (buffer: ArrayBufferLike): A; BYTES_PER_ELEMENT: number }): A {
-      if (!Number.isInteger(length) || length < 1) throw new KLError("BAD_OPTION", "length", `must be a positive integer, got ${length}`);
-      if ((type as unknown) !== Float64Array && (type as unknown) !== Float32Array) throw new KLError("BAD_OPTION", "type", "must be Float64Array or Float32Array");
+      checkAllocation(length, type);
       const bytes = length * type.BYTES_PER_ELEMENT;
       return new type(shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
     },

@@ -60,9 +60,6 @@ export interface Endpoint {
   listen(handler: (message: unknown) => void): void;
 }
 
-// Hidden from bundlers, which would try to resolve a literal "node:worker_threads" for the browser.
-const WORKER_THREADS = ["node", "worker_threads"].join(":");
-
 /** Whether this is Node (where workers are worker_threads) rather than a browser. */
 export function isNode(): boolean {
   const versions = (globalThis as { process?: { versions?: { node?: string } } }).process?.versions;
@@ -83,7 +80,10 @@ export interface WorkerThreads {
   parentPort: NodePort | null;
 }
 
-/** Node's worker_threads module, loaded only in Node. */
-export async function workerThreads(): Promise<WorkerThreads> {
-  return import(/* @vite-ignore */ WORKER_THREADS) as Promise<WorkerThreads>;
+/**
+ * A Node built-in module ("worker_threads", "os"), loaded only in Node. The specifier is
+ * built at run time: bundlers would otherwise try to resolve "node:…" for the browser.
+ */
+export async function nodeModule<M>(name: string): Promise<M> {
+  return import(/* @vite-ignore */ ["node", name].join(":")) as Promise<M>;
 }

@@ -10,7 +10,7 @@ import type { Operand, Settings } from "../options.js";
 import type { KL } from "../types.js";
 import { WasmEngine } from "../wasm/engine.js";
 import type { Kernels } from "../wasm/loader.js";
-import { isNode, workerThreads, type CallMessage, type Endpoint, type ErrorData, type Reply, type ToWorker } from "./protocol.js";
+import { isNode, nodeModule, type CallMessage, type Endpoint, type ErrorData, type Reply, type ToWorker, type WorkerThreads } from "./protocol.js";
 
 /**
  * An engine that records the per-row values of each call and makes "mean" divide gradients
@@ -69,7 +69,7 @@ function errorData(error: unknown): ErrorData {
 }
 
 async function nodeEndpoint(): Promise<Endpoint> {
-  const port = (await workerThreads()).parentPort!;
+  const port = (await nodeModule<WorkerThreads>("worker_threads")).parentPort!;
   return { post: (message, transfer) => port.postMessage(message, transfer), listen: (handler) => port.on("message", handler) };
 }
 

@@ -3,7 +3,7 @@ import { KLError } from "../errors.js";
 import { gradientScale, type Operand, type Settings } from "../options.js";
 import { CompensatedSum } from "../sum.js";
 import type { Backend } from "../types.js";
-import { checkValues, LOG_MAX, zeroSumRow } from "../validate.js";
+import { checkAllocation, checkValues, LOG_MAX, zeroSumRow } from "../validate.js";
 import { Heap } from "./heap.js";
 import type { Kernels } from "./loader.js";
 
@@ -512,11 +512,8 @@ export class WasmEngine implements Engine {
   }
 
   alloc<A extends ElementArray>(length: number, type: { new (length: number): A }): A {
-    const array = type as unknown as typeof Float64Array | typeof Float32Array;
-    if (array !== Float64Array && array !== Float32Array) {
-      throw new KLError("BAD_OPTION", "type", "must be Float64Array or Float32Array");
-    }
-    if (!Number.isInteger(length) || length < 1) throw new KLError("BAD_OPTION", "length", `must be a positive integer, got ${length}`);
+    const array: unknown = type;
+    checkAllocation(length, array);
     const address = this.heap.alloc(length * array.BYTES_PER_ELEMENT);
     // Room for a call's small scratch now, so that calls on this view rarely grow (and detach) it.
     this.heap.ensure(this.heap.top + ALLOC_SLACK);
