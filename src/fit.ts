@@ -740,11 +740,15 @@ function* record<T extends { kl: number }>(run: Generator<Point, Ending>, form: 
  *   whether the tolerance was met, and every evaluation in `history`.
  */
 export function fitGaussian(kl: KL, target: Mixture | GridDensity, options: FitOptions = {}): GaussianFit {
-  const run = fitGaussianSteps(kl, target, options);
+  return runToEnd(fitGaussianSteps(kl, target, options), options.onStep);
+}
+
+/** Runs a fit's steps to the end, stopping early where `onStep` returns false. */
+function runToEnd<S, R>(run: Generator<S, R, boolean | void>, onStep: ((state: S) => boolean | void) | undefined): R {
   for (;;) {
     const next = run.next();
     if (next.done) return next.value;
-    if (options.onStep?.(next.value) === false) return run.next(false).value as GaussianFit;
+    if (onStep?.(next.value) === false) return run.next(false).value as R;
   }
 }
 
@@ -871,10 +875,5 @@ export function* fitDiagGaussianSteps(kl: KL, target: GaussianTarget | GridDensi
  *   steps, whether the tolerance was met, and every evaluation in `history`.
  */
 export function fitDiagGaussian(kl: KL, target: GaussianTarget | GridDensityND, options: DiagFitOptions = {}): DiagGaussianFit {
-  const run = fitDiagGaussianSteps(kl, target, options);
-  for (;;) {
-    const next = run.next();
-    if (next.done) return next.value;
-    if (options.onStep?.(next.value) === false) return run.next(false).value as DiagGaussianFit;
-  }
+  return runToEnd(fitDiagGaussianSteps(kl, target, options), options.onStep);
 }
