@@ -31,6 +31,22 @@ function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, relative: 
   }
 }
 
+
+/**
+ * Every element of `grad` within 1e-6 (relative where it exceeds 1) of the central difference
+ * (f(a + h) − f(a − h)) / 2h in that element, with h = step(a[i]).
+ */
+function expectCentralDifferences(grad: ArrayLike<number>, approx: Float64Array, f: (a: Float64Array) => number, step: (x: number) => number): void {
+  for (let i = 0; i < approx.length; i++) {
+    const h = step(approx[i]!);
+    const plus = approx.slice();
+    const minus = approx.slice();
+    plus[i]! += h;
+    minus[i]! -= h;
+    const numeric = (f(plus) - f(minus)) / (2 * h);
+    expect(Math.abs(grad[i]! - numeric), `element ${i}: ${grad[i]} vs ${numeric}`).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(numeric)));
+  }
+}
 describe.each(backendNames)("%s", (name) => {
   let kl: KL;
   beforeAll(async () => {
@@ -82,15 +98,7 @@ describe.each(backendNames)("%s", (name) => {
       const divergence = (a: Float64Array) =>
         direction === "forwardGrad" ? kl.forward(target, a, options) : kl.reverse(target, a, options);
       expect(Math.abs(value - divergence(approx))).toBeLessThanOrEqual(1e-14 * Math.abs(value));
-      for (let i = 0; i < n; i++) {
-        const h = 1e-6 * Math.max(1, Math.abs(approx[i]!)) * (approxSpace === "prob" ? approx[i]! : 1);
-        const plus = approx.slice();
-        const minus = approx.slice();
-        plus[i]! += h;
-        minus[i]! -= h;
-        const numeric = (divergence(plus) - divergence(minus)) / (2 * h);
-        expect(Math.abs(grad[i]! - numeric), `element ${i}: ${grad[i]} vs ${numeric}`).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(numeric)));
-      }
+      expectCentralDifferences(grad, approx, divergence, (x) => 1e-6 * Math.max(1, Math.abs(x)) * (approxSpace === "prob" ? x : 1));
     },
   );
 
@@ -163,15 +171,7 @@ describe.each(backendNames)("%s: jsdGrad", (name) => {
       const { value, grad } = kl.jsdGrad(target, approx, options);
       const jsd = (a: Float64Array) => kl.jsd(target, a, options);
       expect(value).toBe(jsd(approx));
-      for (let i = 0; i < n; i++) {
-        const h = 1e-6 * (approxSpace === "prob" ? approx[i]! : 1);
-        const plus = approx.slice();
-        const minus = approx.slice();
-        plus[i]! += h;
-        minus[i]! -= h;
-        const numeric = (jsd(plus) - jsd(minus)) / (2 * h);
-        expect(Math.abs(grad[i]! - numeric), `element ${i}: ${grad[i]} vs ${numeric}`).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(numeric)));
-      }
+      expectCentralDifferences(grad, approx, jsd, (x) => 1e-6 * (approxSpace === "prob" ? x : 1));
     },
   );
 
