@@ -30,6 +30,7 @@ import statistics
 import subprocess
 import sys
 import time
+from functools import partial
 
 MALLOC_TUNED = {"MALLOC_MMAP_MAX_": "0", "MALLOC_TRIM_THRESHOLD_": "100000000000"}
 RESULTS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "results", "python.json")
@@ -165,29 +166,21 @@ def child(label, quick, sizes):
     teacher = torch.from_numpy(teacher_np)
     student = torch.from_numpy(student_np).clone().requires_grad_(True)
 
-    def forward_kl():
-        student.grad = None
-        loss = F.kl_div(F.log_softmax(student, dim=-1), F.log_softmax(teacher, dim=-1),
+    def kl_div(first, second):
+        """D(first||second) of rows of logits: F.kl_div takes log q first, log p as the target."""
+        return F.kl_div(F.log_softmax(second, dim=-1), F.log_softmax(first, dim=-1),
                         log_target=True, reduction="batchmean")
+
+    def value_and_grad(first, second):
+        student.grad = None
+        loss = kl_div(first, second)
         loss.backward()
         return loss.item()
 
-    def reverse_kl():
-        student.grad = None
-        loss = F.kl_div(F.log_softmax(teacher, dim=-1), F.log_softmax(student, dim=-1),
-                        log_target=True, reduction="batchmean")
-        loss.backward()
-        return loss.item()
-
-    def forward_value():
+    def value_only(first, second):
         with torch.no_grad():
-            return F.kl_div(F.log_softmax(student, dim=-1), F.log_softmax(teacher, dim=-1),
-                            log_target=True, reduction="batchmean").item()
+            return kl_div(first, second).item()
 
-    def reverse_value():
-        with torch.no_grad():
-            return F.kl_div(F.log_softmax(teacher, dim=-1), F.log_softmax(student, dim=-1),
-                            log_target=True, reduction="batchmean").item()
 
     # f64 values of the same f32 logits, for the check.
     t64, s64 = teacher_np.astype(np.float64), student_np.astype(np.float64)
@@ -201,8 +194,10 @@ def child(label, quick, sizes):
     distill = []
     for t, tl in threads:
         torch.set_num_threads(t)
-        for direction, what, fn in (("forward", "value+grad", forward_kl), ("reverse", "value+grad", reverse_kl),
-                                    ("forward", "value", forward_value), ("reverse", "value", reverse_value)):
+        for direction, what, fn in (("forward", "value+grad", partial(value_and_grad, teacher, student)),
+                                    ("reverse", "value+grad", partial(value_and_grad, student, teacher)),
+                                    ("forward", "value", partial(value_only, teacher, student)),
+                                    ("reverse", "value", partial(value_only, student, teacher))):
             value = fn()
             grad_sum = float(student.grad.double().abs().sum()) if what == "value+grad" else None
             ns, runs, iters = timer.measure(fn, 21)
