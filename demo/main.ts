@@ -4,7 +4,7 @@
  * animation frame, on the Wasm backend or (toggle) on referenceKL.
  */
 import { createKL, referenceKL, type KL } from "../src/index.js";
-import { fitGaussianSteps, mixtureDensity, mixtureGrid, mixtureLogDensity, mixtureMoments, type FitDirection, type FitState, type Mixture } from "../src/fit.js";
+import { fitGaussianSteps, mixtureDensity, mixtureGrid, mixtureLogDensity, mixtureMoments, type FitDirection, type FitState, type Mixture } from "../src/fit/fit.js";
 import { drawPlot } from "./plot.js";
 
 interface Mode {

@@ -4,7 +4,7 @@
  * into the page for people and for tests/browser/demo.test.ts.
  */
 import { createKL, referenceKL, type DivergenceOptions, type KL, type Space, type Vector } from "../src/index.js";
-import { fitGaussian } from "../src/fit.js";
+import { fitGaussian } from "../src/fit/fit.js";
 
 /** The shape every two-argument divergence shares (jsd adds options of its own). */
 type TwoArgument = (p: Vector, q: Vector, options: DivergenceOptions & { reduction: "none" }) => Float64Array;

@@ -53,7 +53,7 @@ for (const format of ["esm", "cjs"]) {
 }
 // The pool's worker (ESM in both formats: a worker script is loaded by URL, not required). It
 // receives the compiled module from the pool, so it carries no Wasm of its own.
-await build({ ...common, ...minified, entryPoints: { "pool-worker": "src/pool/worker.ts" }, format: "esm", platform: "neutral" });
+await build({ ...common, ...minified, entryPoints: { "pool-worker": "src/pool-worker.ts" }, format: "esm", platform: "neutral" });
 // The command line (`npx klwasm`, package.json "bin"): it loads the library from dist/index.js
 // at run time rather than carrying a second copy of it and of the Wasm.
 await build({ ...common, sourcemap: false, entryPoints: { cli: "src/cli.ts" }, format: "esm", platform: "node", plugins: [libraryAsImport("./index.js")] });
@@ -70,12 +70,12 @@ for (const entry of readdirSync("dist", { recursive: true, encoding: "utf8" })) 
   writeFileSync(path.replace(/\.d\.ts$/, ".d.cts"), text);
 }
 
-/** Inlines `.wasm` imports as hex strings decoded by src/wasm/hex.ts (smaller gzipped than base64). */
+/** Inlines `.wasm` imports as hex strings decoded by src/engines/wasm/hex.ts (smaller gzipped than base64). */
 function wasmAsHex() {
   return {
     name: "wasm-as-hex",
     setup(esbuild) {
-      const decoder = join(process.cwd(), "src/wasm/hex.ts");
+      const decoder = join(process.cwd(), "src/engines/wasm/hex.ts");
       esbuild.onLoad({ filter: /\.wasm$/ }, (args) => ({
         contents: `import { hexBytes } from ${JSON.stringify(decoder)};\nexport default hexBytes(${JSON.stringify(readFileSync(args.path).toString("hex"))});`,
         loader: "js",

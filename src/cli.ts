@@ -6,7 +6,7 @@
  * library from dist/index.js.
  */
 import { parseArgs } from "node:util";
-import { fitGaussianSteps, mixtureDensity, mixtureGrid, mixtureLogDensity, mixtureMoments, type FitDirection, type GaussianFit, type Mixture } from "./fit.js";
+import { fitGaussianSteps, mixtureDensity, mixtureGrid, mixtureLogDensity, mixtureMoments, type FitDirection, type GaussianFit, type Mixture } from "./fit/fit.js";
 import { createKL, referenceKL, type KL } from "./index.js";
 
 const USAGE = `usage: klwasm fit [options]

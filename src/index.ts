@@ -8,13 +8,13 @@
  * kl.forward([0.5, 0.5], [0.9, 0.1]); // D(target‖approx) in nats
  * ```
  */
-export { createKL, createKLSync, type CreateOptions, type WasmBackend } from "./create.js";
-export { createKLPool, type KLPool, type PoolOptions } from "./pool/pool.js";
-export { KLError } from "./errors.js";
-export type { KLErrorCode } from "./errors.js";
-export { referenceKL } from "./reference.js";
-export type * from "./types.js";
-export type { DiagGaussianGrad, DiagGaussianGradOptions, DiagGaussianOptions } from "./gaussian.js";
-export type { EstimateOptions, Estimator } from "./estimators.js";
-export { fitDiagGaussian, fitGaussian, gridMoments, mixtureDensity, mixtureGrid, mixtureMoments } from "./fit.js";
-export type * from "./fit.js";
+export { createKL, createKLSync, type CreateOptions, type WasmBackend } from "./engines/wasm/create.js";
+export { createKLPool, type KLPool, type PoolOptions } from "./engines/pool/pool.js";
+export { KLError } from "./core/errors.js";
+export type { KLErrorCode } from "./core/errors.js";
+export { referenceKL } from "./engines/reference/engine.js";
+export type * from "./core/types.js";
+export type { DiagGaussianGrad, DiagGaussianGradOptions, DiagGaussianOptions } from "./closed-form/gaussian.js";
+export type { EstimateOptions, Estimator } from "./closed-form/estimators.js";
+export { fitDiagGaussian, fitGaussian, gridMoments, mixtureDensity, mixtureGrid, mixtureMoments } from "./fit/fit.js";
+export type * from "./fit/fit.js";

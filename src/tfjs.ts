@@ -22,7 +22,7 @@ import { customGrad, mul, reshape, scalar, tensor, zerosLike, type GradSaveFunc,
 // From the entry, not ./errors.js: the bundle keeps "./index.js" external, so the KLError thrown
 // here is the class users import from "klwasm" and `instanceof` holds.
 import { KLError } from "./index.js";
-import type { DivergenceOptions, KL } from "./types.js";
+import type { DivergenceOptions, KL } from "./core/types.js";
 
 /**
  * Which KL the loss is: D(target‖approx) (forward) or D(approx‖target) (reverse).

@@ -1,6 +1,6 @@
 import { createKL, referenceKL, type KL } from "../src/index.js";
-import { bundledBytes, instantiateSync, type Build, type Kernels } from "../src/wasm/loader.js";
-import relaxedBytes from "../src/wasm/relaxed-bytes.js";
+import { bundledBytes, instantiateSync, type Build, type Kernels } from "../src/engines/wasm/loader.js";
+import relaxedBytes from "../src/engines/wasm/relaxed-bytes.js";
 
 /**
  * The Wasm builds under test. The relaxed-SIMD one needs an engine that has relaxed SIMD:

@@ -8,7 +8,7 @@ import { KLError, referenceKL, type KL } from "../src/index.js";
 import {
   fitDiagGaussian, fitGaussian, fitGaussianSteps, gridMoments, mixtureDensity, mixtureGrid, mixtureMoments,
   type DiagGaussianFit, type GaussianFit, type Mixture,
-} from "../src/fit.js";
+} from "../src/fit/fit.js";
 import { backendNames, loadBackend } from "./backends.js";
 
 /** mean = Σ w·m, variance = Σ w·(s² + m²) − mean², with the weights normalised: written out here, apart from the library. */

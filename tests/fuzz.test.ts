@@ -6,7 +6,7 @@
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { KLError, referenceKL, type KL } from "../src/index.js";
-import type { Space } from "../src/types.js";
+import type { Space } from "../src/core/types.js";
 import { loadBackend, wasmBackendNames } from "./backends.js";
 
 // Per Wasm build: three builds × 3400 = 10 200 cases in CI (FUZZ_RUNS to run more).

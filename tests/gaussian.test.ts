@@ -4,9 +4,9 @@
 // gradients, and every kind of bad input.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { KLError, type KLErrorCode } from "../src/errors.js";
-import { estimateKL } from "../src/estimators.js";
-import { diagGaussianKL, diagGaussianKLGrad, expm1MinusX, gaussianKL, mvnKL } from "../src/gaussian.js";
+import { KLError, type KLErrorCode } from "../src/core/errors.js";
+import { estimateKL } from "../src/closed-form/estimators.js";
+import { diagGaussianKL, diagGaussianKLGrad, expm1MinusX, gaussianKL, mvnKL } from "../src/closed-form/gaussian.js";
 import { backendNames, loadBackend } from "./backends.js";
 import { mulberry32 } from "./random.mjs";
 

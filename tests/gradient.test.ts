@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { referenceKL, type KL } from "../src/index.js";
-import type { Space } from "../src/types.js";
+import type { Space } from "../src/core/types.js";
 import { backendNames, loadBackend } from "./backends.js";
 import { logitsLike, probabilityLike, toF32 } from "./generate.js";
 

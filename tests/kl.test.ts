@@ -5,8 +5,8 @@
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { referenceKL, type KL } from "../src/index.js";
-import { klTerm } from "../src/reference-terms.js";
-import type { DivergenceOptions, Space } from "../src/types.js";
+import { klTerm } from "../src/engines/reference/terms.js";
+import type { DivergenceOptions, Space } from "../src/core/types.js";
 import { backendNames, loadBackend } from "./backends.js";
 import { logitsLike, probabilityLike, toF32 } from "./generate.js";
 

@@ -4,7 +4,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { createKL, KLError, referenceKL } from "../src/index.js";
 import type { KLErrorCode } from "../src/index.js";
-import type { DivergenceOptions, KL, Space } from "../src/types.js";
+import type { DivergenceOptions, KL, Space } from "../src/core/types.js";
 import { backendNames, loadBackend } from "./backends.js";
 import { show, thrown } from "./errors-helpers.js";
 import { mulberry32 } from "./random.mjs";

@@ -4,7 +4,7 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import type { KL } from "../src/index.js";
-import { klTerm } from "../src/reference-terms.js";
+import { klTerm } from "../src/engines/reference/terms.js";
 import { backendNames, loadBackend } from "./backends.js";
 import { probabilityLike } from "./generate.js";
 

@@ -1,11 +1,11 @@
 import type { Direction, Divergence, Engine } from "./engine.js";
-import { estimateKL } from "./estimators.js";
-import { diagGaussianKL, diagGaussianKLGrad, gaussianKL, mvnKL } from "./gaussian.js";
-import { fitDiagGaussian, fitGaussian } from "./fit.js";
-import { jsdGradient } from "./jsd-gradient.js";
+import { estimateKL } from "../closed-form/estimators.js";
+import { diagGaussianKL, diagGaussianKLGrad, gaussianKL, mvnKL } from "../closed-form/gaussian.js";
+import { fitDiagGaussian, fitGaussian } from "../fit/fit.js";
+import { jsdGradient } from "../engines/jsd-gradient.js";
 import { KLError } from "./errors.js";
 import { checkOptionsObject, scaledOption, settle, type Operand, type Settings } from "./options.js";
-import { compensatedSum } from "./sum.js";
+import { compensatedSum } from "../numeric/compensated-sum.js";
 import type {
   DivergenceOptions, ElementwiseOptions, GradientOptions, JSDOptions, KL, Reduced, ValueAndGradient, Vector,
 } from "./types.js";

@@ -10,14 +10,14 @@
  * Everything else, small calls, and any call a worker rejects run on an instance in this
  * thread, so errors are exactly those of createKL.
  */
-import { reduceRowValues, scaleJsd } from "../api.js";
-import { compileFor, createKL, type CreateOptions, type WasmBackend } from "../create.js";
+import { reduceRowValues, scaleJsd } from "../../core/kl.js";
+import { compileFor, createKL, type CreateOptions, type WasmBackend } from "../wasm/create.js";
 import type { URLInstance } from "../wasm/loader.js";
-import { KLError } from "../errors.js";
-import { settle, type Settings } from "../options.js";
-import { checkAllocation } from "../validate.js";
-import { compensatedSum } from "../sum.js";
-import type { DivergenceOptions, GradientOptions, JSDOptions, KL, Reduced, ValueAndGradient, Vector } from "../types.js";
+import { KLError } from "../../core/errors.js";
+import { settle, type Settings } from "../../core/options.js";
+import { checkAllocation } from "../../core/checks.js";
+import { compensatedSum } from "../../numeric/compensated-sum.js";
+import type { DivergenceOptions, GradientOptions, JSDOptions, KL, Reduced, ValueAndGradient, Vector } from "../../core/types.js";
 import { isNode, nodeModule, type CallMessage, type Endpoint, type Reply, type ToWorker, type WorkerThreads } from "./protocol.js";
 
 /**

@@ -1,10 +1,10 @@
-import type { Direction, Divergence, Engine } from "../engine.js";
-import { KLError } from "../errors.js";
-import { gradientScale, type Operand, type Settings } from "../options.js";
-import { CompensatedSum } from "../sum.js";
-import type { Backend } from "../types.js";
-import { checkAllocation, checkValues, LOG_MAX, zeroSumRow } from "../validate.js";
-import { Heap } from "./heap.js";
+import type { Direction, Divergence, Engine } from "../../core/engine.js";
+import { KLError } from "../../core/errors.js";
+import { gradientScale, type Operand, type Settings } from "../../core/options.js";
+import { CompensatedSum } from "../../numeric/compensated-sum.js";
+import type { Backend } from "../../core/types.js";
+import { checkAllocation, checkValues, LOG_MAX, zeroSumRow } from "../../core/checks.js";
+import { Heap } from "./memory.js";
 import type { Kernels } from "./loader.js";
 
 /** Term codes of assembly/terms.ts. */

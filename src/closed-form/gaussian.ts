@@ -7,11 +7,11 @@
  * term is computed without cancellation even for δ → 0 (see expm1MinusX), so equal
  * distributions give exactly 0 and near-equal ones keep their relative accuracy.
  */
-import { KLError } from "./errors.js";
-import { checkChoice, checkFinite, checkLength, checkOutput, checkRows, checkScalar, checkVectorShape } from "./inputs.js";
-import { checkOptionsObject } from "./options.js";
-import { CompensatedSum } from "./sum.js";
-import type { Reduced, Reduction, Vector } from "./types.js";
+import { KLError } from "../core/errors.js";
+import { checkChoice, checkFinite, checkLength, checkOutput, checkRows, checkScalar, checkVectorShape } from "../core/checks.js";
+import { checkOptionsObject } from "../core/options.js";
+import { CompensatedSum } from "../numeric/compensated-sum.js";
+import type { Reduced, Reduction, Vector } from "../core/types.js";
 
 /**
  * Options of diagGaussianKL.

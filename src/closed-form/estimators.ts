@@ -7,12 +7,12 @@
  * - k3 = (eʳ − 1) − r: unbiased (E_Q[eʳ − 1] = 0) and ≥ 0 for every sample (eʳ ≥ 1 + r),
  *   with a variance close to k2's when P and Q are close. It is the default.
  */
-import { KLError } from "./errors.js";
+import { KLError } from "../core/errors.js";
 import { expm1MinusX } from "./gaussian.js";
-import { checkChoice, checkFinite, checkLength, checkOutput, checkVectorShape } from "./inputs.js";
-import { checkOptionsObject } from "./options.js";
-import { CompensatedSum } from "./sum.js";
-import type { Reduced, Vector } from "./types.js";
+import { checkChoice, checkFinite, checkLength, checkOutput, checkVectorShape } from "../core/checks.js";
+import { checkOptionsObject } from "../core/options.js";
+import { CompensatedSum } from "../numeric/compensated-sum.js";
+import type { Reduced, Vector } from "../core/types.js";
 
 /**
  * Which Monte Carlo estimator, with r = log p(x) − log q(x) for x ~ Q: "k1" = −r (unbiased,

@@ -2,12 +2,12 @@
  * Creating instances: which Wasm build runs (SIMD, relaxed SIMD or scalar), where its
  * module comes from, and how large its memory may grow.
  */
-import { buildKL } from "./api.js";
-import { KLError } from "./errors.js";
-import type { KL } from "./types.js";
-import { WasmEngine } from "./wasm/engine.js";
-import { MAX_MEMORY_BYTES } from "./wasm/heap.js";
-import { buildBytes, bundledBytes, compile, hasRelaxedSimd, hasSimd, instantiate, instantiateSync, type Build, type CompiledModule, type Kernels, type ModuleSource } from "./wasm/loader.js";
+import { buildKL } from "../../core/kl.js";
+import { KLError } from "../../core/errors.js";
+import type { KL } from "../../core/types.js";
+import { WasmEngine } from "./engine.js";
+import { MAX_MEMORY_BYTES } from "./memory.js";
+import { buildBytes, bundledBytes, compile, hasRelaxedSimd, hasSimd, instantiate, instantiateSync, type Build, type CompiledModule, type Kernels, type ModuleSource } from "./loader.js";
 
 /**
  * Options of createKL and createKLSync.

@@ -151,27 +151,27 @@ export interface GaussianDivergences {
    * D(N(mu1, sigma1²)‖N(mu2, sigma2²)), standard deviations.
    * @example kl.gaussianKL(0, 1, 1, 2); // 0.4431…
    */
-  gaussianKL: typeof import("./gaussian.js").gaussianKL;
+  gaussianKL: typeof import("../closed-form/gaussian.js").gaussianKL;
   /**
    * Batched diagonal normals (rows = batch); with mu2/logvar2 omitted the prior is N(0, I).
    * @example kl.diagGaussianKL([0.5, -0.5], [0, Math.log(0.5)]); // 0.3465…: D(N(mu, diag e^logvar)‖N(0, I))
    */
-  diagGaussianKL: typeof import("./gaussian.js").diagGaussianKL;
+  diagGaussianKL: typeof import("../closed-form/gaussian.js").diagGaussianKL;
   /**
    * diagGaussianKL with its gradients for mu1 and logvar1.
    * @example const { value, gradMu, gradLogvar } = kl.diagGaussianKLGrad(mu, logvar, undefined, undefined, { rows: batch, reduction: "mean" });
    */
-  diagGaussianKLGrad: typeof import("./gaussian.js").diagGaussianKLGrad;
+  diagGaussianKLGrad: typeof import("../closed-form/gaussian.js").diagGaussianKLGrad;
   /**
    * Full covariance (row-major d×d), via Cholesky; a matrix that is not SPD is a KLError.
    * @example kl.mvnKL([0, 0], [1, 0.8, 0.8, 1], [0, 0], [1, 0, 0, 1]); // 0.5108… = −½·log(1 − 0.8²)
    */
-  mvnKL: typeof import("./gaussian.js").mvnKL;
+  mvnKL: typeof import("../closed-form/gaussian.js").mvnKL;
   /**
    * Monte-Carlo estimators k1, k2, k3 of D(Q‖P) from samples x ~ Q, r = logp − logq.
    * @example kl.estimateKL(logp, logq); // k3, the default: unbiased and never negative
    */
-  estimateKL: typeof import("./estimators.js").estimateKL;
+  estimateKL: typeof import("../closed-form/estimators.js").estimateKL;
 }
 
 /**
@@ -187,12 +187,12 @@ export interface Fitting {
    * or reverse KL on the grid with Adam and the gradient kernels: fitGaussian on this instance.
    * @example kl.fitGaussian({ weights: [0.5, 0.5], means: [-2, 2], sigmas: [0.6, 0.6] }, { direction: "reverse" }); // { mu ≈ −2, sigma ≈ 0.6, … }
    */
-  fitGaussian(target: import("./fit.js").Mixture | import("./fit.js").GridDensity, options?: import("./fit.js").FitOptions): import("./fit.js").GaussianFit;
+  fitGaussian(target: import("../fit/fit.js").Mixture | import("../fit/fit.js").GridDensity, options?: import("../fit/fit.js").FitOptions): import("../fit/fit.js").GaussianFit;
   /**
    * The factorised (mean-field) fit of a d-dimensional Gaussian target: fitDiagGaussian on this instance.
    * @example kl.fitDiagGaussian({ mean: [0, 0], cov: [1, 0.8, 0.8, 1] }, { direction: "reverse" }); // { sigma ≈ [0.6, 0.6], … }
    */
-  fitDiagGaussian(target: import("./fit.js").GaussianTarget | import("./fit.js").GridDensityND, options?: import("./fit.js").DiagFitOptions): import("./fit.js").DiagGaussianFit;
+  fitDiagGaussian(target: import("../fit/fit.js").GaussianTarget | import("../fit/fit.js").GridDensityND, options?: import("../fit/fit.js").DiagFitOptions): import("../fit/fit.js").DiagGaussianFit;
 }
 
 /**

@@ -4,10 +4,10 @@
  * per-row values in nats, before any reduction, so that the pool reduces all rows exactly as
  * one instance would.
  */
-import { buildKL } from "../api.js";
-import type { Direction, Divergence, Engine } from "../engine.js";
-import type { Operand, Settings } from "../options.js";
-import type { KL } from "../types.js";
+import { buildKL } from "../../core/kl.js";
+import type { Direction, Divergence, Engine } from "../../core/engine.js";
+import type { Operand, Settings } from "../../core/options.js";
+import type { KL } from "../../core/types.js";
 import { WasmEngine } from "../wasm/engine.js";
 import type { Kernels } from "../wasm/loader.js";
 import { isNode, nodeModule, type CallMessage, type Endpoint, type ErrorData, type Reply, type ToWorker, type WorkerThreads } from "./protocol.js";
@@ -68,12 +68,12 @@ function errorData(error: unknown): ErrorData {
   return { name: String(name), message: String(message), code, argument, index };
 }
 
-async function nodeEndpoint(): Promise<Endpoint> {
+export async function nodeEndpoint(): Promise<Endpoint> {
   const port = (await nodeModule<WorkerThreads>("worker_threads")).parentPort!;
   return { post: (message, transfer) => port.postMessage(message, transfer), listen: (handler) => port.on("message", handler) };
 }
 
-function browserEndpoint(): Endpoint {
+export function browserEndpoint(): Endpoint {
   const scope = globalThis as unknown as { postMessage(message: unknown, transfer?: ArrayBuffer[]): void; onmessage: unknown };
   return {
     post: (message, transfer) => scope.postMessage(message, transfer),
@@ -81,9 +81,6 @@ function browserEndpoint(): Endpoint {
   };
 }
 
-// A browser delivers messages as soon as the module yields, so its listener is attached
-// without awaiting anything; Node queues them until the port has a listener.
-const endpoint = isNode() ? await nodeEndpoint() : browserEndpoint();
 let recorder: RecordingEngine | undefined;
 let kl: KL | undefined;
 /** Gradients waiting for their commit, by call id. */
@@ -106,6 +103,8 @@ function call(message: CallMessage): { reply: Reply; transfer: ArrayBuffer[] } {
   return { reply, transfer };
 }
 
+/** Answers the pool's messages on `endpoint` with this worker's instance. */
+export function serveWorker(endpoint: Endpoint): void {
 endpoint.listen((data) => {
   const message = data as ToWorker;
   if (message.type === "init") {
@@ -127,3 +126,4 @@ endpoint.listen((data) => {
     endpoint.post({ id: message.id, error: errorData(error) } satisfies Reply);
   }
 });
+}

@@ -2,9 +2,9 @@
  * The reference's terms and rows, shared with the JSD gradient (jsd-gradient.ts) and the
  * tests; not part of the library's API (klwasm/reference exports referenceKL alone).
  */
-import type { Operand, Settings } from "./options.js";
-import { CompensatedSum, compensatedSum } from "./sum.js";
-import { zeroSumRow } from "./validate.js";
+import type { Operand, Settings } from "../../core/options.js";
+import { CompensatedSum, compensatedSum } from "../../numeric/compensated-sum.js";
+import { zeroSumRow } from "../../core/checks.js";
 
 /**
  * log(p/q) for p, q > 0. Near 1, p − q is exact (Sterbenz) and log1p keeps every digit;

@@ -1,5 +1,5 @@
-import scalarBytes from "../../build/klwasm-scalar.wasm";
-import simdBytes from "../../build/klwasm-simd.wasm";
+import scalarBytes from "../../../build/klwasm-scalar.wasm";
+import simdBytes from "../../../build/klwasm-simd.wasm";
 
 /** The kernels as the module exports them (pointers are byte addresses). */
 export interface Kernels {

@@ -18,8 +18,8 @@
  * well-separated mixture, and for a correlated Gaussian P has variances 1/Λ_kk
  * (Λ = Σ⁻¹), narrower than the marginals.
  */
-import { KLError } from "./errors.js";
-import type { KL, Space } from "./types.js";
+import { KLError } from "../core/errors.js";
+import type { KL, Space } from "../core/types.js";
 
 /**
  * Which divergence a fit minimises: "forward" D(P‖Q) or "reverse" D(Q‖P).

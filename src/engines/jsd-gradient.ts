@@ -4,9 +4,9 @@
  * ∂/∂q [β·D(P‖M) + (1 − β)·D(Q‖M)] = (1 − β)·log(q/m): the P-side and Q-side terms through
  * M cancel. Log and logits spaces follow by the chain rule.
  */
-import type { Operand, Settings } from "./options.js";
-import { gradientScale } from "./options.js";
-import { logRatio, probabilities } from "./reference-terms.js";
+import type { Operand, Settings } from "../core/options.js";
+import { gradientScale } from "../core/options.js";
+import { logRatio, probabilities } from "./reference/terms.js";
 
 /** Writes ∂J/∂approx (scaled by gradientScale and `factor`) into `out`, row by row. */
 export function jsdGradient([target, approx]: Operand[], settings: Settings, factor: number, out: Float64Array | Float32Array): void {
