@@ -8,3 +8,7 @@
  * ```
  */
 export { referenceKL } from "./engines/reference/engine.js";
+export { KLError } from "./core/errors.js";
+export { diagGaussianKL, diagGaussianKLGrad, gaussianKL, mvnKL } from "./closed-form/gaussian.js";
+export { estimateKL } from "./closed-form/estimators.js";
+export { fitDiagGaussian, fitGaussian } from "./fit/fit.js";

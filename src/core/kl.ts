@@ -1,7 +1,4 @@
 import type { Direction, Divergence, Engine } from "./engine.js";
-import { estimateKL } from "../closed-form/estimators.js";
-import { diagGaussianKL, diagGaussianKLGrad, gaussianKL, mvnKL } from "../closed-form/gaussian.js";
-import { fitDiagGaussian, fitGaussian } from "../fit/fit.js";
 import { jsdGradient } from "../engines/jsd-gradient.js";
 import { KLError } from "./errors.js";
 import { checkOptionsObject, scaledOption, settle, type Operand, type Settings } from "./options.js";
@@ -70,8 +67,6 @@ export function buildKL(engine: Engine): KL {
 
   const kl: KL = {
     backend: engine.backend,
-    fitGaussian: (target, options) => fitGaussian(kl, target, options),
-    fitDiagGaussian: (target, options) => fitDiagGaussian(kl, target, options),
     kl: pq("kl"),
     forward: targetApprox("kl"),
     // D(approx‖target): the engine sees approx first; pSpace still describes target.
@@ -124,12 +119,6 @@ export function buildKL(engine: Engine): KL {
       }
       return engine.relEntr(operands[0]!, operands[1]!, settings.validate, out);
     },
-    // Closed forms and estimators: O(d) work in plain TypeScript on every backend.
-    gaussianKL,
-    diagGaussianKL,
-    diagGaussianKLGrad,
-    mvnKL,
-    estimateKL,
     alloc: (length, type) => engine.alloc(length, type),
     free: (view) => engine.free(view),
     reserve: (bytes) => engine.reserve(bytes),

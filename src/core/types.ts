@@ -141,61 +141,6 @@ export interface ValueAndGradient<O> {
 }
 
 /**
- * The closed-form Gaussian divergences and the Monte-Carlo estimators (src/gaussian.ts, src/estimators.ts).
- * @example
- * kl.gaussianKL(0, 1, 1, 2); // 0.4431…: D(N(0, 1)‖N(1, 4))
- * kl.diagGaussianKL(mu, logvar, undefined, undefined, { rows: batch, reduction: "mean" }); // the VAE term
- */
-export interface GaussianDivergences {
-  /**
-   * D(N(mu1, sigma1²)‖N(mu2, sigma2²)), standard deviations.
-   * @example kl.gaussianKL(0, 1, 1, 2); // 0.4431…
-   */
-  gaussianKL: typeof import("../closed-form/gaussian.js").gaussianKL;
-  /**
-   * Batched diagonal normals (rows = batch); with mu2/logvar2 omitted the prior is N(0, I).
-   * @example kl.diagGaussianKL([0.5, -0.5], [0, Math.log(0.5)]); // 0.3465…: D(N(mu, diag e^logvar)‖N(0, I))
-   */
-  diagGaussianKL: typeof import("../closed-form/gaussian.js").diagGaussianKL;
-  /**
-   * diagGaussianKL with its gradients for mu1 and logvar1.
-   * @example const { value, gradMu, gradLogvar } = kl.diagGaussianKLGrad(mu, logvar, undefined, undefined, { rows: batch, reduction: "mean" });
-   */
-  diagGaussianKLGrad: typeof import("../closed-form/gaussian.js").diagGaussianKLGrad;
-  /**
-   * Full covariance (row-major d×d), via Cholesky; a matrix that is not SPD is a KLError.
-   * @example kl.mvnKL([0, 0], [1, 0.8, 0.8, 1], [0, 0], [1, 0, 0, 1]); // 0.5108… = −½·log(1 − 0.8²)
-   */
-  mvnKL: typeof import("../closed-form/gaussian.js").mvnKL;
-  /**
-   * Monte-Carlo estimators k1, k2, k3 of D(Q‖P) from samples x ~ Q, r = logp − logq.
-   * @example kl.estimateKL(logp, logq); // k3, the default: unbiased and never negative
-   */
-  estimateKL: typeof import("../closed-form/estimators.js").estimateKL;
-}
-
-/**
- * The forward-versus-reverse experiment on this instance's kernels (src/fit.ts).
- * @example
- * const bimodal = { weights: [0.5, 0.5], means: [-2, 2], sigmas: [0.6, 0.6] };
- * kl.fitGaussian(bimodal, { direction: "forward" }).sigma; // ≈ 2.088: covers both modes
- * kl.fitGaussian(bimodal, { direction: "reverse" }).sigma; // ≈ 0.6: settles on one
- */
-export interface Fitting {
-  /**
-   * Fits a Gaussian Q to a target (a mixture or a density on a grid) by minimising forward
-   * or reverse KL on the grid with Adam and the gradient kernels: fitGaussian on this instance.
-   * @example kl.fitGaussian({ weights: [0.5, 0.5], means: [-2, 2], sigmas: [0.6, 0.6] }, { direction: "reverse" }); // { mu ≈ −2, sigma ≈ 0.6, … }
-   */
-  fitGaussian(target: import("../fit/fit.js").Mixture | import("../fit/fit.js").GridDensity, options?: import("../fit/fit.js").FitOptions): import("../fit/fit.js").GaussianFit;
-  /**
-   * The factorised (mean-field) fit of a d-dimensional Gaussian target: fitDiagGaussian on this instance.
-   * @example kl.fitDiagGaussian({ mean: [0, 0], cov: [1, 0.8, 0.8, 1] }, { direction: "reverse" }); // { sigma ≈ [0.6, 0.6], … }
-   */
-  fitDiagGaussian(target: import("../fit/fit.js").GaussianTarget | import("../fit/fit.js").GridDensityND, options?: import("../fit/fit.js").DiagFitOptions): import("../fit/fit.js").DiagGaussianFit;
-}
-
-/**
  * The interface every backend implements: createKL's, createKLSync's and referenceKL.
  * @example
  * function distillLoss(kl: KL, teacherLogits: Float32Array, studentLogits: Float32Array, rows: number): number {
@@ -203,7 +148,7 @@ export interface Fitting {
  * }
  * distillLoss(await createKL(), teacher, student, 64); // or distillLoss(referenceKL, …): the same value to 1e-5
  */
-export interface KL extends GaussianDivergences, Fitting {
+export interface KL {
   /** Which implementation computes. */
   readonly backend: Backend;
   /**

@@ -37,7 +37,7 @@ export interface PoolOptions extends CreateOptions {
 type Async<F> = F extends (...args: infer A) => infer R ? (...args: A) => Promise<R> : never;
 
 /** The methods that run in this thread's instance, whole. */
-type WholeMethods = "relEntr" | "jsdGrad" | "gaussianKL" | "diagGaussianKL" | "diagGaussianKLGrad" | "mvnKL" | "estimateKL" | "fitGaussian" | "fitDiagGaussian";
+type WholeMethods = "relEntr" | "jsdGrad";
 
 /**
  * The KL interface of a pool: the same methods, returning promises. Inputs in shared memory
@@ -105,41 +105,6 @@ export interface KLPool {
    * @example const { value, grad } = await pool.jsdGrad(p, q);
    */
   jsdGrad: Async<KL["jsdGrad"]>;
-  /**
-   * KL.gaussianKL (a closed form), in this thread.
-   * @example await pool.gaussianKL(0, 1, 1, 2);
-   */
-  gaussianKL: Async<KL["gaussianKL"]>;
-  /**
-   * KL.diagGaussianKL, in this thread.
-   * @example await pool.diagGaussianKL(mu, logvar); // the VAE term against N(0, I)
-   */
-  diagGaussianKL: Async<KL["diagGaussianKL"]>;
-  /**
-   * KL.diagGaussianKLGrad, in this thread.
-   * @example const { value, gradMu, gradLogvar } = await pool.diagGaussianKLGrad(mu, logvar);
-   */
-  diagGaussianKLGrad: Async<KL["diagGaussianKLGrad"]>;
-  /**
-   * KL.mvnKL, in this thread.
-   * @example await pool.mvnKL([0, 0], [1, 0, 0, 1], [1, 0], [2, 0, 0, 2]);
-   */
-  mvnKL: Async<KL["mvnKL"]>;
-  /**
-   * KL.estimateKL, in this thread.
-   * @example await pool.estimateKL(logp, logq, { estimator: "k3" });
-   */
-  estimateKL: Async<KL["estimateKL"]>;
-  /**
-   * KL.fitGaussian, in this thread (its many small steps gain nothing from workers).
-   * @example const fit = await pool.fitGaussian({ weights: [1, 1], means: [-2, 2], sigmas: [0.6, 0.6] }, { direction: "reverse" });
-   */
-  fitGaussian: Async<KL["fitGaussian"]>;
-  /**
-   * KL.fitDiagGaussian, in this thread.
-   * @example const fit = await pool.fitDiagGaussian({ mean: [0, 0], cov: [1, 0.9, 0.9, 1] }, { direction: "forward" });
-   */
-  fitDiagGaussian: Async<KL["fitDiagGaussian"]>;
   /**
    * A vector every worker reads without a copy: a typed array on a SharedArrayBuffer where
    * there is one (`shared`), else an ordinary one. Give it as input or as `out`.
@@ -398,13 +363,6 @@ export async function createKLPool(options: PoolOptions = {}): Promise<KLPool> {
     reverseGrad: splitting("reverseGrad"),
     relEntr: whole("relEntr"),
     jsdGrad: whole("jsdGrad"),
-    gaussianKL: whole("gaussianKL"),
-    diagGaussianKL: whole("diagGaussianKL"),
-    diagGaussianKLGrad: whole("diagGaussianKLGrad"),
-    mvnKL: whole("mvnKL"),
-    estimateKL: whole("estimateKL"),
-    fitGaussian: whole("fitGaussian"),
-    fitDiagGaussian: whole("fitDiagGaussian"),
     alloc<A extends Float64Array | Float32Array>(length: number, type: { new (buffer: ArrayBufferLike): A; BYTES_PER_ELEMENT: number }): A {
       checkAllocation(length, type);
       const bytes = length * type.BYTES_PER_ELEMENT;

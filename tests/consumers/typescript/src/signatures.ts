@@ -4,7 +4,7 @@
 // whose tfjs-core types need the DOM, is checked apart in tfjs.ts).
 import { expectTypeOf } from "expect-type";
 import {
-  createKL, createKLSync, KLError, referenceKL,
+  createKL, createKLSync, diagGaussianKL, estimateKL, KLError, referenceKL,
   type Backend, type DivergenceOptions, type KL, type KLErrorCode, type Reduced, type Reduction, type Vector,
 } from "klwasm";
 import { referenceKL as referenceOnly } from "klwasm/reference";
@@ -50,9 +50,9 @@ expectTypeOf(kl.entropy(p, { rows: 4, reduction })).toEqualTypeOf<number | Float
 expectTypeOf(kl.kl(p, q, options)).toEqualTypeOf<number | Float64Array>();
 expectTypeOf(kl.reverseGrad(p, q, sumOrNone).value).toEqualTypeOf<number | Float64Array>();
 expectTypeOf(kl.jsd(p, q, { reduction: "mean", beta: 0.3 })).toEqualTypeOf<number>();
-expectTypeOf(kl.estimateKL(p, p)).toEqualTypeOf<number>();
-expectTypeOf(kl.estimateKL(p, p, { reduction: "none" })).toEqualTypeOf<Float64Array>();
-expectTypeOf(kl.diagGaussianKL(p, p, undefined, undefined, { rows: 4 })).toEqualTypeOf<number>();
+expectTypeOf(estimateKL(p, p)).toEqualTypeOf<number>();
+expectTypeOf(estimateKL(p, p, { reduction: "none" })).toEqualTypeOf<Float64Array>();
+expectTypeOf(diagGaussianKL(p, p, undefined, undefined, { rows: 4 })).toEqualTypeOf<number>();
 
 expectTypeOf(kl.alloc(8, Float32Array)).toExtend<Float32Array>();
 expectTypeOf(kl.alloc(8, Float32Array)).not.toExtend<Float64Array>();
