@@ -11,7 +11,7 @@ let sink = 0; // every result is consumed, so no call can be optimised away
 /** The sum of every timed result: write it out so that it stays observable. */
 export const sinkValue = () => sink;
 /** ns for `iters` calls of fn. */
-function timeBatch(fn, iters) {
+export function timeBatch(fn, iters) {
   const t0 = performance.now();
   for (let i = 0; i < iters; i++) sink += fn();
   return (performance.now() - t0) * 1e6;
@@ -22,11 +22,33 @@ async function timeAwaitedBatch(fn, iters) {
   for (let i = 0; i < iters; i++) sink += await fn();
   return (performance.now() - t0) * 1e6;
 }
-const median = (xs) => {
+export const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
+/** The f-quantile of xs (0 ≤ f ≤ 1), interpolated linearly between the two nearest samples. */
+export const quantile = (xs, f) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const at = f * (s.length - 1);
+  const i = Math.floor(at);
+  return i + 1 < s.length ? s[i] + (at - i) * (s[i + 1] - s[i]) : s[i];
+};
+/**
+ * The batch size for fn: calls doubled from 1 until one batch takes ≥ minRunMs. The batches run
+ * here are also warm-up; `spent` is their total ns, `ns` the last one's.
+ */
+export async function calibrate(fn, minRunMs, batch = timeBatch) {
+  let iters = 1;
+  let ns = await batch(fn, iters);
+  let spent = ns;
+  while (ns < minRunMs * 1e6) {
+    iters *= 2;
+    ns = await batch(fn, iters);
+    spent += ns;
+  }
+  return { iters, ns, spent };
+}
 /**
  * Median ns per call of fn over runs of ≥ minRunMs each, after calibration and warm-up.
  * Slow cases get fewer runs (as many as fit in budgetMs), never fewer than 3, at most maxRuns.
@@ -37,14 +59,8 @@ const median = (xs) => {
  */
 export async function measureCall(fn, maxRuns, { minRunMs, warmupMs, budgetMs }, { awaited = false } = {}) {
   const batch = awaited ? timeAwaitedBatch : timeBatch;
-  let iters = 1;
-  let ns = await batch(fn, iters);
-  let spent = ns;
-  while (ns < minRunMs * 1e6) { // calibration doubles the batch; it is also warm-up
-    iters *= 2;
-    ns = await batch(fn, iters);
-    spent += ns;
-  }
+  const { iters, ns, spent: calibrationNs } = await calibrate(fn, minRunMs, batch);
+  let spent = calibrationNs;
   while (spent < warmupMs * 1e6) spent += await batch(fn, iters);
   const runs = Math.max(3, Math.min(maxRuns, Math.floor((budgetMs * 1e6) / ns)));
   const samples = [];
