@@ -9,6 +9,22 @@ import {
 import { reduceRows } from "./reduce";
 import { divideRows, expShiftedRows, logElements, logRatioElements, mapTerms, mixture, rowMaxima } from "./elementwise";
 
+// The op table as immutable exported globals (OP_<name>): the loader reads the codes from the
+// module rather than restating them (src/engines/wasm/kernels.ts lists the names it expects).
+export const OP_KL = KL;
+export const OP_KL_EXCESS = KL_EXCESS;
+export const OP_ENTROPY = ENTROPY;
+export const OP_CROSS_ENTROPY = CROSS_ENTROPY;
+export const OP_KL_LOG = KL_LOG;
+export const OP_ENTROPY_LOG = ENTROPY_LOG;
+export const OP_CROSS_ENTROPY_LOG = CROSS_ENTROPY_LOG;
+export const OP_EXP_SUM = EXP_SUM;
+export const OP_SUM = SUM;
+export const OP_GRAD_FORWARD_PROB = GRAD_FORWARD_PROB;
+export const OP_GRAD_REVERSE_PROB = GRAD_REVERSE_PROB;
+export const OP_GRAD_FORWARD_LOG = GRAD_FORWARD_LOG;
+export const OP_GRAD_REVERSE_LOG = GRAD_REVERSE_LOG;
+
 /** First byte the wrapper may use: static data lies below it. */
 export function heapBase(): usize {
   return (__heap_base + 15) & ~15;

@@ -1,5 +1,7 @@
 import { createKL, referenceKL, type KL } from "../src/index.js";
-import { bundledBytes, instantiateSync, type Build, type Kernels } from "../src/engines/wasm/loader.js";
+import { bundledBytes } from "../src/engines/wasm/builds.js";
+import type { Kernels } from "../src/engines/wasm/kernels.js";
+import { instantiateSync, type Build } from "../src/engines/wasm/loader.js";
 import relaxedBytes from "../src/engines/wasm/relaxed-bytes.js";
 
 /**

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import type { Kernels } from "../src/engines/wasm/loader.js";
+import type { Kernels } from "../src/engines/wasm/kernels.js";
 import { loadKernels } from "./backends.js";
 import { expArguments, logArguments } from "./exact-inputs.mjs";
 import { mulberry32 } from "./random.mjs";

@@ -1,36 +1,45 @@
-import type { Operand, Settings } from "./options.js";
-import type { Backend } from "./types.js";
+/**
+ * What a backend supplies: per-row values in nats and gradients, on inputs whose shapes and
+ * options are checked already. Reductions, the log base and the scaled JSD are applied after,
+ * by `finish` (kl.ts), the same for every backend and for the pool.
+ */
+import type { Settings } from "./options.js";
+import type { Backend, Vector } from "./types.js";
 
-/** The divergences an engine computes per row; the public layer maps every call onto them. */
+/** The divergences an engine computes per row; the public methods map every call onto them. */
 export type Divergence = "kl" | "entropy" | "crossEntropy" | "jsd";
 
-/** Which divergence a gradient call differentiates: D(target‖approx) or D(approx‖target). */
-export type Direction = "forward" | "reverse";
-
 /**
- * What a backend supplies: per-row values in nats and element-wise terms. Option parsing,
- * shape checks, reductions and the log base live in the shared public layer (api.ts).
+ * Which value a gradient call differentiates with respect to approx: D(target‖approx)
+ * (forward), D(approx‖target) (reverse) or the generalised JSD of target and approx.
  */
+export type GradientKind = "forward" | "reverse" | "jsd";
+
+/** A typed array of the kernels' element types. */
+export type ElementArray = Float64Array | Float32Array;
+
 export interface Engine {
   readonly backend: Backend;
-  /** One value per row, in nats. The operands are checked for shape already. */
-  rowValues(divergence: Divergence, operands: Operand[], settings: Settings): Float64Array;
   /**
-   * Per-row values (nats) of D(target‖approx) (forward) or D(approx‖target) (reverse), with
-   * the gradient with respect to approx — divided by the log base, and by rows for "mean" —
-   * written into `out`. Operands are [target, approx]. Returns the array holding the
+   * One value per row, in nats, of `divergence` on `first` (and `second`), read in
+   * `settings.spaces` and named `settings.names` in errors. The array may be the engine's
+   * own, reused by its next call: read it before calling again.
+   */
+  rowValues(divergence: Divergence, first: Vector, second: Vector | undefined, settings: Settings): Float64Array;
+  /**
+   * Per-row values (nats) of the `kind` divergence of target and approx, with its gradient
+   * with respect to approx — times gradientScale(settings) — written into `out`. Returns the
+   * per-row values (the engine's own array, as for rowValues) and the array holding the
    * gradient: `out`, or a fresh view of its block if the call detached it.
    */
-  gradient(
-    direction: Direction, operands: Operand[], settings: Settings, out: Float64Array | Float32Array,
-  ): { perRow: Float64Array; grad: Float64Array | Float32Array };
+  gradient(kind: GradientKind, target: Vector, approx: Vector, settings: Settings, out: ElementArray): { perRow: Float64Array; grad: ElementArray };
   /**
    * Element-wise KL terms, written into `out` (of the element type of the inputs). Returns
    * the array holding them: `out`, or a fresh view of its block if the call detached it.
    */
-  relEntr(p: Operand, q: Operand, validate: boolean, out: Float64Array | Float32Array): Float64Array | Float32Array;
-  alloc<A extends Float64Array | Float32Array>(length: number, type: { new (length: number): A }): A;
-  free(view: Float64Array | Float32Array): void;
+  relEntr(p: Vector, q: Vector, settings: Settings, out: ElementArray): ElementArray;
+  alloc<A extends ElementArray>(length: number, type: { new (length: number): A }): A;
+  free(view: ElementArray): void;
   reserve(bytes: number): void;
   memoryBytes(): number;
   /** Throws a specific KLError if `values` is a view this engine handed out and can no longer serve. */

@@ -1,30 +1,37 @@
+/**
+ * The one reader of a call's options object: it checks every option once and returns the
+ * call's Settings, which the engines, the pool's workers and `finish` share. Omitted options
+ * cost nothing: each call shape has its default Settings made once.
+ */
 import { KLError } from "./errors.js";
-import type { DivergenceOptions, ElementwiseOptions, JSDOptions, Reduction, Space, Vector } from "./types.js";
+import type { DivergenceOptions, JSDOptions, Reduction, Space } from "./types.js";
 
 const SPACES: readonly Space[] = ["prob", "log", "logits"];
 const REDUCTIONS: readonly Reduction[] = ["sum", "mean", "none"];
 const PRECISIONS = ["accurate", "fast"] as const;
 
-/** One argument of a call: its values, the space they are in, and its name for errors. */
-export interface Operand {
-  values: Vector;
-  space: Space;
-  name: string;
-}
+/** The names of a call's two arguments, as the caller knows them (errors name them). */
+export type ArgumentNames = readonly [first: string, second: string];
 
-/** Options after checking, with defaults filled in. */
+/** A call's options after checking, with defaults filled in. Plain data: workers receive it by message. */
 export interface Settings {
-  rows: number;
-  /** The rows "mean" divides by: all of the call's rows, also when it runs in row groups. */
-  meanRows: number;
-  cols: number;
-  reduction: Reduction;
-  normalize: boolean;
-  logBase: number;
-  validate: boolean;
-  precision: "accurate" | "fast";
+  /** The arguments' names in the order the engine reads them (reverse KL reads approx first). */
+  readonly names: ArgumentNames;
+  /** The arguments' spaces, in the same order. */
+  readonly spaces: readonly [Space, Space];
+  readonly rows: number;
+  /** The rows "mean" divides by: all of the call's rows, also when a pool's worker has a share of them. */
+  readonly meanRows: number;
+  readonly reduction: Reduction;
+  readonly normalize: boolean;
+  /** ln(base): 1 for nats. */
+  readonly logBase: number;
+  readonly validate: boolean;
+  readonly precision: "accurate" | "fast";
   /** The JSD's mixture weight: M = βP + (1 − β)Q. */
-  beta: number;
+  readonly beta: number;
+  /** The factor on the value and the gradient: 1/(β(1 − β)) for the scaled JSD, else 1. */
+  readonly factor: number;
 }
 
 function oneOf<T extends string>(value: unknown, allowed: readonly T[], name: string, fallback: T): T {
@@ -41,13 +48,6 @@ function flag(value: unknown, name: string, fallback: boolean): boolean {
   return value;
 }
 
-function checkVector(values: unknown, name: string): asserts values is Vector {
-  if (!(values instanceof Float64Array || values instanceof Float32Array || Array.isArray(values))) {
-    throw new KLError("NOT_A_VECTOR", name, "must be a Float64Array, a Float32Array or an array of numbers");
-  }
-  if (values.length === 0) throw new KLError("EMPTY", name, "is empty; a distribution needs at least one element");
-}
-
 function mixtureWeight(beta: unknown): number {
   if (beta === undefined) return 0.5;
   if (typeof beta !== "number" || !(beta >= 0 && beta <= 1)) {
@@ -56,61 +56,79 @@ function mixtureWeight(beta: unknown): number {
   return beta;
 }
 
+/** Options must be an object (or omitted). */
+export function checkOptionsObject(options: unknown): asserts options is object {
+  if (typeof options !== "object" || options === null) throw new KLError("BAD_OPTION", "options", "must be an object");
+}
+
+/** Spaces of the two arguments: `pSpace`/`qSpace` override `space`. */
+export function spacesOf(options: { space?: unknown; pSpace?: unknown; qSpace?: unknown }): [Space, Space] {
+  const space = oneOf(options.space, SPACES, "space", "prob");
+  return [oneOf(options.pSpace, SPACES, "pSpace", space), oneOf(options.qSpace, SPACES, "qSpace", space)];
+}
+
 /** Whether the generalised JSD is divided by β(1 − β) (options.scaled). */
 export function scaledOption(value: unknown): boolean {
   return flag(value, "scaled", false);
 }
 
-/** Spaces of the two arguments: `pSpace`/`qSpace` override `space`. */
-export function spacesOf(options: ElementwiseOptions | DivergenceOptions): [Space, Space] {
-  const space = oneOf(options.space, SPACES, "space", "prob");
-  return [oneOf(options.pSpace, SPACES, "pSpace", space), oneOf(options.qSpace, SPACES, "qSpace", space)];
-}
-
-/** Options must be an object (or omitted). */
-export function checkOptionsObject(options: unknown): void {
-  if (typeof options !== "object" || options === null) throw new KLError("BAD_OPTION", "options", "must be an object");
-}
-
-/** Checks the arguments' shapes and the options; returns the operands and settings. */
-export function settle(
-  args: ReadonlyArray<{ values: unknown; name: string }>,
-  options: DivergenceOptions = {},
-): { operands: Operand[]; settings: Settings } {
-  checkOptionsObject(options);
-  for (const arg of args) checkVector(arg.values, arg.name);
-  const [first, ...others] = args as ReadonlyArray<{ values: Vector; name: string }>;
-  const length = first!.values.length;
-  for (const other of others) {
-    if (other.values.length !== length) {
-      throw new KLError("LENGTH_MISMATCH", other.name, `has length ${other.values.length} but ${first!.name} has length ${length}`);
-    }
+/** `options.rows` (default 1): a positive integer dividing `length`. */
+export function rowsOption(rows: unknown, length: number): number {
+  if (rows === undefined) return 1;
+  if (typeof rows !== "number" || !Number.isInteger(rows) || rows < 1) {
+    throw new KLError("BAD_ROWS", "options.rows", `must be a positive integer, got ${String(rows)}`);
   }
-  const rows = options.rows ?? 1;
-  if (!Number.isInteger(rows) || rows < 1) throw new KLError("BAD_ROWS", "options.rows", `must be a positive integer, got ${rows}`);
   if (length % rows !== 0) throw new KLError("BAD_ROWS", "options.rows", `${rows} does not divide the length ${length}`);
-  const base = options.base ?? Math.E;
+  return rows;
+}
+
+function logBaseOf(base: unknown): number {
+  if (base === undefined || base === Math.E) return 1;
   if (typeof base !== "number" || !(base > 0) || base === 1 || !Number.isFinite(base)) {
     throw new KLError("BAD_OPTION", "options.base", `must be a finite number > 0 other than 1, got ${base}`);
   }
-  const spaces = spacesOf(options);
+  return Math.log(base);
+}
+
+/** Settings with every option at its default, for arguments called `names`. */
+export function defaultSettings(names: ArgumentNames, spaces: readonly [Space, Space] = ["prob", "prob"]): Settings {
+  return Object.freeze({
+    names, spaces, rows: 1, meanRows: 1, reduction: "sum", normalize: false, logBase: 1, validate: true,
+    precision: "accurate", beta: 0.5, factor: 1,
+  });
+}
+
+/**
+ * Checks `options` for a call on inputs of `length` elements whose arguments are `names`;
+ * with `swap` the engine reads the second argument first (reverse KL: D(approx‖target)).
+ * `jsd`: the call is a JSD, whose `scaled` option sets the factor.
+ */
+export function readSettings(options: DivergenceOptions & JSDOptions, length: number, names: ArgumentNames, swap = false, jsd = false): Settings {
+  checkOptionsObject(options);
+  const rows = rowsOption(options.rows, length);
+  const logBase = logBaseOf(options.base);
+  const [pSpace, qSpace] = spacesOf(options);
+  const reduction = oneOf(options.reduction, REDUCTIONS, "reduction", "sum");
+  const normalize = flag(options.normalize, "normalize", false);
+  const validate = flag(options.validate, "validate", true);
+  const precision = oneOf(options.precision, PRECISIONS, "precision", "accurate");
+  const beta = mixtureWeight(options.beta);
   return {
-    operands: args.map((arg, i) => ({ values: arg.values as Vector, space: spaces[i]!, name: arg.name })),
-    settings: {
-      rows,
-      meanRows: rows,
-      cols: length / rows,
-      reduction: oneOf(options.reduction, REDUCTIONS, "reduction", "sum"),
-      normalize: flag(options.normalize, "normalize", false),
-      logBase: base === Math.E ? 1 : Math.log(base),
-      validate: flag(options.validate, "validate", true),
-      precision: oneOf(options.precision, PRECISIONS, "precision", "accurate"),
-      beta: mixtureWeight((options as JSDOptions).beta),
-    },
+    names: swap ? [names[1], names[0]] : names,
+    spaces: swap ? [qSpace, pSpace] : [pSpace, qSpace],
+    rows,
+    meanRows: rows,
+    reduction,
+    normalize,
+    logBase,
+    validate,
+    precision,
+    beta,
+    factor: jsd && scaledOption(options.scaled) && beta > 0 && beta < 1 ? 1 / (beta * (1 - beta)) : 1,
   };
 }
 
-/** The factor on every gradient: the log base, and 1/rows for "mean" (as autograd would). */
+/** The factor on every gradient element: the log base, 1/rows for "mean" (as autograd would), the scaled JSD's. */
 export function gradientScale(settings: Settings): number {
-  return 1 / settings.logBase / (settings.reduction === "mean" ? settings.meanRows : 1);
+  return settings.factor / settings.logBase / (settings.reduction === "mean" ? settings.meanRows : 1);
 }

@@ -1,24 +1,26 @@
 /**
  * createKLPool: the KL interface with async methods, computed by workers (worker_threads in
- * Node, Web Workers in browsers), each running its own instance of the same compiled module.
+ * Node, Web Workers in browsers), each running its own engine on the same compiled module.
  *
- * Divergences and gradients over many rows are split into contiguous groups of rows, one per
- * worker; a worker returns per-row values before any reduction, and the pool reduces all of
- * them exactly as one instance does, so results equal createKL's bit for bit. One long vector
- * (rows = 1) is split into pieces of a fixed size, whatever the number of workers, whose sums
- * are added in piece order, compensated: the result does not depend on the number of workers.
- * Everything else, small calls, and any call a worker rejects run on an instance in this
- * thread, so errors are exactly those of createKL.
+ * A call is planned as one instance plans it (core/kl.ts), split into shares (shares.ts), and
+ * each worker runs the Engine call on its share: contiguous groups of rows, or pieces of a
+ * fixed size of one long vector (whose sums are added in piece order, compensated, so the
+ * result does not depend on the number of workers). The per-row values are `finish`ed as one
+ * instance finishes them, so results equal createKL's bit for bit for batches of rows.
+ * Small calls, relEntr, and any call a worker rejects run on an instance in this thread, so
+ * errors are exactly those of createKL.
  */
-import { reduceRowValues, scaleJsd } from "../../core/kl.js";
+import type { ElementArray } from "../../core/engine.js";
+import { finish, gradientArray, planDivergence, planGradient, type DivergenceMethod, type DivergencePlan, type GradientMethod, type GradientPlan, type ViewCheck } from "../../core/kl.js";
+import type { Settings } from "../../core/options.js";
+import { checkAllocation } from "../../core/checks.js";
+import type { DivergenceOptions, GradientOptions, JSDOptions, KL, Reduced, ValueAndGradient, Vector } from "../../core/types.js";
+import { compensatedSum } from "../../numeric/compensated-sum.js";
 import { compileFor, createKL, type CreateOptions, type WasmBackend } from "../wasm/create.js";
 import type { URLInstance } from "../wasm/loader.js";
-import { KLError } from "../../core/errors.js";
-import { settle, type Settings } from "../../core/options.js";
-import { checkAllocation } from "../../core/checks.js";
-import { compensatedSum } from "../../numeric/compensated-sum.js";
-import type { DivergenceOptions, GradientOptions, JSDOptions, KL, Reduced, ValueAndGradient, Vector } from "../../core/types.js";
-import { isNode, nodeModule, type CallMessage, type Endpoint, type Reply, type ToWorker, type WorkerThreads } from "./protocol.js";
+import type { EngineCall, Reply } from "./protocol.js";
+import { isShared, planShares, shareOf, type Share } from "./shares.js";
+import { startWorker, threadCount } from "./workers.js";
 
 /**
  * Options of createKLPool: those of createKL, and the workers'.
@@ -36,8 +38,6 @@ export interface PoolOptions extends CreateOptions {
 
 type Async<F> = F extends (...args: infer A) => infer R ? (...args: A) => Promise<R> : never;
 
-/** The methods that run in this thread's instance, whole. */
-type WholeMethods = "relEntr" | "jsdGrad";
 
 /**
  * The KL interface of a pool: the same methods, returning promises. Inputs in shared memory
@@ -101,8 +101,8 @@ export interface KLPool {
    */
   relEntr: Async<KL["relEntr"]>;
   /**
-   * KL.jsdGrad, in this thread.
-   * @example const { value, grad } = await pool.jsdGrad(p, q);
+   * KL.jsdGrad on the workers.
+   * @example const { value, grad } = await pool.jsdGrad(teacherLogits, studentLogits, { space: "logits", rows: 64 });
    */
   jsdGrad: Async<KL["jsdGrad"]>;
   /**
@@ -116,164 +116,6 @@ export interface KLPool {
    * @example await pool.terminate();
    */
   terminate(): Promise<void>;
-}
-
-/** Calls below this many elements run in this thread: messages would cost more than they save. */
-const SMALL_CALL = 1 << 15;
-/** A long single vector is split into pieces of this many elements (and one shorter last piece). */
-const PIECE = 1 << 16;
-
-type SplitMethod = "kl" | "forward" | "reverse" | "entropy" | "crossEntropy" | "jsd" | "forwardGrad" | "reverseGrad";
-const ARGUMENT_NAMES: Record<SplitMethod, string[]> = {
-  kl: ["p", "q"], forward: ["target", "approx"], reverse: ["target", "approx"], entropy: ["p"],
-  crossEntropy: ["p", "q"], jsd: ["p", "q"], forwardGrad: ["target", "approx"], reverseGrad: ["target", "approx"],
-};
-
-/** One worker's share of a call: `rows` rows of the operands' elements [start, start + length). */
-interface Share {
-  worker: number;
-  start: number;
-  length: number;
-  rows: number;
-}
-
-/** The shares of a call, or undefined where it runs in this thread. */
-function planShares(settings: Settings, spaces: string[], threads: number): Share[] | undefined {
-  const { rows, cols } = settings;
-  const n = rows * cols;
-  if (n < SMALL_CALL) return undefined;
-  const shares: Share[] = [];
-  if (rows > 1) {
-    for (let w = 0; w < threads; w++) {
-      const [first, last] = [Math.floor((rows * w) / threads), Math.floor((rows * (w + 1)) / threads)];
-      if (last > first) shares.push({ worker: w, start: first * cols, length: (last - first) * cols, rows: last - first });
-    }
-    return shares;
-  }
-  // One row: its terms are independent unless the row is rescaled as a whole (normalize, logits).
-  const separable = !settings.normalize && !spaces.includes("logits");
-  if (!separable || n < 2 * PIECE) return undefined;
-  const pieces = Math.floor(n / PIECE);
-  for (let w = 0; w < threads; w++) {
-    const [first, last] = [Math.floor((pieces * w) / threads), Math.floor((pieces * (w + 1)) / threads)];
-    if (last > first) shares.push({ worker: w, start: first * PIECE, length: (last - first) * PIECE, rows: last - first });
-  }
-  if (n > pieces * PIECE) shares.push({ worker: threads - 1, start: pieces * PIECE, length: n - pieces * PIECE, rows: 1 });
-  return shares;
-}
-
-function isShared(array: { buffer: ArrayBufferLike }): boolean {
-  return typeof SharedArrayBuffer !== "undefined" && array.buffer instanceof SharedArrayBuffer;
-}
-
-/** A share of an operand as the worker receives it: a view of shared memory, else a copy it takes over. */
-function shareOf(values: Float64Array | Float32Array, share: Share, transfer: ArrayBuffer[]): Float64Array | Float32Array {
-  const end = share.start + share.length;
-  if (isShared(values)) return values.subarray(share.start, end);
-  const copy = values.slice(share.start, end);
-  transfer.push(copy.buffer as ArrayBuffer);
-  return copy;
-}
-
-/** One worker: requests by id, answered in any order. */
-class WorkerClient {
-  private nextId = 0;
-  private readonly pending = new Map<number, (reply: Reply) => void>();
-  private failure: Reply["error"];
-
-  /** Whether the worker failed: its script did not load, or it crashed. */
-  get failed(): boolean {
-    return this.failure !== undefined;
-  }
-
-  constructor(
-    private readonly endpoint: Endpoint,
-    readonly stop: () => Promise<unknown>,
-  ) {
-    endpoint.listen((message) => {
-      const reply = message as Reply;
-      this.pending.get(reply.id)?.(reply);
-      this.pending.delete(reply.id);
-    });
-  }
-
-  send(message: ToWorker, transfer: ArrayBuffer[] = []): void {
-    this.endpoint.post(message, transfer);
-  }
-
-  /** Sends a message and resolves with its reply; a failed worker replies at once with its failure. */
-  private request(id: number, message: ToWorker, transfer: ArrayBuffer[] = []): Promise<Reply> {
-    if (this.failure !== undefined) return Promise.resolve({ id, error: this.failure });
-    const reply = new Promise<Reply>((resolve) => this.pending.set(id, resolve));
-    this.send(message, transfer);
-    return reply;
-  }
-
-  call(message: Omit<CallMessage, "type" | "id">, transfer: ArrayBuffer[]): { id: number; reply: Promise<Reply> } {
-    const id = this.nextId++;
-    return { id, reply: this.request(id, { type: "call", id, ...message }, transfer) };
-  }
-
-  /** Has the worker write call `id`'s held gradient into `target` (or drop it). */
-  async commit(id: number, target: Float64Array | Float32Array | undefined): Promise<void> {
-    const { error } = await this.request(id, { type: "commit", id, target });
-    if (error !== undefined && target !== undefined) throw new Error(`klwasm pool: a worker failed before writing its gradient rows: ${error.message}`);
-  }
-
-  /** A worker that failed (its script did not load, or it crashed) answers what it was asked with the failure. */
-  fail(error: unknown): void {
-    this.failure ??= { name: "Error", message: String((error as { message?: unknown })?.message ?? error) };
-    for (const [id, resolve] of this.pending) resolve({ id, error: this.failure });
-    this.pending.clear();
-  }
-}
-
-async function startWorker(url: URLInstance | string): Promise<WorkerClient> {
-  let client: WorkerClient;
-  const fail = (error: unknown) => client.fail(error);
-  if (isNode()) {
-    const { Worker } = await nodeModule<WorkerThreads>("worker_threads");
-    const worker = new Worker(new URL(String(url)));
-    worker.on("error", fail);
-    client = new WorkerClient(
-      { post: (message, transfer) => worker.postMessage(message, transfer), listen: (handler) => worker.on("message", handler) },
-      () => worker.terminate(),
-    );
-    return client;
-  }
-  const WebWorker = (globalThis as unknown as { Worker: new (url: URLInstance | string, options: { type: "module" }) => BrowserWorker }).Worker;
-  const worker = new WebWorker(url, { type: "module" });
-  worker.onerror = fail;
-  client = new WorkerClient(
-    {
-      post: (message, transfer) => worker.postMessage(message, transfer),
-      listen: (handler) => (worker.onmessage = (event) => handler(event.data)),
-    },
-    async () => worker.terminate(),
-  );
-  return client;
-}
-
-interface BrowserWorker {
-  postMessage(message: unknown, transfer?: ArrayBuffer[]): void;
-  onmessage: ((event: { data: unknown }) => void) | null;
-  onerror: ((error: unknown) => void) | null;
-  terminate(): void;
-}
-
-async function defaultThreads(): Promise<number> {
-  const navigatorCount = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency;
-  if (navigatorCount !== undefined) return Math.max(1, navigatorCount);
-  const os = await nodeModule<{ availableParallelism(): number }>("os");
-  return Math.max(1, os.availableParallelism());
-}
-
-async function threadCount(threads: number | undefined): Promise<number> {
-  if (threads === undefined) return defaultThreads();
-  if (!Number.isInteger(threads) || threads < 1) {
-    throw new KLError("BAD_OPTION", "options.threads", `must be a positive integer, got ${String(threads)}`);
-  }
-  return threads;
 }
 
 /**
@@ -299,70 +141,98 @@ export async function createKLPool(options: PoolOptions = {}): Promise<KLPool> {
   /** The call on this thread's instance: createKL's result, or createKL's error. */
   const inThisThread = (method: string, args: unknown[]) => (local as unknown as Record<string, (...a: unknown[]) => unknown>)[method]!(...args);
 
-  async function split(method: SplitMethod, args: unknown[]): Promise<unknown> {
-    const names = ARGUMENT_NAMES[method];
-    const options = (args[names.length] ?? {}) as GradientOptions & JSDOptions;
-    let planned: { settings: Settings; shares: Share[] | undefined };
+  /** Sends each share its Engine call, and returns the per-row values of all shares in order. */
+  async function fanOut(
+    shares: Share[], settings: Settings, holdGradient: boolean,
+    callFor: (share: Share, settings: Settings, transfer: ArrayBuffer[]) => EngineCall,
+  ): Promise<{ calls: Array<{ id: number }>; replies: Reply[] } | undefined> {
+    const calls = shares.map((share) => {
+      const transfer: ArrayBuffer[] = [];
+      const call = callFor(share, { ...settings, rows: share.rows }, transfer);
+      return workers[share.worker]!.call({ call, holdGradient }, transfer);
+    });
+    const replies = await Promise.all(calls.map((c) => c.reply));
+    if (replies.every((reply) => reply.error === undefined)) return { calls, replies };
+    if (holdGradient) await Promise.all(calls.map((c, i) => workers[shares[i]!.worker]!.commit(c.id, undefined)));
+    return undefined;
+  }
+
+  /** A worker rejected a share: the call runs here, and gives createKL's error unless a worker failed. */
+  function rerun(method: string, args: unknown[]): unknown {
+    const result = inThisThread(method, args);
+    if (anyFailed()) return result;
+    throw new Error("klwasm pool: a worker failed where one instance does not");
+  }
+
+  /** Per-row values of all shares: a split long vector's piece sums are added in piece order, one row again. */
+  const joinRows = (replies: Reply[], settings: Settings) => {
+    const perRow = Float64Array.from(replies.flatMap((reply) => Array.from(reply.perRow!)));
+    return settings.rows === 1 ? Float64Array.of(compensatedSum(perRow)) : perRow;
+  };
+
+  async function divergence(method: DivergenceMethod, args: unknown[]): Promise<unknown> {
+    let plan: DivergencePlan;
+    let shares: Share[] | undefined;
     try {
-      const { operands, settings } = settle(names.map((name, i) => ({ values: args[i], name })), options);
-      planned = { settings, shares: planShares(settings, operands.map((o) => o.space), threads) };
+      plan = planDivergence(NO_VIEWS, method, args[0], method === "entropy" ? undefined : args[1], method === "entropy" ? args[1] : args[2]);
+      shares = planShares(plan.first.length, plan.settings, threads);
     } catch {
       return inThisThread(method, args);
     }
-    const { settings, shares } = planned;
     if (shares === undefined || anyFailed()) return inThisThread(method, args);
-    const operands = args.slice(0, names.length).map((values) => (Array.isArray(values) ? Float64Array.from(values) : values) as Float64Array | Float32Array);
-    const approx = operands[operands.length - 1]!;
-    const gradient = method === "forwardGrad" || method === "reverseGrad";
-    const out = gradient ? options.out : undefined;
-    const gradType = approx instanceof Float32Array ? Float32Array : Float64Array;
-    // An unusable out is refused by this thread's instance, with createKL's error.
-    if (out !== undefined && !(out instanceof gradType && out.length === approx.length)) return inThisThread(method, args);
-    const holdGradient = out !== undefined && isShared(out);
-    const calls = shares.map((share) => {
-      const transfer: ArrayBuffer[] = [];
-      const shareArgs = operands.map((values) => shareOf(values, share, transfer));
-      const shareOptions = { ...options, rows: share.rows, out: undefined };
-      return workers[share.worker]!.call({ method, args: [...shareArgs, shareOptions], meanRows: settings.meanRows, holdGradient }, transfer);
-    });
-    const replies = await Promise.all(calls.map((c) => c.reply));
-    if (replies.some((reply) => reply.error !== undefined)) {
-      if (holdGradient) await Promise.all(calls.map((c, i) => workers[shares[i]!.worker]!.commit(c.id, undefined)));
-      const result = inThisThread(method, args);
-      if (anyFailed()) return result;
-      const { message } = replies.find((reply) => reply.error !== undefined)!.error!;
-      throw new Error(`klwasm pool: a worker failed where one instance does not: ${message}`);
+    const first = typedArray(plan.first);
+    const second = plan.second === undefined ? undefined : typedArray(plan.second);
+    const done = await fanOut(shares, plan.settings, false, (share, settings, transfer) => ({
+      method: "rowValues", divergence: plan.divergence, settings,
+      first: shareOf(first, share, transfer), second: second === undefined ? undefined : shareOf(second, share, transfer),
+    }));
+    if (done === undefined) return rerun(method, args);
+    return finish(joinRows(done.replies, plan.settings), plan.settings);
+  }
+
+  async function gradient(method: GradientMethod, args: unknown[]): Promise<unknown> {
+    let plan: GradientPlan;
+    let shares: Share[] | undefined;
+    try {
+      plan = planGradient(NO_VIEWS, method, args[0], args[1], args[2]);
+      shares = planShares(plan.target.length, plan.settings, threads);
+    } catch {
+      return inThisThread(method, args);
     }
-    const perRow = Float64Array.from(replies.flatMap((reply) => Array.from(reply.perRow!)));
-    // A split long vector's piece sums are added in piece order: one row again.
-    const rowValues = settings.rows === 1 ? Float64Array.of(compensatedSum(perRow)) : perRow;
-    let value = reduceRowValues(rowValues, settings);
-    const beta = options.beta ?? 0.5;
-    if (method === "jsd" && options.scaled === true && beta > 0 && beta < 1) value = scaleJsd(value, beta);
-    if (!gradient) return value;
-    const grad = out ?? new gradType(approx.length);
-    if (holdGradient) await Promise.all(calls.map((c, i) => workers[shares[i]!.worker]!.commit(c.id, grad.subarray(shares[i]!.start, shares[i]!.start + shares[i]!.length))));
-    else replies.forEach((reply, i) => grad.set(reply.grad!, shares[i]!.start));
+    if (shares === undefined || anyFailed()) return inThisThread(method, args);
+    const target = typedArray(plan.target);
+    const approx = typedArray(plan.approx);
+    const holdGradient = plan.out !== undefined && isShared(plan.out);
+    const done = await fanOut(shares, plan.settings, holdGradient, (share, settings, transfer) => ({
+      method: "gradient", kind: plan.kind, settings,
+      target: shareOf(target, share, transfer), approx: shareOf(approx, share, transfer),
+    }));
+    if (done === undefined) return rerun(method, args);
+    const value = finish(joinRows(done.replies, plan.settings), plan.settings);
+    const grad = gradientArray(plan);
+    if (holdGradient) {
+      await Promise.all(done.calls.map((c, i) => workers[shares[i]!.worker]!.commit(c.id, grad.subarray(shares[i]!.start, shares[i]!.start + shares[i]!.length))));
+    } else done.replies.forEach((reply, i) => grad.set(reply.grad!, shares[i]!.start));
     return { value, grad };
   }
 
-  const splitting = (method: SplitMethod) => (...args: unknown[]) => split(method, args);
-  const whole = (method: WholeMethods) => async (...args: unknown[]) => inThisThread(method, args);
+  const divergenceMethod = (method: DivergenceMethod) => (...args: unknown[]) => divergence(method, args);
+  const gradientMethod = (method: GradientMethod) => (...args: unknown[]) => gradient(method, args);
   const shared = typeof SharedArrayBuffer !== "undefined";
   const pool = {
     backend,
     threads,
     shared,
-    kl: splitting("kl"),
-    forward: splitting("forward"),
-    reverse: splitting("reverse"),
-    entropy: splitting("entropy"),
-    crossEntropy: splitting("crossEntropy"),
-    jsd: splitting("jsd"),
-    forwardGrad: splitting("forwardGrad"),
-    reverseGrad: splitting("reverseGrad"),
-    relEntr: whole("relEntr"),
-    jsdGrad: whole("jsdGrad"),
+    kl: divergenceMethod("kl"),
+    forward: divergenceMethod("forward"),
+    reverse: divergenceMethod("reverse"),
+    entropy: divergenceMethod("entropy"),
+    crossEntropy: divergenceMethod("crossEntropy"),
+    jsd: divergenceMethod("jsd"),
+    forwardGrad: gradientMethod("forwardGrad"),
+    reverseGrad: gradientMethod("reverseGrad"),
+    jsdGrad: gradientMethod("jsdGrad"),
+    relEntr: async (...args: unknown[]) => inThisThread("relEntr", args),
     alloc<A extends Float64Array | Float32Array>(length: number, type: { new (buffer: ArrayBufferLike): A; BYTES_PER_ELEMENT: number }): A {
       checkAllocation(length, type);
       const bytes = length * type.BYTES_PER_ELEMENT;
@@ -373,4 +243,12 @@ export async function createKLPool(options: PoolOptions = {}): Promise<KLPool> {
     },
   };
   return pool as unknown as KLPool;
+}
+
+/** The pool's inputs are never views of an instance's memory: there is nothing to check. */
+const NO_VIEWS: ViewCheck = () => undefined;
+
+/** A vector as a typed array the workers can receive (arrays of numbers as f64). */
+function typedArray(values: Vector): ElementArray {
+  return Array.isArray(values) ? Float64Array.from(values) : (values as ElementArray);
 }

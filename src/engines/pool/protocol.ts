@@ -3,6 +3,8 @@
  * a message channel in Node (worker_threads) and in browsers (Web Workers).
  */
 
+import type { Divergence, ElementArray, GradientKind } from "../../core/engine.js";
+import type { Settings } from "../../core/options.js";
 import type { URLInstance } from "../wasm/loader.js";
 
 /** The first message: the compiled module to instantiate, and how. */
@@ -14,17 +16,22 @@ export interface InitMessage {
 }
 
 /**
- * Calls `method` of the worker's instance on its share of the rows. `meanRows` is the whole
- * call's row count, which "mean" divides gradients by. With `holdGradient` the gradient stays
- * in the worker until a CommitMessage says where to write it (so that a failing share leaves
- * a shared `out` untouched).
+ * An Engine call on a worker's share of the rows, with the call's Settings (its `rows` the
+ * share's, its `meanRows` the whole call's, which "mean" divides gradients by).
+ */
+export type EngineCall =
+  | { method: "rowValues"; divergence: Divergence; first: ElementArray; second: ElementArray | undefined; settings: Settings }
+  | { method: "gradient"; kind: GradientKind; target: ElementArray; approx: ElementArray; settings: Settings };
+
+/**
+ * Runs `call` on the worker's engine. With `holdGradient` the gradient stays in the worker
+ * until a CommitMessage says where to write it (so that a failing share leaves a shared `out`
+ * untouched).
  */
 export interface CallMessage {
   type: "call";
   id: number;
-  method: string;
-  args: unknown[];
-  meanRows: number;
+  call: EngineCall;
   holdGradient: boolean;
 }
 

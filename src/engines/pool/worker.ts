@@ -1,78 +1,25 @@
 /**
- * A pool worker (dist/pool-worker.js): one Wasm instance, built from the module the pool
- * sends, running the calls the pool hands it on its share of the rows. It answers with the
- * per-row values in nats, before any reduction, so that the pool reduces all rows exactly as
- * one instance would.
+ * A pool's worker: one Wasm engine, built from the module the pool sends, answering the
+ * Engine calls the pool hands it on its share of the rows with per-row values in nats (before
+ * any reduction, which the pool's `finish` applies to all rows, as one instance does).
  */
-import { buildKL } from "../../core/kl.js";
-import type { Direction, Divergence, Engine } from "../../core/engine.js";
-import type { Operand, Settings } from "../../core/options.js";
-import type { KL } from "../../core/types.js";
+import type { ElementArray } from "../../core/engine.js";
 import { WasmEngine } from "../wasm/engine.js";
-import type { Kernels } from "../wasm/loader.js";
-import { isNode, nodeModule, type CallMessage, type Endpoint, type ErrorData, type Reply, type ToWorker, type WorkerThreads } from "./protocol.js";
-
-/**
- * An engine that records the per-row values of each call and makes "mean" divide gradients
- * by the whole call's rows (`meanRows`), not by this worker's share of them.
- */
-class RecordingEngine implements Engine {
-  perRow: Float64Array | undefined;
-  meanRows = 1;
-
-  constructor(private readonly engine: WasmEngine) {}
-
-  get backend() {
-    return this.engine.backend;
-  }
-
-  rowValues(divergence: Divergence, operands: Operand[], settings: Settings): Float64Array {
-    const perRow = this.engine.rowValues(divergence, operands, settings);
-    this.perRow = perRow.slice();
-    return perRow;
-  }
-
-  gradient(direction: Direction, operands: Operand[], settings: Settings, out: Float64Array | Float32Array) {
-    const result = this.engine.gradient(direction, operands, { ...settings, meanRows: this.meanRows }, out);
-    this.perRow = result.perRow.slice();
-    return result;
-  }
-
-  relEntr(p: Operand, q: Operand, validate: boolean, out: Float64Array | Float32Array) {
-    return this.engine.relEntr(p, q, validate, out);
-  }
-
-  alloc<A extends Float64Array | Float32Array>(length: number, type: { new (length: number): A }): A {
-    return this.engine.alloc(length, type);
-  }
-
-  free(view: Float64Array | Float32Array): void {
-    this.engine.free(view);
-  }
-
-  reserve(bytes: number): void {
-    this.engine.reserve(bytes);
-  }
-
-  memoryBytes(): number {
-    return this.engine.memoryBytes();
-  }
-
-  checkView(values: unknown, argument: string): void {
-    this.engine.checkView(values, argument);
-  }
-}
+import { instantiateSync } from "../wasm/loader.js";
+import { nodeModule, type CallMessage, type Endpoint, type ErrorData, type Reply, type ToWorker, type WorkerThreads } from "./protocol.js";
 
 function errorData(error: unknown): ErrorData {
   const { name, message, code, argument, index } = error as ErrorData;
   return { name: String(name), message: String(message), code, argument, index };
 }
 
+/** The worker's end of the channel in Node (worker_threads' parent port). */
 export async function nodeEndpoint(): Promise<Endpoint> {
   const port = (await nodeModule<WorkerThreads>("worker_threads")).parentPort!;
   return { post: (message, transfer) => port.postMessage(message, transfer), listen: (handler) => port.on("message", handler) };
 }
 
+/** The worker's end of the channel in a browser (the Web Worker's global scope). */
 export function browserEndpoint(): Endpoint {
   const scope = globalThis as unknown as { postMessage(message: unknown, transfer?: ArrayBuffer[]): void; onmessage: unknown };
   return {
@@ -81,49 +28,43 @@ export function browserEndpoint(): Endpoint {
   };
 }
 
-let recorder: RecordingEngine | undefined;
-let kl: KL | undefined;
-/** Gradients waiting for their commit, by call id. */
-const held = new Map<number, Float64Array | Float32Array>();
-
-function call(message: CallMessage): { reply: Reply; transfer: ArrayBuffer[] } {
-  recorder!.perRow = undefined;
-  recorder!.meanRows = message.meanRows;
-  const method = (kl as unknown as Record<string, (...args: unknown[]) => unknown>)[message.method]!;
-  const result = method(...message.args) as { grad?: Float64Array | Float32Array };
-  const reply: Reply = { id: message.id, perRow: recorder!.perRow };
-  const transfer = reply.perRow === undefined ? [] : [reply.perRow.buffer as ArrayBuffer];
-  if (result.grad !== undefined) {
-    if (message.holdGradient) held.set(message.id, result.grad);
-    else {
-      reply.grad = result.grad;
-      transfer.push(result.grad.buffer as ArrayBuffer);
-    }
-  }
-  return { reply, transfer };
+/** Runs one call on `engine`: the per-row values (a copy the reply takes over) and the gradient. */
+function run(engine: WasmEngine, { call }: CallMessage): { perRow: Float64Array; grad?: ElementArray } {
+  if (call.method === "rowValues") return { perRow: engine.rowValues(call.divergence, call.first, call.second, call.settings).slice() };
+  const out = call.approx instanceof Float32Array ? new Float32Array(call.approx.length) : new Float64Array(call.approx.length);
+  const { perRow, grad } = engine.gradient(call.kind, call.target, call.approx, call.settings, out);
+  return { perRow: perRow.slice(), grad };
 }
 
-/** Answers the pool's messages on `endpoint` with this worker's instance. */
+/** Answers the pool's messages on `endpoint` with this worker's engine. */
 export function serveWorker(endpoint: Endpoint): void {
-endpoint.listen((data) => {
-  const message = data as ToWorker;
-  if (message.type === "init") {
-    const kernels = new WebAssembly.Instance(message.module, {}).exports as unknown as Kernels;
-    recorder = new RecordingEngine(new WasmEngine(kernels, message.backend, message.maxMemoryBytes));
-    kl = buildKL(recorder);
-    return;
-  }
-  if (message.type === "commit") {
-    message.target?.set(held.get(message.id)!);
-    held.delete(message.id);
-    endpoint.post({ id: message.id } satisfies Reply);
-    return;
-  }
-  try {
-    const { reply, transfer } = call(message);
-    endpoint.post(reply, transfer);
-  } catch (error) {
-    endpoint.post({ id: message.id, error: errorData(error) } satisfies Reply);
-  }
-});
+  let engine: WasmEngine | undefined;
+  /** Gradients waiting for their commit, by call id. */
+  const held = new Map<number, ElementArray>();
+  endpoint.listen((data) => {
+    const message = data as ToWorker;
+    if (message.type === "init") {
+      engine = new WasmEngine(instantiateSync(message.module), message.backend, message.maxMemoryBytes);
+      return;
+    }
+    if (message.type === "commit") {
+      message.target?.set(held.get(message.id)!);
+      held.delete(message.id);
+      endpoint.post({ id: message.id } satisfies Reply);
+      return;
+    }
+    try {
+      const { perRow, grad } = run(engine!, message);
+      const reply: Reply = { id: message.id, perRow };
+      const transfer = [perRow.buffer as ArrayBuffer];
+      if (grad !== undefined && message.holdGradient) held.set(message.id, grad);
+      else if (grad !== undefined) {
+        reply.grad = grad;
+        transfer.push(grad.buffer as ArrayBuffer);
+      }
+      endpoint.post(reply, transfer);
+    } catch (error) {
+      endpoint.post({ id: message.id, error: errorData(error) } satisfies Reply);
+    }
+  });
 }

@@ -2,20 +2,19 @@
  * The reference implementation: plain TypeScript written for clarity and exactness, the
  * oracle every fast path is tested against. Every value is computed in f64 from the exact
  * values of the inputs (f32 inputs included), every sum is compensated, and log(p/q) is
- * taken without rounding p/q where that would lose digits.
+ * taken without rounding p/q where that would lose digits. It shares no numerical code with
+ * the engines it checks (terms.ts holds its own).
  */
-import { buildKL } from "../../core/kl.js";
-import type { Direction, Divergence, Engine } from "../../core/engine.js";
-import { gradientScale, type Operand, type Settings } from "../../core/options.js";
-import { klExcess, klTerm, logProbabilities, logRatio, probabilities, rowOf } from "./terms.js";
-import { CompensatedSum } from "../../numeric/compensated-sum.js";
-import type { KL } from "../../core/types.js";
 import { checkValues } from "../../core/checks.js";
+import type { Divergence, Engine, GradientKind } from "../../core/engine.js";
+import { buildKL } from "../../core/kl.js";
+import { gradientScale, type Settings } from "../../core/options.js";
+import type { KL, Vector } from "../../core/types.js";
+import { klExcess, klTerm, logProbabilities, logRatio, probabilities, rowOf, sum, type Operand, type RowShape } from "./terms.js";
 
 /** Σ p·log(p/q) as Σ [p·log(p/q) − (p − q)] + Σ (p − q), both compensated. */
 function klSum(p: ArrayLike<number>, q: ArrayLike<number>): number {
-  const excess = sumOf(p.length, (i) => klExcess(p[i]!, q[i]!));
-  return excess + sumOf(p.length, (i) => p[i]! - q[i]!);
+  return sum(p.length, (i) => klExcess(p[i]!, q[i]!)) + sum(p.length, (i) => p[i]! - q[i]!);
 }
 
 /** e^a·(a − b), the same term for log-probabilities. */
@@ -36,28 +35,32 @@ function crossTermLog(a: number, b: number): number {
   return b === -Infinity ? Infinity : -Math.exp(a) * b;
 }
 
-function sumOf(length: number, term: (i: number) => number): number {
-  const total = new CompensatedSum();
-  for (let i = 0; i < length; i++) total.add(term(i));
-  return total.value;
+/** The call's operands as the reference reads them, and its row shape. */
+function operandsOf(values: Array<Vector | undefined>, settings: Settings): { operands: Operand[]; shape: RowShape } {
+  const operands = values.flatMap((v, i) => (v === undefined ? [] : [{ values: v, space: settings.spaces[i]!, name: settings.names[i]! }]));
+  return { operands, shape: { cols: operands[0]!.values.length / settings.rows, normalize: settings.normalize } };
 }
 
-function rowValue(divergence: Divergence, operands: Operand[], row: number, settings: Settings): number {
-  const [p, q] = operands as [Operand, Operand | undefined];
-  const n = settings.cols;
-  const probSpace = p.space === "prob" && (q === undefined || q.space === "prob");
+/** Validates up front, then reports rows without probability mass argument by argument, then row by row. */
+function checkOperands(operands: Operand[], settings: Settings, shape: RowShape): void {
+  if (settings.validate) for (const o of operands) checkValues(o.values, o.space, o.name, settings.normalize);
+  for (const operand of operands) for (let row = 0; row < settings.rows; row++) probabilities(operand, row, shape);
+}
+
+function rowValue(divergence: Divergence, [p, q]: Operand[], row: number, settings: Settings, shape: RowShape): number {
+  const n = shape.cols;
   switch (divergence) {
     case "entropy": {
-      if (p.space === "prob") {
-        const pr = probabilities(p, row, settings);
-        return sumOf(n, (i) => crossTerm(pr[i]!, pr[i]!));
+      if (p!.space === "prob") {
+        const pr = probabilities(p!, row, shape);
+        return sum(n, (i) => crossTerm(pr[i]!, pr[i]!));
       }
-      const a = logProbabilities(p, row, settings);
-      return sumOf(n, (i) => crossTermLog(a[i]!, a[i]!));
+      const a = logProbabilities(p!, row, shape);
+      return sum(n, (i) => crossTermLog(a[i]!, a[i]!));
     }
     case "jsd": {
-      const pr = probabilities(p, row, settings);
-      const qr = probabilities(q!, row, settings);
+      const pr = probabilities(p!, row, shape);
+      const qr = probabilities(q!, row, shape);
       const { beta } = settings;
       const m = pr.map((v, i) => beta * v + (1 - beta) * qr[i]!);
       // A weight of 0 drops its term (whose divergence may be infinite).
@@ -67,14 +70,14 @@ function rowValue(divergence: Divergence, operands: Operand[], row: number, sett
     case "kl":
     case "crossEntropy": {
       const cross = divergence === "crossEntropy";
-      if (probSpace) {
-        const pr = probabilities(p, row, settings);
-        const qr = probabilities(q!, row, settings);
-        return cross ? sumOf(n, (i) => crossTerm(pr[i]!, qr[i]!)) : klSum(pr, qr);
+      if (p!.space === "prob" && q!.space === "prob") {
+        const pr = probabilities(p!, row, shape);
+        const qr = probabilities(q!, row, shape);
+        return cross ? sum(n, (i) => crossTerm(pr[i]!, qr[i]!)) : klSum(pr, qr);
       }
-      const a = logProbabilities(p, row, settings);
-      const b = logProbabilities(q!, row, settings);
-      return sumOf(n, (i) => (cross ? crossTermLog : klTermLog)(a[i]!, b[i]!));
+      const a = logProbabilities(p!, row, shape);
+      const b = logProbabilities(q!, row, shape);
+      return sum(n, (i) => (cross ? crossTermLog : klTermLog)(a[i]!, b[i]!));
     }
   }
 }
@@ -83,30 +86,29 @@ function rowValue(divergence: Divergence, operands: Operand[], row: number, sett
  * One row of D(target‖approx) (forward) or D(approx‖target) (reverse) and its gradient
  * with respect to approx, in approx's space, by the formulas of the contract.
  */
-function rowGradient(direction: Direction, [target, approx]: Operand[], row: number, settings: Settings, grad: number[]): number {
-  const n = settings.cols;
-  const forward = direction === "forward";
+function klRowGradient(forward: boolean, [target, approx]: Operand[], row: number, shape: RowShape, grad: number[]): number {
+  const n = shape.cols;
   if (approx!.space === "prob") {
-    const p = probabilities(target!, row, settings);
+    const p = probabilities(target!, row, shape);
     const q = rowOf(approx!, row, n);
     for (let i = 0; i < n; i++) {
       grad[i] = forward
         ? p[i] === 0 ? 0 : -p[i]! / q[i]!
         : q[i] === 0 ? -Infinity : p[i] === 0 ? Infinity : logRatio(q[i]!, p[i]!) + 1;
     }
-    return sumOf(n, (i) => (forward ? klTerm(p[i]!, q[i]!) : klTerm(q[i]!, p[i]!)));
+    return sum(n, (i) => (forward ? klTerm(p[i]!, q[i]!) : klTerm(q[i]!, p[i]!)));
   }
-  const a = logProbabilities(target!, row, settings);
-  const b = logProbabilities(approx!, row, settings);
+  const a = logProbabilities(target!, row, shape);
+  const b = logProbabilities(approx!, row, shape);
   // Logits (or rescaled log input) differentiate through the log-softmax.
-  const normalized = approx!.space === "logits" || settings.normalize;
+  const normalized = approx!.space === "logits" || shape.normalize;
   if (forward) {
     // Through a log-softmax the gradient is q·Σp − p: Σp is 1 unless the target is unnormalised.
-    const mass = normalized ? sumOf(n, (i) => Math.exp(a[i]!)) : 0;
+    const mass = normalized ? sum(n, (i) => Math.exp(a[i]!)) : 0;
     for (let i = 0; i < n; i++) grad[i] = Math.exp(b[i]!) * mass - Math.exp(a[i]!);
-    return sumOf(n, (i) => klTermLog(a[i]!, b[i]!));
+    return sum(n, (i) => klTermLog(a[i]!, b[i]!));
   }
-  const value = sumOf(n, (i) => klTermLog(b[i]!, a[i]!));
+  const value = sum(n, (i) => klTermLog(b[i]!, a[i]!));
   const shift = normalized ? value : -1;
   for (let i = 0; i < n; i++) {
     grad[i] = b[i] === -Infinity ? 0 : a[i] === -Infinity ? Infinity : Math.exp(b[i]!) * (b[i]! - a[i]! - shift);
@@ -114,33 +116,49 @@ function rowGradient(direction: Direction, [target, approx]: Operand[], row: num
   return value;
 }
 
+/**
+ * The gradient of the generalised JSD with respect to approx: with M = βP + (1 − β)Q,
+ * ∂/∂q [β·D(P‖M) + (1 − β)·D(Q‖M)] = (1 − β)·log(q/m) (the terms through M cancel); log and
+ * logits spaces follow by the chain rule, through the log-softmax q·(g − Σ q·g).
+ */
+function jsdRowGradient(operands: Operand[], row: number, settings: Settings, shape: RowShape, grad: number[]): number {
+  const [target, approx] = operands;
+  const { beta } = settings;
+  const p = probabilities(target!, row, shape);
+  const q = probabilities(approx!, row, shape);
+  const byQ = q.map((qi, i) => (qi === 0 ? -Infinity : (1 - beta) * logRatio(qi, beta * p[i]! + (1 - beta) * qi)));
+  const throughSoftmax = approx!.space === "logits" || (approx!.space === "log" && shape.normalize);
+  const shift = throughSoftmax ? sum(shape.cols, (i) => (q[i]! > 0 ? q[i]! * byQ[i]! : 0)) : 0;
+  for (let i = 0; i < shape.cols; i++) grad[i] = approx!.space === "prob" ? byQ[i]! : q[i] === 0 ? 0 : q[i]! * (byQ[i]! - shift);
+  return rowValue("jsd", operands, row, settings, shape);
+}
+
 const referenceEngine: Engine = {
   backend: "reference",
-  rowValues(divergence, operands, settings) {
-    if (settings.validate) for (const operand of operands) checkValues(operand.values, operand.space, operand.name, settings.normalize);
-    // Rows without probability mass are reported argument by argument, then row by row.
-    for (const operand of operands) for (let row = 0; row < settings.rows; row++) probabilities(operand, row, settings);
-    return Float64Array.from({ length: settings.rows }, (_, row) => rowValue(divergence, operands, row, settings));
+  rowValues(divergence, first, second, settings) {
+    const { operands, shape } = operandsOf([first, second], settings);
+    checkOperands(operands, settings, shape);
+    return Float64Array.from({ length: settings.rows }, (_, row) => rowValue(divergence, operands, row, settings, shape));
   },
-  gradient(direction, operands, settings, out) {
-    if (settings.validate) for (const operand of operands) checkValues(operand.values, operand.space, operand.name, settings.normalize);
-    for (const operand of operands) for (let row = 0; row < settings.rows; row++) probabilities(operand, row, settings);
+  gradient(kind: GradientKind, target, approx, settings, out) {
+    const { operands, shape } = operandsOf([target, approx], settings);
+    checkOperands(operands, settings, shape);
     const scale = gradientScale(settings);
     const rowGrad: number[] = [];
     const perRow = Float64Array.from({ length: settings.rows }, (_, row) => {
-      const value = rowGradient(direction, operands, row, settings, rowGrad);
-      rowGrad.forEach((g, i) => (out[row * settings.cols + i] = g * scale));
+      const value = kind === "jsd"
+        ? jsdRowGradient(operands, row, settings, shape, rowGrad)
+        : klRowGradient(kind === "forward", operands, row, shape, rowGrad);
+      rowGrad.forEach((g, i) => (out[row * shape.cols + i] = g * scale));
       return value;
     });
     return { perRow, grad: out };
   },
-  relEntr(p, q, validate, out) {
-    if (validate) {
-      checkValues(p.values, p.space, p.name);
-      checkValues(q.values, q.space, q.name);
-    }
-    const term = p.space === "log" ? klTermLog : klTerm;
-    for (let i = 0; i < out.length; i++) out[i] = term(p.values[i]!, q.values[i]!);
+  relEntr(p, q, settings, out) {
+    const { operands } = operandsOf([p, q], settings);
+    if (settings.validate) for (const o of operands) checkValues(o.values, o.space, o.name);
+    const term = settings.spaces[0] === "log" ? klTermLog : klTerm;
+    for (let i = 0; i < out.length; i++) out[i] = term(p[i]!, q[i]!);
     return out;
   },
   alloc: (length, type) => new type(length),

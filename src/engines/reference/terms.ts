@@ -1,16 +1,41 @@
 /**
- * The reference's terms and rows, shared with the JSD gradient (jsd-gradient.ts) and the
- * tests; not part of the library's API (klwasm/reference exports referenceKL alone).
+ * The reference's terms, sums and rows, written for clarity and exactness and sharing no
+ * numerical code with the engines it checks (the tests also use its terms as an oracle).
  */
-import type { Operand, Settings } from "../../core/options.js";
-import { CompensatedSum, compensatedSum } from "../../numeric/compensated-sum.js";
 import { zeroSumRow } from "../../core/checks.js";
+import type { Space, Vector } from "../../core/types.js";
+
+/** One argument of a call as the reference reads it. */
+export interface Operand {
+  values: Vector;
+  space: Space;
+  name: string;
+}
+
+/** How rows are read: their width, and whether they are rescaled to sum 1. */
+export interface RowShape {
+  cols: number;
+  normalize: boolean;
+}
+
+/** Σ terms by Neumaier's compensated summation, in index order. */
+export function sum(length: number, term: (i: number) => number): number {
+  let total = 0;
+  let compensation = 0;
+  for (let i = 0; i < length; i++) {
+    const value = term(i);
+    const t = total + value;
+    compensation += Math.abs(total) >= Math.abs(value) ? total - t + value : value - t + total;
+    total = t;
+  }
+  // An infinite term leaves Infinity − Infinity = NaN in the compensation: the sum is exact then.
+  return Number.isFinite(total) ? total + compensation : total;
+}
 
 /**
  * log(p/q) for p, q > 0. Near 1, p − q is exact (Sterbenz) and log1p keeps every digit;
  * elsewhere the rounded ratio costs half an ulp of a logarithm ≥ ln 2 in magnitude; a
- * ratio outside the normal range is taken as a difference of logarithms. Shared with the
- * other modules of the library, not part of its API.
+ * ratio outside the normal range is taken as a difference of logarithms.
  */
 export function logRatio(p: number, q: number): number {
   const r = p / q;
@@ -20,8 +45,7 @@ export function logRatio(p: number, q: number): number {
 }
 
 /**
- * p·log(p/q) with SciPy's conventions: 0 for p = 0, +Infinity for p > 0 = q. Shared with the
- * tests, not part of the library's API.
+ * p·log(p/q) with SciPy's conventions: 0 for p = 0, +Infinity for p > 0 = q.
  */
 export function klTerm(p: number, q: number): number {
   if (p === 0) return 0;
@@ -64,9 +88,7 @@ export function klExcess(p: number, q: number): number {
 export function logSumExp(values: number[]): number {
   const max = Math.max(...values);
   if (max === -Infinity) return -Infinity;
-  const total = new CompensatedSum();
-  for (const v of values) total.add(Math.exp(v - max));
-  return max + Math.log(total.value);
+  return max + Math.log(sum(values.length, (i) => Math.exp(values[i]! - max)));
 }
 
 export function rowOf(operand: Operand, row: number, cols: number): number[] {
@@ -74,20 +96,19 @@ export function rowOf(operand: Operand, row: number, cols: number): number[] {
 }
 
 /**
- * A row as probabilities, normalised when asked (always for logits). Shared with the other
- * modules of the library, not part of its API.
+ * A row as probabilities, normalised when asked (always for logits).
  */
-export function probabilities(operand: Operand, row: number, settings: Settings): number[] {
+export function probabilities(operand: Operand, row: number, settings: RowShape): number[] {
   const values = rowOf(operand, row, settings.cols);
   if (operand.space !== "prob") return logProbabilities(operand, row, settings).map(Math.exp);
   if (!settings.normalize) return values;
-  const total = compensatedSum(values);
+  const total = sum(values.length, (i) => values[i]!);
   if (total === 0) throw zeroSumRow(operand.name, row, "prob");
   return values.map((v) => v / total);
 }
 
 /** A row as natural-log probabilities, normalised when asked (always for logits). */
-export function logProbabilities(operand: Operand, row: number, settings: Settings): number[] {
+export function logProbabilities(operand: Operand, row: number, settings: RowShape): number[] {
   if (operand.space === "prob") return probabilities(operand, row, settings).map(Math.log);
   const values = rowOf(operand, row, settings.cols);
   if (operand.space === "log" && !settings.normalize) return values;

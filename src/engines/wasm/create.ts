@@ -6,8 +6,9 @@ import { buildKL } from "../../core/kl.js";
 import { KLError } from "../../core/errors.js";
 import type { KL } from "../../core/types.js";
 import { WasmEngine } from "./engine.js";
-import { MAX_MEMORY_BYTES } from "./memory.js";
-import { buildBytes, bundledBytes, compile, hasRelaxedSimd, hasSimd, instantiate, instantiateSync, type Build, type CompiledModule, type Kernels, type ModuleSource } from "./loader.js";
+import { buildBytes, bundledBytes } from "./builds.js";
+import type { Kernels } from "./kernels.js";
+import { compile, hasRelaxedSimd, hasSimd, instantiate, instantiateSync, type Build, type CompiledModule, type ModuleSource } from "./loader.js";
 
 /**
  * Options of createKL and createKLSync.
@@ -70,7 +71,7 @@ function fromKernels(kernels: Kernels, build: Build, options: CreateOptions): KL
   if (limit !== undefined && !(Number.isFinite(limit) && limit > 0)) {
     throw new KLError("BAD_OPTION", "options.maxMemoryBytes", `must be a positive number of bytes, got ${limit}`);
   }
-  return buildKL(new WasmEngine(kernels, BACKENDS[build], limit === undefined ? undefined : Math.min(limit, MAX_MEMORY_BYTES)));
+  return buildKL(new WasmEngine(kernels, BACKENDS[build], limit));
 }
 
 /**

@@ -1,27 +1,4 @@
-import scalarBytes from "../../../build/klwasm-scalar.wasm";
-import simdBytes from "../../../build/klwasm-simd.wasm";
-
-/** The kernels as the module exports them (pointers are byte addresses). */
-export interface Kernels {
-  memory: LinearMemory;
-  heapBase(): number;
-  reduceRowsF64(op: number, x: number, y: number, rows: number, cols: number, offsetsX: number, offsetsY: number, rowParams: number, scale: number, grad: number, out: number): number;
-  reduceRowsF32(op: number, x: number, y: number, rows: number, cols: number, offsetsX: number, offsetsY: number, rowParams: number, scale: number, grad: number, out: number): number;
-  relEntrF64(logSpace: number, x: number, y: number, n: number, out: number): number;
-  relEntrF32(logSpace: number, x: number, y: number, n: number, out: number): number;
-  logElementsF64(x: number, n: number, out: number): number;
-  logElementsF32(x: number, n: number, out: number): number;
-  expShiftedRowsF64(x: number, rows: number, cols: number, offsets: number, out: number): void;
-  expShiftedRowsF32(x: number, rows: number, cols: number, offsets: number, out: number): void;
-  divideRowsF64(x: number, rows: number, cols: number, divisors: number, out: number): void;
-  divideRowsF32(x: number, rows: number, cols: number, divisors: number, out: number): void;
-  mixtureF64(x: number, y: number, n: number, beta: number, out: number): void;
-  mixtureF32(x: number, y: number, n: number, beta: number, out: number): void;
-  rowMaximaF64(x: number, rows: number, cols: number, out: number): number;
-  rowMaximaF32(x: number, rows: number, cols: number, out: number): number;
-  logRatioElementsF64(x: number, y: number, n: number, out: number): void;
-  logRatioElementsF32(x: number, y: number, n: number, out: number): void;
-}
+import { kernelsOf, type Kernels } from "./kernels.js";
 
 /** Where the module comes from when the bundle's inlined copy is not wanted. */
 export type ModuleSource = CompiledModule | ModuleBytes | URLInstance | string;
@@ -43,12 +20,6 @@ export type URLInstance = typeof globalThis extends { URL: { prototype: infer U 
  * `ArrayBufferView<ArrayBuffer>` would say so, but needs TypeScript 5.7 in every user.
  */
 type ModuleBytes = ArrayBuffer | ArrayBufferView;
-
-/** As much of `WebAssembly.Memory` as the wrapper uses (all of it, in lib.dom), spelled out for the same reason. */
-interface LinearMemory {
-  readonly buffer: ArrayBuffer;
-  grow(delta: number): number;
-}
 
 // The smallest module that uses a SIMD instruction: (func (result v128) i32.const 0 i8x16.splat)
 const SIMD_PROBE = new Uint8Array([
@@ -74,20 +45,6 @@ export function hasRelaxedSimd(): boolean {
   return WebAssembly.validate(RELAXED_SIMD_PROBE);
 }
 
-/** The inlined module bytes of the builds every bundle carries. */
-export function bundledBytes(build: "simd" | "scalar"): Uint8Array {
-  return build === "simd" ? simdBytes : scalarBytes;
-}
-
-/**
- * The module bytes of any build. The relaxed build is a module of its own, imported on
- * first use, so that bundles carry its bytes only in a chunk loaded when it is asked for.
- */
-export async function buildBytes(build: Build): Promise<Uint8Array> {
-  if (build !== "relaxed") return bundledBytes(build);
-  return (await import("./relaxed-bytes.js")).default;
-}
-
 async function fetchBytes(source: URL | string): Promise<ArrayBuffer> {
   const response = await fetch(source);
   if (!response.ok) throw new Error(`klwasm: could not load ${String(source)}: HTTP ${response.status}`);
@@ -103,11 +60,11 @@ export async function compile(source: ModuleSource): Promise<CompiledModule> {
 /** Compiles and instantiates asynchronously. */
 export async function instantiate(source: ModuleSource): Promise<Kernels> {
   const instance = await WebAssembly.instantiate(await compile(source), {});
-  return instance.exports as unknown as Kernels;
+  return kernelsOf(instance.exports);
 }
 
 /** Compiles and instantiates synchronously: Node and workers. */
 export function instantiateSync(source: CompiledModule | ModuleBytes): Kernels {
   const module = source instanceof WebAssembly.Module ? source : new WebAssembly.Module(source as BufferSource);
-  return new WebAssembly.Instance(module, {}).exports as unknown as Kernels;
+  return kernelsOf(new WebAssembly.Instance(module, {}).exports);
 }

@@ -1,0 +1,195 @@
+/**
+ * One call's work on the kernels outside the streamed fast path: its inputs staged in the
+ * module's memory, and the conversions the divergences share (rescaling, log-sum-exp,
+ * probabilities and log-probabilities), all in the call's scratch.
+ */
+import { checkValues, LOG_MAX, zeroSumRow } from "../../core/checks.js";
+import type { ElementArray } from "../../core/engine.js";
+import type { KLError } from "../../core/errors.js";
+import type { Space, Vector } from "../../core/types.js";
+import { reduce, type OpTable, type ReduceExtras, type TypedKernels } from "./kernels.js";
+import type { Scratch, Views } from "./memory.js";
+
+/**
+ * One argument of a call: its values, the space they are in, its name for errors, and a way
+ * back to its values however the call grows the memory (made before the call allocates).
+ */
+export interface Operand {
+  values: Vector;
+  space: Space;
+  name: string;
+  read: () => Vector;
+}
+
+/** An operand of a call, pinned (see pin) before the call allocates anything. */
+export function operand(views: Views, values: Vector, space: Space, name: string): Operand {
+  return { values, space, name, read: pin(views, values) };
+}
+
+/** What a call needs of its instance. */
+export interface Instance {
+  readonly views: Views;
+  readonly scratch: Scratch;
+  readonly ops: OpTable;
+}
+
+/**
+ * A way back to `values` after the memory grows: a view of this memory (zero-copy or not)
+ * is detached by growth and rebuilt over the same bytes, so a call can still read it.
+ */
+export function pin(views: Views, values: Vector): () => Vector {
+  if (!ArrayBuffer.isView(values) || values.buffer !== views.buffer) return () => values;
+  const { byteOffset, length } = values;
+  const type = values.constructor as typeof Float64Array;
+  return () => (values.buffer === views.buffer ? values : new type(views.buffer, byteOffset, length));
+}
+
+/** The operands as they read now, whatever the call's growth detached. */
+export function readable(operands: Operand[]): Operand[] {
+  return operands.map((o) => ({ ...o, values: o.read() }));
+}
+
+/** Whether `values` is read in place: a view of this memory in the kernels' element type. */
+export function isZeroCopy(views: Views, values: Vector | undefined, t: TypedKernels): boolean {
+  return values instanceof t.array && values.buffer === views.buffer;
+}
+
+/** Called when a kernel flagged bad input: throws the KLError that says where. */
+export function reportInvalid(operands: Operand[], normalize: boolean): never {
+  for (const operand of operands) checkValues(operand.values, operand.space, operand.name, normalize);
+  throw new Error("klwasm: a kernel flagged input that validation accepts");
+}
+
+/** Whether n values at `address` hold no NaN and none above LOG_MAX (log-probabilities used as given). */
+export function withinLogRange(instance: Instance, t: TypedKernels, address: number, n: number): boolean {
+  const maximum = instance.scratch.alloc(8);
+  return t.rowMaxima(address, 1, n, maximum) === 0 && instance.views.f64()[maximum >> 3]! <= LOG_MAX;
+}
+
+export class KernelCall {
+  readonly n: number;
+  readonly cols: number;
+  readonly staged: number[];
+
+  constructor(
+    private readonly instance: Instance,
+    readonly t: TypedKernels,
+    private readonly operands: Operand[],
+    private readonly rows: number,
+    private readonly normalize: boolean,
+    private readonly validate: boolean,
+  ) {
+    this.n = operands[0]!.read().length;
+    this.cols = this.n / rows;
+    this.staged = operands.map((o) => this.stage(o.read));
+    // Log-probabilities used as given must have finite probabilities (checkValues' LOG_MAX).
+    const logRange = operands.every((o, i) => o.space !== "log" || normalize || withinLogRange(instance, t, this.staged[i]!, this.n));
+    if (!logRange && validate) reportInvalid(readable(operands), normalize);
+  }
+
+  /** The input's address in Wasm memory: its own for views into it, else a scratch copy. */
+  private stage(source: () => Vector): number {
+    const values = source();
+    const { views } = this.instance;
+    if (isZeroCopy(views, values, this.t)) return (values as ElementArray).byteOffset;
+    const address = this.instance.scratch.alloc(values.length * this.t.array.BYTES_PER_ELEMENT);
+    // source() again: allocating may have grown the memory and detached a view of it.
+    views.of(this.t.array).set(source(), address / this.t.array.BYTES_PER_ELEMENT);
+    return address;
+  }
+
+  /** A fresh f64 view of `length` values at `address` (views made before growth are detached). */
+  f64At(address: number, length: number): Float64Array {
+    return new Float64Array(this.instance.views.buffer, address, length);
+  }
+
+  /** Throws the KLError that says where, if a kernel flagged bad input. */
+  checked(status: number): void {
+    if (status !== 0 && this.validate) reportInvalid(readable(this.operands), this.normalize);
+  }
+
+  /** Errors about the data's meaning come after errors about bad values, as in the reference. */
+  fail(error: KLError): never {
+    if (this.validate) for (const o of readable(this.operands)) checkValues(o.values, o.space, o.name, this.normalize);
+    throw error;
+  }
+
+  /** Scratch for one element per input element, in the kernels' element type. */
+  elements(): number {
+    return this.instance.scratch.alloc(this.n * this.t.array.BYTES_PER_ELEMENT);
+  }
+
+  /** Scratch for one f64 per row. */
+  rowsOfF64(): number {
+    return this.instance.scratch.alloc(this.rows * 8);
+  }
+
+  /** Per-row sums of `op` (and its gradient, for gradient ops): the address of rows f64. */
+  reduce(op: number, x: number, y = 0, extras?: ReduceExtras): number {
+    const out = this.rowsOfF64();
+    this.checked(reduce(this.t, op, x, y, this.rows, this.cols, out, extras));
+    return out;
+  }
+
+  /** Per-row log-sum-exp of a log-space operand (the offset that normalises it). */
+  logSumExp(i: number): number {
+    const operand = this.operands[i]!;
+    const maxima = this.rowsOfF64();
+    this.checked(this.t.rowMaxima(this.staged[i]!, this.rows, this.cols, maxima));
+    const sums = this.f64At(this.reduce(this.instance.ops.EXP_SUM, this.staged[i]!, 0, { offsetsX: maxima }), this.rows);
+    const lse = this.f64At(maxima, this.rows);
+    for (let r = 0; r < this.rows; r++) {
+      if (lse[r] === -Infinity) this.fail(zeroSumRow(operand.name, r, operand.space));
+      lse[r] = lse[r]! + Math.log(sums[r]!);
+    }
+    return maxima;
+  }
+
+  /** Offsets that turn a log-space operand into log-probabilities (0: none needed). */
+  logOffsets(i: number): number {
+    return this.operands[i]!.space === "logits" || this.normalize ? this.logSumExp(i) : 0;
+  }
+
+  /** Operand i as probabilities, normalised when asked. */
+  probabilities(i: number): number {
+    const operand = this.operands[i]!;
+    const { rows, cols } = this;
+    if (operand.space !== "prob") {
+      let offsets = this.logOffsets(i);
+      if (offsets === 0) {
+        // Log-probabilities as given: validate them, then shift by nothing.
+        offsets = this.rowsOfF64();
+        this.checked(this.t.rowMaxima(this.staged[i]!, rows, cols, offsets));
+        this.f64At(offsets, rows).fill(0);
+      }
+      const out = this.elements();
+      this.t.expShiftedRows(this.staged[i]!, rows, cols, offsets, out);
+      return out;
+    }
+    if (!this.normalize) return this.staged[i]!;
+    const sums = this.reduce(this.instance.ops.SUM, this.staged[i]!);
+    const sumView = this.f64At(sums, rows);
+    for (let r = 0; r < rows; r++) if (sumView[r] === 0) this.fail(zeroSumRow(operand.name, r, "prob"));
+    const out = this.elements();
+    this.t.divideRows(this.staged[i]!, rows, cols, sums, out);
+    return out;
+  }
+
+  /** Per-row Σ e^a of log-probabilities a (shifted by `offsets`): exactly 1 where they are normalised. */
+  targetMass(a: number, offsets: number): number {
+    if (offsets !== 0) {
+      const ones = this.rowsOfF64();
+      this.f64At(ones, this.rows).fill(1);
+      return ones;
+    }
+    return this.reduce(this.instance.ops.EXP_SUM, a);
+  }
+
+  /** Operand i as log-probabilities: [address, per-row offsets address or 0]. */
+  logProbabilities(i: number): [number, number] {
+    if (this.operands[i]!.space !== "prob") return [this.staged[i]!, this.logOffsets(i)];
+    const out = this.elements();
+    this.checked(this.t.logElements(this.probabilities(i), this.n, out));
+    return [out, 0];
+  }
+}
