@@ -1,4 +1,5 @@
 import { KLError } from "./errors.js";
+import { cholesky } from "../numeric/cholesky.js";
 import type { Space, Vector } from "./types.js";
 
 /** The largest natural log of a finite double: log-probabilities above it overflow. */
@@ -43,7 +44,7 @@ export function checkAllocation(length: number, type: unknown): asserts type is 
 /**
  * Input checks for the real-valued calls (Gaussian divergences, Monte Carlo estimators):
  * their numbers are means, log-variances and log-densities, not probabilities, so the
- * rules differ from validate.ts: any finite number is fine, NaN and ±Infinity are not.
+ * rules differ from checkValues's: any finite number is fine, NaN and ±Infinity are not.
  */
 
 /** Throws unless `values` is a non-empty Float64Array, Float32Array or array. */
@@ -113,4 +114,39 @@ export function checkOutput(value: unknown, name: string, length: number, purpos
     throw new KLError("BAD_OPTION", `options.${name}`, `must be a Float64Array of length ${length}, for ${purpose}`);
   }
   return value;
+}
+
+/**
+ * `options.out` of a call that writes per-item values (per row, per sample) only with
+ * reduction "none": undefined, or then a Float64Array of `length` elements.
+ */
+export function checkReducedOutput(value: unknown, length: number, purpose: string, reduction: string): Float64Array | undefined {
+  const out = checkOutput(value, "out", length, purpose);
+  if (out !== undefined && reduction !== "none") {
+    throw new KLError("BAD_OPTION", "options.out", `is only written with reduction "none", not "${reduction}"`);
+  }
+  return out;
+}
+
+/** LENGTH_MISMATCH unless the matrix `values` is d×d, d being the length of `reference`. */
+export function checkSquare(values: ArrayLike<unknown>, argument: string, d: number, reference: string): void {
+  if (values.length !== d * d) {
+    throw new KLError("LENGTH_MISMATCH", argument, `has length ${values.length} but ${reference} has length ${d}, so it must be ${d}×${d} = ${d * d}`);
+  }
+}
+
+/**
+ * The Cholesky factor of a covariance (row-major d×d, finite), or NOT_SPD where it is not
+ * symmetric positive definite: for an asymmetric pair (symmetric means |a_ij − a_ji| ≤
+ * SYMMETRY_TOLERANCE·√a_ii·√a_jj, see numeric/cholesky.ts) `index` is the upper entry's
+ * row-major position i·d + j; for a pivot that is not > 0 it is the pivot's row.
+ */
+export function checkSPD(values: ArrayLike<number>, d: number, argument: string): Float64Array {
+  const { factor, failure } = cholesky(values, d);
+  if (factor !== undefined) return factor;
+  if (failure.reason === "asymmetric") {
+    const { row: i, column: j } = failure;
+    throw new KLError("NOT_SPD", argument, `is not symmetric: entry (${i}, ${j}) is ${values[i * d + j]} but (${j}, ${i}) is ${values[j * d + i]}`, i * d + j);
+  }
+  throw new KLError("NOT_SPD", argument, `is not positive definite: the Cholesky pivot of row ${failure.row} is ${failure.pivot}`, failure.row);
 }
