@@ -1,6 +1,10 @@
 // The one Cholesky (src/numeric/cholesky.ts): its factor, where it reports a failure, its
-// symmetry rule.
+// symmetry rule; and that every caller (mvnKL, fitDiagGaussian's Gaussian target) turns a
+// failure into the same NOT_SPD and agrees on what symmetric means.
 import { describe, expect, it } from "vitest";
+import { mvnKL } from "../../src/closed-form/gaussian.js";
+import { KLError, referenceKL } from "../../src/index.js";
+import { fitDiagGaussian } from "../../src/fit/fit.js";
 import { cholesky, SYMMETRY_TOLERANCE } from "../../src/numeric/cholesky.js";
 import { mulberry32 } from "../random.mjs";
 
@@ -60,5 +64,40 @@ describe("cholesky", () => {
     // Huge diagonals: √a_ii·√a_jj is 1e300, where a_ii·a_jj would overflow to Infinity and let anything through.
     expect(cholesky([1e300, 1e287, 1e287, 1e300], 2).failure).toBeUndefined();
     expect(cholesky([1e300, 1e290, 0, 1e300], 2).failure).toEqual({ reason: "asymmetric", row: 0, column: 1 });
+  });
+});
+
+describe("every caller reports NOT_SPD, and they agree on what symmetric means", () => {
+  /** The KLError a call throws, as { code, argument, index }, or "ok". */
+  function outcome(call: () => unknown): unknown {
+    try {
+      call();
+      return "ok";
+    } catch (error) {
+      if (!(error instanceof KLError)) throw error;
+      return { code: error.code, index: error.index };
+    }
+  }
+  const viaMvn = (cov: number[]) => outcome(() => mvnKL([0, 0], cov, [0, 0], [1, 0, 0, 1]));
+  const viaFit = (cov: number[]) => outcome(() => fitDiagGaussian(referenceKL, { mean: [0, 0], cov }, { steps: 0, grid: { points: 5 } }));
+
+  it("[1, 1e-20, 0, 1] is symmetric for both (mvnKL is 0 there)", () => {
+    expect(mvnKL([0, 0], [1, 1e-20, 0, 1], [0, 0], [1, 0, 0, 1])).toBe(0);
+    expect(viaFit([1, 1e-20, 0, 1])).toBe("ok");
+  });
+
+  it("[1, 2, 2, 1] (indefinite) and [1, 0, 0.5, 1] (asymmetric) are NOT_SPD for both, at the same index", () => {
+    for (const cov of [[1, 2, 2, 1], [1, 0, 0.5, 1], [-1, 0, 0, 1], [1, 1, 1, 1]]) {
+      const want = viaMvn(cov);
+      expect(want, String(cov)).toMatchObject({ code: "NOT_SPD" });
+      expect(viaFit(cov), String(cov)).toEqual(want);
+    }
+    expect(viaMvn([1, 2, 2, 1])).toEqual({ code: "NOT_SPD", index: 1 });
+    expect(viaMvn([1, 0, 0.5, 1])).toEqual({ code: "NOT_SPD", index: 1 });
+  });
+
+  it("names the failing entry in the message", () => {
+    expect(() => mvnKL([0, 0], [1, 0, 0.5, 1], [0, 0], [1, 0, 0, 1])).toThrow(/cov0: is not symmetric: entry \(0, 1\) is 0 but \(1, 0\) is 0\.5/);
+    expect(() => fitDiagGaussian(referenceKL, { mean: [0, 0], cov: [1, 2, 2, 1] })).toThrow(/target\.cov: is not positive definite: the Cholesky pivot of row 1 is -3/);
   });
 });
