@@ -3,8 +3,10 @@
  * are fitted to it, one by forward KL and one by reverse KL, a few optimiser steps per
  * animation frame, on the Wasm backend or (toggle) on referenceKL.
  */
-import { createKL, referenceKL, type KL } from "../src/index.js";
-import { fitGaussianSteps, mixtureDensity, mixtureGrid, mixtureLogDensity, mixtureMoments, type FitDirection, type FitState, type Mixture } from "../src/fit/fit.js";
+import {
+  createKL, fitGaussianSteps, mixtureDensity, mixtureGrid, mixtureLogDensity, mixtureMoments, referenceKL,
+  type FitDirection, type FitState, type KL, type Mixture,
+} from "../src/index.js";
 import { drawPlot } from "./plot.js";
 
 interface Mode {

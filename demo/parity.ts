@@ -3,8 +3,7 @@
  * referenceKL on random inputs, every call, space and element type. Writes a JSON report
  * into the page for people and for tests/browser/demo.test.ts.
  */
-import { createKL, referenceKL, type DivergenceOptions, type KL, type Space, type Vector } from "../src/index.js";
-import { fitGaussian } from "../src/fit/fit.js";
+import { createKL, fitGaussian, referenceKL, type DivergenceOptions, type KL, type Space, type Vector } from "../src/index.js";
 
 /** The shape every two-argument divergence shares (jsd adds options of its own). */
 type TwoArgument = (p: Vector, q: Vector, options: DivergenceOptions & { reduction: "none" }) => Float64Array;

@@ -6,8 +6,10 @@
  * library from dist/index.js.
  */
 import { parseArgs } from "node:util";
-import { fitGaussianSteps, mixtureDensity, mixtureGrid, mixtureLogDensity, mixtureMoments, type FitDirection, type GaussianFit, type Mixture } from "./fit/fit.js";
-import { createKL, referenceKL, type KL } from "./index.js";
+import {
+  ADAM_DEFAULTS, createKL, fitGaussianSteps, GRID_DEFAULTS, mixtureDensity, mixtureGrid, mixtureLogDensity, mixtureMoments, referenceKL,
+  type FitDirection, type GaussianFit, type KL, type Mixture,
+} from "./index.js";
 
 const USAGE = `usage: klwasm fit [options]
 
@@ -18,10 +20,10 @@ options:
   --direction D            forward, reverse or both (default both)
   --init mu:sigma          where to start (default: forward the grid's centre, reverse the
                            largest-weight mode)
-  --steps N                the most optimiser steps (default 5000)
-  --learning-rate X        Adam's step size (default 0.05)
-  --tolerance X            stop when the update and the change of D are below X (default 1e-9)
-  --points N               grid points (default 2001)
+  --steps N                the most optimiser steps (default ${ADAM_DEFAULTS.steps})
+  --learning-rate X        Adam's step size (default ${ADAM_DEFAULTS.learningRate})
+  --tolerance X            stop when the update and the change of D are below X (default ${ADAM_DEFAULTS.tolerance})
+  --points N               grid points (default ${GRID_DEFAULTS.points})
   --backend B              wasm-simd, wasm or reference (default: the fastest available)
   --json                   print the results as JSON instead of the table and sketch
   --no-sketch              leave out the sketch
@@ -161,7 +163,7 @@ async function fit(args: string[]): Promise<void> {
     if (mu === undefined || sigma === undefined) throw new UsageError(`--init: "${values.init}" is not mu:sigma`);
     init = { mu, sigma };
   }
-  const steps = parseNumber(values.steps, "steps", true) ?? 5000;
+  const steps = parseNumber(values.steps, "steps", true) ?? ADAM_DEFAULTS.steps;
   const options = {
     init,
     steps,

@@ -7,11 +7,10 @@
  * - k3 = (eʳ − 1) − r: unbiased (E_Q[eʳ − 1] = 0) and ≥ 0 for every sample (eʳ ≥ 1 + r),
  *   with a variance close to k2's when P and Q are close. It is the default.
  */
-import { KLError } from "../core/errors.js";
-import { expm1MinusX } from "./gaussian.js";
-import { checkChoice, checkFinite, checkLength, checkOutput, checkVectorShape } from "../core/checks.js";
+import { checkChoice, checkFinite, checkLength, checkReducedOutput, checkVectorShape } from "../core/checks.js";
 import { checkOptionsObject } from "../core/options.js";
 import { CompensatedSum } from "../numeric/compensated-sum.js";
+import { expm1MinusX } from "../numeric/series.js";
 import type { Reduced, Vector } from "../core/types.js";
 
 /**
@@ -19,14 +18,14 @@ import type { Reduced, Vector } from "../core/types.js";
  * high variance), "k2" = r²/2 (biased, low variance), "k3" = (eʳ − 1) − r (unbiased, never
  * negative; the default).
  * @example
- * for (const estimator of ["k1", "k2", "k3"] satisfies Estimator[]) console.log(estimator, kl.estimateKL(logp, logq, { estimator }));
+ * for (const estimator of ["k1", "k2", "k3"] satisfies Estimator[]) console.log(estimator, estimateKL(logp, logq, { estimator }));
  */
 export type Estimator = "k1" | "k2" | "k3";
 
 /**
  * Options of estimateKL.
  * @example
- * const terms = kl.estimateKL(logp, logq, { estimator: "k1", reduction: "none" }); // one term per sample
+ * const terms = estimateKL(logp, logq, { estimator: "k1", reduction: "none" }); // one term per sample
  */
 export interface EstimateOptions {
   /** "k3" (default): unbiased and never negative; "k1": unbiased; "k2": biased, low variance. */
@@ -58,7 +57,7 @@ const TERMS: Record<Estimator, (r: number) => number> = {
  * const x = Array.from({ length: 100_000 }, standardNormal);
  * const logq = x.map((v) => -0.5 * v * v - 0.5 * Math.log(2 * Math.PI));
  * const logp = x.map((v) => -0.5 * (v - 1) ** 2 - 0.5 * Math.log(2 * Math.PI));
- * kl.estimateKL(logp, logq); // ≈ 0.5 (k3)
+ * estimateKL(logp, logq); // ≈ 0.5 (k3)
  */
 export function estimateKL<O extends EstimateOptions = {}>(logp: Vector, logq: Vector, options?: O): Reduced<O> {
   const given: EstimateOptions = options === undefined ? {} : options;
@@ -68,10 +67,7 @@ export function estimateKL<O extends EstimateOptions = {}>(logp: Vector, logq: V
   checkLength(logq, "logq", logp.length, "logp");
   const term = TERMS[checkChoice(given.estimator, ["k1", "k2", "k3"], "estimator", "k3")];
   const reduction = checkChoice(given.reduction, ["mean", "none"], "reduction", "mean");
-  const out = checkOutput(given.out, "out", logp.length, "the per-sample terms");
-  if (out !== undefined && reduction !== "none") {
-    throw new KLError("BAD_OPTION", "options.out", `is only written with reduction "none", not "${reduction}"`);
-  }
+  const out = checkReducedOutput(given.out, logp.length, "the per-sample terms", reduction);
   checkFinite(logp, "logp", true);
   checkFinite(logq, "logq");
 

@@ -4,20 +4,20 @@
  * Every form reduces to the same two pieces per dimension: a variance term
  * ½(e^δ − 1 − δ) with δ the log of the variance ratio, and a mean term ½z² with z the
  * mean difference in units of the second distribution's standard deviation. The variance
- * term is computed without cancellation even for δ → 0 (see expm1MinusX), so equal
+ * term is computed without cancellation even for δ → 0 (see numeric/series.ts), so equal
  * distributions give exactly 0 and near-equal ones keep their relative accuracy.
  */
-import { KLError } from "../core/errors.js";
-import { checkChoice, checkFinite, checkLength, checkOutput, checkRows, checkScalar, checkVectorShape } from "../core/checks.js";
+import { checkChoice, checkFinite, checkLength, checkOutput, checkReducedOutput, checkRows, checkScalar, checkSPD, checkSquare, checkVectorShape } from "../core/checks.js";
 import { checkOptionsObject } from "../core/options.js";
 import { CompensatedSum } from "../numeric/compensated-sum.js";
+import { expm1MinusX } from "../numeric/series.js";
 import type { Reduced, Reduction, Vector } from "../core/types.js";
 
 /**
  * Options of diagGaussianKL.
  * @example
  * // A batch of 32 latent vectors of 16 dimensions: the VAE term, averaged over the batch.
- * kl.diagGaussianKL(mu, logvar, undefined, undefined, { rows: 32, reduction: "mean" });
+ * diagGaussianKL(mu, logvar, undefined, undefined, { rows: 32, reduction: "mean" });
  */
 export interface DiagGaussianOptions {
   /** The inputs are row-major `[rows, d]`; each row is one d-dimensional normal. Default 1. */
@@ -32,7 +32,7 @@ export interface DiagGaussianOptions {
  * Options of diagGaussianKLGrad: those of diagGaussianKL plus where to write the gradients.
  * @example
  * const gradMu = new Float64Array(mu.length), gradLogvar = new Float64Array(mu.length); // reused every step
- * kl.diagGaussianKLGrad(mu, logvar, undefined, undefined, { rows: 32, reduction: "mean", gradMu, gradLogvar });
+ * diagGaussianKLGrad(mu, logvar, undefined, undefined, { rows: 32, reduction: "mean", gradMu, gradLogvar });
  */
 export interface DiagGaussianGradOptions extends DiagGaussianOptions {
   /** Where to write the gradient with respect to mu1: a Float64Array of mu1's length. */
@@ -44,7 +44,7 @@ export interface DiagGaussianGradOptions extends DiagGaussianOptions {
 /**
  * A diagonal-Gaussian KL and its gradients with respect to mu1 and logvar1.
  * @example
- * const { value, gradMu, gradLogvar } = kl.diagGaussianKLGrad([0.5, -0.5], [0, Math.log(0.5)]);
+ * const { value, gradMu, gradLogvar } = diagGaussianKLGrad([0.5, -0.5], [0, Math.log(0.5)]);
  * // value 0.3465…, gradMu [0.5, −0.5] (= mu), gradLogvar [0, −0.25] (= ½(e^logvar − 1))
  */
 export interface DiagGaussianGrad<O> {
@@ -54,30 +54,6 @@ export interface DiagGaussianGrad<O> {
   gradMu: Float64Array;
   /** ∂value/∂logvar1, one entry per element of logvar1. */
   gradLogvar: Float64Array;
-}
-
-// 1/k! for k = 2, 3, …, 17: the Taylor coefficients of e^x − 1 − x. At |x| < ½ the first
-// term left out, x^18/18!, is below 2^-70 of the sum.
-const TAYLOR: readonly number[] = (() => {
-  const coefficients: number[] = [];
-  let factorial = 1;
-  for (let k = 2; k <= 17; k++) coefficients.push(1 / (factorial *= k));
-  return coefficients;
-})();
-
-/**
- * e^x − 1 − x, accurate to a few ulps for every x (always ≥ 0). `Math.expm1(x) − x` alone
- * cancels its leading term for small x and keeps only eps/|x| relative accuracy, so below
- * |x| = ½ the Taylor series x²(1/2! + x/3! + …) is summed instead; above, expm1(x) − x
- * loses at most 3 bits.
- * @param x any number (Infinity gives Infinity, −Infinity gives Infinity).
- * @returns e^x − 1 − x.
- */
-export function expm1MinusX(x: number): number {
-  if (Math.abs(x) >= 0.5) return x === Infinity ? Infinity : Math.expm1(x) - x;
-  let sum = TAYLOR[TAYLOR.length - 1]!;
-  for (let k = TAYLOR.length - 2; k >= 0; k--) sum = sum * x + TAYLOR[k]!;
-  return x * x * sum;
 }
 
 const MIN_NORMAL = 2.2250738585072014e-308; // 2^-1022
@@ -104,7 +80,7 @@ function varianceTerm(a: number, b: number): number {
  * @param mu2 mean of the second normal (finite).
  * @param sigma2 standard deviation of the second normal (finite, > 0).
  * @returns the divergence, ≥ 0 (Infinity where it exceeds the f64 range).
- * @example kl.gaussianKL(0, 1, 1, 2); // 0.4431… = log 2 + (1 + 1)/8 − ½
+ * @example gaussianKL(0, 1, 1, 2); // 0.4431… = log 2 + (1 + 1)/8 − ½
  */
 export function gaussianKL(mu1: number, sigma1: number, mu2: number, sigma2: number): number {
   checkScalar(mu1, "mu1");
@@ -140,10 +116,7 @@ function settleDiag(mu1: unknown, logvar1: unknown, mu2: unknown, logvar2: unkno
   }
   const rows = checkRows(options.rows, mu1.length);
   const reduction = checkChoice(options.reduction, ["sum", "mean", "none"], "reduction", "sum");
-  const out = checkOutput(options.out, "out", rows, "the per-row values");
-  if (out !== undefined && reduction !== "none") {
-    throw new KLError("BAD_OPTION", "options.out", `is only written with reduction "none", not "${reduction}"`);
-  }
+  const out = checkReducedOutput(options.out, rows, "the per-row values", reduction);
   checkFinite(mu1, "mu1");
   checkFinite(logvar1, "logvar1");
   if (mu2 !== undefined) checkFinite(mu2 as Vector, "mu2");
@@ -195,8 +168,8 @@ function diagRows(input: DiagInput, gradMu?: Float64Array, gradLogvar?: Float64A
  * @param logvar2 log variances of the second normals, same length; omitted: 0.
  * @param options `rows` (default 1), `reduction` ("sum" default, "mean", "none"), `out`.
  * @returns the sum or mean over rows, or with reduction "none" a Float64Array per row.
- * @example kl.diagGaussianKL([0.5, -0.5], [0, Math.log(0.5)]); // 0.3465…: against N(0, I)
- * @example kl.diagGaussianKL([0.5, -0.5, 0, 0], [0, 0, 0, 0], undefined, undefined, { rows: 2, reduction: "none" }); // Float64Array [0.25, 0]
+ * @example diagGaussianKL([0.5, -0.5], [0, Math.log(0.5)]); // 0.3465…: against N(0, I)
+ * @example diagGaussianKL([0.5, -0.5, 0, 0], [0, 0, 0, 0], undefined, undefined, { rows: 2, reduction: "none" }); // Float64Array [0.25, 0]
  */
 export function diagGaussianKL<O extends DiagGaussianOptions = {}>(
   mu1: Vector,
@@ -218,7 +191,7 @@ export function diagGaussianKL<O extends DiagGaussianOptions = {}>(
  * @param logvar2 log variances of the second normals, same length; omitted: 0.
  * @param options those of diagGaussianKL, plus `gradMu` and `gradLogvar` to write into.
  * @returns `{ value, gradMu, gradLogvar }`, the gradients with the inputs' length.
- * @example kl.diagGaussianKLGrad([0.5, -0.5], [0, Math.log(0.5)]); // { value: 0.3465…, gradMu: [0.5, −0.5], gradLogvar: [0, −0.25] }
+ * @example diagGaussianKLGrad([0.5, -0.5], [0, Math.log(0.5)]); // { value: 0.3465…, gradMu: [0.5, −0.5], gradLogvar: [0, −0.25] }
  */
 export function diagGaussianKLGrad<O extends DiagGaussianGradOptions = {}>(
   mu1: Vector,
@@ -238,51 +211,18 @@ export function diagGaussianKLGrad<O extends DiagGaussianGradOptions = {}>(
 }
 
 /**
- * The lower Cholesky factor L (row-major, L·Lᵀ = a) of the symmetric d×d matrix `a`.
- * Throws NOT_SPD at the first entry (row-major) that differs from its transpose by more
- * than 1e-12 of the entries' scale, or at the pivot row where a is not positive definite.
- */
-function cholesky(a: Vector, d: number, argument: string): Float64Array {
-  for (let i = 0; i < d; i++) {
-    for (let j = i + 1; j < d; j++) {
-      const upper = a[i * d + j]!;
-      const lower = a[j * d + i]!;
-      // Scale: the entries themselves, or √(a_ii·a_jj), which bounds |a_ij| when a is SPD.
-      const scale = Math.max(Math.abs(upper), Math.abs(lower), Math.sqrt(Math.abs(a[i * d + i]! * a[j * d + j]!)));
-      if (Math.abs(upper - lower) > 1e-12 * scale) {
-        throw new KLError("NOT_SPD", argument, `is not symmetric: entry (${i}, ${j}) is ${upper} but (${j}, ${i}) is ${lower}`, i * d + j);
-      }
-    }
-  }
-  const factor = new Float64Array(d * d);
-  for (let i = 0; i < d; i++) {
-    for (let j = 0; j <= i; j++) {
-      let s = a[i * d + j]!;
-      for (let k = 0; k < j; k++) s -= factor[i * d + k]! * factor[j * d + k]!;
-      if (i > j) {
-        factor[i * d + j] = s / factor[j * d + j]!;
-      } else if (s > 0 && s < Infinity) {
-        factor[i * d + i] = Math.sqrt(s);
-      } else {
-        throw new KLError("NOT_SPD", argument, `is not positive definite: the Cholesky pivot of row ${i} is ${s}`, i);
-      }
-    }
-  }
-  return factor;
-}
-
-/**
  * D(N(mu0, cov0) ‖ N(mu1, cov1)) for full covariance matrices:
  * ½(tr(Σ1⁻¹Σ0) + (μ1 − μ0)ᵀΣ1⁻¹(μ1 − μ0) − d + log det Σ1 − log det Σ0).
  * With Cholesky factors L0, L1 and M = L1⁻¹L0 (by triangular solves, no inverse), the
  * trace is ‖M‖²_F and the log-determinant ratio Σ log M_ii², so the diagonal of M pairs
  * with −d and the determinants into the cancellation-free variance terms of gaussianKL.
  * @param mu0 mean of the first normal, length d (finite).
- * @param cov0 its covariance, row-major d×d, symmetric positive definite.
+ * @param cov0 its covariance, row-major d×d, symmetric positive definite (else NOT_SPD; see
+ *   checkSPD for what symmetric means).
  * @param mu1 mean of the second normal, length d.
  * @param cov1 its covariance, row-major d×d, symmetric positive definite.
  * @returns the divergence in nats, ≥ 0.
- * @example kl.mvnKL([0, 0], [1, 0.8, 0.8, 1], [0, 0], [1, 0, 0, 1]); // 0.5108… = −½·log(1 − 0.8²)
+ * @example mvnKL([0, 0], [1, 0.8, 0.8, 1], [0, 0], [1, 0, 0, 1]); // 0.5108… = −½·log(1 − 0.8²)
  */
 export function mvnKL(mu0: Vector, cov0: Vector, mu1: Vector, cov1: Vector): number {
   checkVectorShape(mu0, "mu0");
@@ -290,18 +230,15 @@ export function mvnKL(mu0: Vector, cov0: Vector, mu1: Vector, cov1: Vector): num
   checkVectorShape(mu1, "mu1");
   checkVectorShape(cov1, "cov1");
   const d = mu0.length;
-  for (const [cov, name] of [[cov0, "cov0"], [cov1, "cov1"]] as const) {
-    if (cov.length !== d * d) {
-      throw new KLError("LENGTH_MISMATCH", name, `has length ${cov.length} but mu0 has length ${d}, so it must be ${d}×${d} = ${d * d}`);
-    }
-  }
+  checkSquare(cov0, "cov0", d, "mu0");
+  checkSquare(cov1, "cov1", d, "mu0");
   checkLength(mu1, "mu1", d, "mu0");
   checkFinite(mu0, "mu0");
   checkFinite(cov0, "cov0");
   checkFinite(mu1, "mu1");
   checkFinite(cov1, "cov1");
-  const lower0 = cholesky(cov0, d, "cov0");
-  const lower1 = cholesky(cov1, d, "cov1");
+  const lower0 = checkSPD(cov0, d, "cov0");
+  const lower1 = checkSPD(cov1, d, "cov1");
 
   const total = new CompensatedSum();
   const column = new Float64Array(d);

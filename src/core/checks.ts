@@ -1,4 +1,5 @@
 import { KLError } from "./errors.js";
+import { cholesky } from "../numeric/cholesky.js";
 import type { Space, Vector } from "./types.js";
 
 /** The largest natural log of a finite double: log-probabilities above it overflow. */
@@ -43,7 +44,7 @@ export function checkAllocation(length: number, type: unknown): asserts type is 
 /**
  * Input checks for the real-valued calls (Gaussian divergences, Monte Carlo estimators):
  * their numbers are means, log-variances and log-densities, not probabilities, so the
- * rules differ from validate.ts: any finite number is fine, NaN and ±Infinity are not.
+ * rules differ from checkValues's: any finite number is fine, NaN and ±Infinity are not.
  */
 
 /** Throws unless `values` is a non-empty Float64Array, Float32Array or array. */
@@ -112,5 +113,139 @@ export function checkOutput(value: unknown, name: string, length: number, purpos
   if (!(value instanceof Float64Array) || value.length !== length) {
     throw new KLError("BAD_OPTION", `options.${name}`, `must be a Float64Array of length ${length}, for ${purpose}`);
   }
+  return value;
+}
+
+/**
+ * `options.out` of a call that writes per-item values (per row, per sample) only with
+ * reduction "none": undefined, or then a Float64Array of `length` elements.
+ */
+export function checkReducedOutput(value: unknown, length: number, purpose: string, reduction: string): Float64Array | undefined {
+  const out = checkOutput(value, "out", length, purpose);
+  if (out !== undefined && reduction !== "none") {
+    throw new KLError("BAD_OPTION", "options.out", `is only written with reduction "none", not "${reduction}"`);
+  }
+  return out;
+}
+
+/** How a value that is not what was asked for reads in a message. */
+function shown(value: unknown): string {
+  return typeof value === "string" ? JSON.stringify(value) : String(value);
+}
+
+/**
+ * Any array-like of finite numbers (an array or any typed array: means, standard deviations,
+ * grid points), copied to a number[]. NOT_A_VECTOR, EMPTY, LENGTH_MISMATCH (`length`: the
+ * count it must have), then checkFinite's codes for the first bad element.
+ */
+export function checkFiniteArray(values: unknown, argument: string, length?: number): number[] {
+  if (values === null || typeof values !== "object" || typeof (values as ArrayLike<unknown>).length !== "number") {
+    throw new KLError("NOT_A_VECTOR", argument, "must be an array of numbers");
+  }
+  const array = Array.from(values as ArrayLike<number>);
+  if (array.length === 0) throw new KLError("EMPTY", argument, "is empty");
+  if (length !== undefined && array.length !== length) {
+    throw new KLError("LENGTH_MISMATCH", argument, `must have ${length} elements, got ${array.length}`);
+  }
+  checkFinite(array, argument);
+  return array;
+}
+
+/** Throws BAD_OPTION at the first element that is not > 0 (standard deviations). */
+export function checkPositive(values: ArrayLike<number>, argument: string): void {
+  for (let i = 0; i < values.length; i++) {
+    if (!(values[i]! > 0)) throw new KLError("BAD_OPTION", argument, `element ${i} must be > 0, got ${values[i]}`, i);
+  }
+}
+
+/** Throws BAD_OPTION unless there are at least 2 values and each is above the one before (grid points). */
+export function checkIncreasing(values: ArrayLike<number>, argument: string): void {
+  if (values.length < 2) throw new KLError("BAD_OPTION", argument, "needs at least 2 points");
+  for (let i = 1; i < values.length; i++) {
+    if (!(values[i]! > values[i - 1]!)) throw new KLError("BAD_OPTION", argument, `must be strictly increasing; element ${i} is not`, i);
+  }
+}
+
+/**
+ * Non-negative masses to be normalised (a mixture's weights, a density on a grid): NEGATIVE
+ * at the first value < 0, ZERO_SUM if all are 0. Returns their sum.
+ */
+export function checkMass(values: ArrayLike<number>, argument: string): number {
+  let total = 0;
+  for (let i = 0; i < values.length; i++) {
+    if (values[i]! < 0) throw new KLError("NEGATIVE", argument, `element ${i} is negative (${values[i]})`, i);
+    total += values[i]!;
+  }
+  if (!(total > 0)) throw new KLError("ZERO_SUM", argument, "sums to 0, so it cannot be normalised");
+  return total;
+}
+
+/**
+ * A number option: BAD_OPTION unless it is a number, finite (unless `finite` is false), and
+ * > `above` or ≥ `atLeast` where given.
+ */
+export function checkNumberOption(value: unknown, argument: string, bounds: { above?: number; atLeast?: number; finite?: boolean } = {}): number {
+  const { above, atLeast, finite = true } = bounds;
+  const ok = typeof value === "number" && !Number.isNaN(value) && (!finite || Number.isFinite(value))
+    && (above === undefined || value > above) && (atLeast === undefined || value >= atLeast);
+  if (!ok) {
+    const range = above !== undefined ? ` > ${above}` : atLeast !== undefined ? ` ≥ ${atLeast}` : "";
+    throw new KLError("BAD_OPTION", argument, `must be a ${finite ? "finite " : ""}number${range}, got ${shown(value)}`);
+  }
+  return value as number;
+}
+
+/** An integer option ≥ `atLeast` (step counts, grid points): BAD_OPTION otherwise. */
+export function checkIntegerOption(value: unknown, argument: string, atLeast: number): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < atLeast) {
+    throw new KLError("BAD_OPTION", argument, `must be an integer ≥ ${atLeast}, got ${shown(value)}`);
+  }
+  return value;
+}
+
+/** BAD_OPTION unless `min` and `max` are finite and min < max (a grid's ends; `where` says which axis). */
+export function checkInterval(min: number, max: number, argument: string, where = ""): void {
+  if (!(Number.isFinite(min) && Number.isFinite(max) && max > min)) {
+    throw new KLError("BAD_OPTION", argument, `needs finite min < max${where}, got ${min} and ${max}`);
+  }
+}
+
+/** LENGTH_MISMATCH unless the matrix `values` is d×d, d being the length of `reference`. */
+export function checkSquare(values: ArrayLike<unknown>, argument: string, d: number, reference: string): void {
+  if (values.length !== d * d) {
+    throw new KLError("LENGTH_MISMATCH", argument, `has length ${values.length} but ${reference} has length ${d}, so it must be ${d}×${d} = ${d * d}`);
+  }
+}
+
+/**
+ * The Cholesky factor of a covariance (row-major d×d, finite), or NOT_SPD where it is not
+ * symmetric positive definite: for an asymmetric pair (symmetric means |a_ij − a_ji| ≤
+ * SYMMETRY_TOLERANCE·√a_ii·√a_jj, see numeric/cholesky.ts) `index` is the upper entry's
+ * row-major position i·d + j; for a pivot that is not > 0 it is the pivot's row.
+ */
+export function checkSPD(values: ArrayLike<number>, d: number, argument: string): Float64Array {
+  const { factor, failure } = cholesky(values, d);
+  if (factor !== undefined) return factor;
+  if (failure.reason === "asymmetric") {
+    const { row: i, column: j } = failure;
+    throw new KLError("NOT_SPD", argument, `is not symmetric: entry (${i}, ${j}) is ${values[i * d + j]} but (${j}, ${i}) is ${values[j * d + i]}`, i * d + j);
+  }
+  throw new KLError("NOT_SPD", argument, `is not positive definite: the Cholesky pivot of row ${failure.row} is ${failure.pivot}`, failure.row);
+}
+
+/**
+ * BAD_OPTION unless `value` is an object holding every one of `keys` (an argument with
+ * several accepted shapes; `expected` names them for the message).
+ */
+export function checkHasKeys(value: unknown, argument: string, keys: readonly string[], expected: string): asserts value is object {
+  if (value === null || typeof value !== "object" || keys.some((key) => !(key in value))) {
+    throw new KLError("BAD_OPTION", argument, `must be ${expected}`);
+  }
+}
+
+/** NOT_A_VECTOR unless `value` is a non-empty array (of axes, of rows), EMPTY if it is empty. */
+export function checkList(value: unknown, argument: string): unknown[] {
+  if (!Array.isArray(value)) throw new KLError("NOT_A_VECTOR", argument, "must be an array");
+  if (value.length === 0) throw new KLError("EMPTY", argument, "is empty");
   return value;
 }

@@ -1,14 +1,12 @@
-// Closed-form Gaussian divergences and Monte Carlo estimators (API.md, "Gaussians and
-// estimators"): identities between the forms, hand-derived values, PyTorch's values
-// (tests/fixtures/torch_gaussian.json, from make_torch_gaussian.py), finite-difference
-// gradients, and every kind of bad input.
+// Closed-form Gaussian divergences (README, "Gaussians and estimators"): identities between
+// the forms, hand-derived values, PyTorch's values (tests/fixtures/torch_gaussian.json, from
+// make_torch_gaussian.py), finite-difference gradients, and every kind of bad input.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { KLError, type KLErrorCode } from "../src/core/errors.js";
-import { estimateKL } from "../src/closed-form/estimators.js";
-import { diagGaussianKL, diagGaussianKLGrad, expm1MinusX, gaussianKL, mvnKL } from "../src/closed-form/gaussian.js";
-import { backendNames, loadBackend } from "./backends.js";
-import { mulberry32 } from "./random.mjs";
+import { diagGaussianKL, diagGaussianKLGrad, gaussianKL, mvnKL } from "../../src/closed-form/gaussian.js";
+import * as klwasm from "../../src/index.js";
+import * as reference from "../../src/reference.js";
+import { expectAllRelative, expectKLError, expectRelative, normals, uniforms } from "./helpers.js";
 
 interface Fixture {
   normal: Array<{ mu1: number; sigma1: number; mu2: number; sigma2: number; expected: number }>;
@@ -27,51 +25,7 @@ interface Fixture {
   mvn: Array<{ mu0: number[]; cov0: number[]; mu1: number[]; cov1: number[]; expected: number }>;
 }
 
-const fixture: Fixture = JSON.parse(readFileSync(new URL("./fixtures/torch_gaussian.json", import.meta.url), "utf8"));
-
-/** |actual − expected| ≤ tolerance·|expected|. */
-function expectRelative(actual: number, expected: number, tolerance: number): void {
-  const error = Math.abs(actual - expected);
-  if (!(error <= tolerance * Math.abs(expected))) {
-    expect.fail(`${actual} differs from ${expected} by ${error / Math.abs(expected)} relative (tolerance ${tolerance})`);
-  }
-}
-
-function expectAllRelative(actual: ArrayLike<number>, expected: ArrayLike<number>, tolerance: number): void {
-  expect(actual.length).toBe(expected.length);
-  for (let i = 0; i < expected.length; i++) expectRelative(actual[i]!, expected[i]!, tolerance);
-}
-
-/** Standard normal samples by Box–Muller from a seeded mulberry32. */
-function normals(n: number, seed: number): Float64Array {
-  const uniform = mulberry32(seed);
-  const out = new Float64Array(n);
-  for (let i = 0; i < n; i += 2) {
-    const radius = Math.sqrt(-2 * Math.log(1 - uniform())); // 1 − u ∈ (0, 1]: no log 0
-    const angle = 2 * Math.PI * uniform();
-    out[i] = radius * Math.cos(angle);
-    if (i + 1 < n) out[i + 1] = radius * Math.sin(angle);
-  }
-  return out;
-}
-
-function uniforms(n: number, seed: number, low: number, high: number): Float64Array {
-  const uniform = mulberry32(seed);
-  return Float64Array.from({ length: n }, () => low + (high - low) * uniform());
-}
-
-/** Runs `call` and checks it throws a KLError with this code, argument and index. */
-function expectKLError(call: () => unknown, code: KLErrorCode, argument: string, index?: number): void {
-  let thrown: unknown;
-  try {
-    call();
-  } catch (error) {
-    thrown = error;
-  }
-  expect(thrown).toBeInstanceOf(KLError);
-  const error = thrown as KLError;
-  expect({ code: error.code, argument: error.argument, index: error.index }).toEqual({ code, argument, index });
-}
+const fixture: Fixture = JSON.parse(readFileSync(new URL("../fixtures/torch_gaussian.json", import.meta.url), "utf8"));
 
 describe("gaussianKL", () => {
   it("is exactly 0 for equal normals", () => {
@@ -107,24 +61,6 @@ describe("gaussianKL", () => {
 
   it("matches PyTorch's Normal KL", () => {
     for (const c of fixture.normal) expectRelative(gaussianKL(c.mu1, c.sigma1, c.mu2, c.sigma2), c.expected, 1e-12);
-  });
-});
-
-describe("expm1MinusX", () => {
-  it("is e^x − 1 − x across the series threshold, and never negative", () => {
-    // Reference: the Taylor series summed to convergence in f64, fine for |x| ≤ 1.
-    const series = (x: number) => {
-      let term = x;
-      let sum = 0;
-      for (let k = 2; k < 40; k++) sum += term *= x / k;
-      return sum;
-    };
-    for (const x of [-1, -0.5000001, -0.4999999, -0.1, -1e-9, 1e-9, 0.1, 0.4999999, 0.5, 1]) {
-      expectRelative(expm1MinusX(x), series(x), 1e-15);
-    }
-    expect(expm1MinusX(0)).toBe(0);
-    expect(expm1MinusX(Infinity)).toBe(Infinity);
-    expect(expm1MinusX(-Infinity)).toBe(Infinity);
   });
 });
 
@@ -251,46 +187,6 @@ describe("mvnKL", () => {
   });
 });
 
-describe("estimateKL", () => {
-  // Q = N(0, 1), P = N(0.3, 1.2²); samples x ~ Q.
-  const n = 200_000;
-  const x = normals(n, 41);
-  const logNormal = (v: number, mu: number, sigma: number) => -0.5 * ((v - mu) / sigma) ** 2 - Math.log(sigma) - 0.5 * Math.log(2 * Math.PI);
-  const logq = x.map((v) => logNormal(v, 0, 1));
-  const logp = x.map((v) => logNormal(v, 0.3, 1.2));
-  const exact = gaussianKL(0, 1, 0.3, 1.2);
-
-  it("k1 and k3 converge to the closed form D(Q‖P)", () => {
-    for (const estimator of ["k1", "k3"] as const) {
-      const terms = estimateKL(logp, logq, { estimator, reduction: "none" });
-      const mean = estimateKL(logp, logq, { estimator });
-      const variance = terms.reduce((s, t) => s + (t - mean) ** 2, 0) / (n - 1);
-      // Both are unbiased, so the mean of n terms is within 5 standard errors of the exact
-      // value except with probability < 1e-6 (the seed is fixed, so the test is not flaky).
-      // The standard error is about 7e-4 for k1 and 1e-4 for k3, against D ≈ 0.061.
-      expect(Math.abs(mean - exact)).toBeLessThan(5 * Math.sqrt(variance / n));
-    }
-  });
-
-  it("defaults to k3, whose every term is ≥ 0", () => {
-    expect(estimateKL(logp, logq)).toBe(estimateKL(logp, logq, { estimator: "k3" }));
-    const terms = estimateKL(logp, logq, { reduction: "none" });
-    expect(terms.every((t) => t >= 0)).toBe(true);
-    const small = estimateKL([1e-9, -1e-12, 0], [0, 0, 0], { reduction: "none" });
-    // r²/2 + r³/6 + …: the naive (eʳ − 1) − r would give 0 or garbage at these sizes.
-    expectAllRelative(small, [1e-18 / 2 + 1e-27 / 6, 1e-24 / 2 - 1e-36 / 6, 0], 1e-15);
-  });
-
-  it("computes k1 = −r, k2 = r²/2, k3 = eʳ − 1 − r per sample, into out", () => {
-    const out = new Float64Array(2);
-    expect(estimateKL([-1, 0.5], [0, 0], { estimator: "k1", reduction: "none", out })).toBe(out);
-    expect(Array.from(out)).toEqual([1, -0.5]);
-    expect(Array.from(estimateKL([-1, 0.5], [0, 0], { estimator: "k2", reduction: "none" }))).toEqual([0.5, 0.125]);
-    expectAllRelative(estimateKL([-1, 0.5], [0, 0], { reduction: "none" }), [Math.exp(-1) - 1 + 1, Math.exp(0.5) - 1 - 0.5], 1e-15);
-    expect(estimateKL([-Infinity, 0], [0, 0])).toBe(Infinity);
-  });
-});
-
 describe("bad input", () => {
   it("gaussianKL: NaN, infinite, non-positive sigma", () => {
     expectKLError(() => gaussianKL(NaN, 1, 0, 1), "NAN", "mu1");
@@ -339,25 +235,14 @@ describe("bad input", () => {
     expectKLError(() => mvnKL([], [], [], []), "EMPTY", "mu0");
   });
 
-  it("estimateKL: values, lengths, options", () => {
-    expectKLError(() => estimateKL([0, NaN], [0, 0]), "NAN", "logp", 1);
-    expectKLError(() => estimateKL([0, Infinity], [0, 0]), "INFINITE", "logp", 1);
-    expectKLError(() => estimateKL([0, 0], [-Infinity, 0]), "INFINITE", "logq", 0);
-    expectKLError(() => estimateKL([0, 0], [0]), "LENGTH_MISMATCH", "logq");
-    expectKLError(() => estimateKL([], []), "EMPTY", "logp");
-    expectKLError(() => estimateKL([0], [0], { estimator: "k4" as never }), "BAD_OPTION", "options.estimator");
-    expectKLError(() => estimateKL([0], [0], { reduction: "sum" as never }), "BAD_OPTION", "options.reduction");
-    expectKLError(() => estimateKL([0], [0], { reduction: "none", out: new Float64Array(2) }), "BAD_OPTION", "options.out");
-    expectKLError(() => estimateKL([0], [0], null as never), "BAD_OPTION", "options");
-  });
 });
 
-describe.each(backendNames)("%s exposes the closed forms", (name) => {
-  it("kl.gaussianKL, diagGaussianKL, mvnKL and estimateKL are the module's functions", async () => {
-    const kl = await loadBackend(name);
-    expect(kl.gaussianKL(0, 2, 0, 3)).toBe(gaussianKL(0, 2, 0, 3));
-    expect(kl.diagGaussianKL([0.1, 0.2], [0.3, -0.4])).toBe(diagGaussianKL([0.1, 0.2], [0.3, -0.4]));
-    expect(kl.mvnKL([0, 0], [2, 0.5, 0.5, 1], [1, 0], [1, 0, 0, 1])).toBe(mvnKL([0, 0], [2, 0.5, 0.5, 1], [1, 0], [1, 0, 0, 1]));
-    expect(kl.estimateKL([-1, -2], [-1.5, -1.8])).toBe(estimateKL([-1, -2], [-1.5, -1.8]));
+describe("the doors", () => {
+  it("klwasm and klwasm/reference export gaussianKL, diagGaussianKL and mvnKL, the module's functions", () => {
+    for (const door of [klwasm, reference]) {
+      expect(door.gaussianKL(0, 2, 0, 3)).toBe(gaussianKL(0, 2, 0, 3));
+      expect(door.diagGaussianKL([0.1, 0.2], [0.3, -0.4])).toBe(diagGaussianKL([0.1, 0.2], [0.3, -0.4]));
+      expect(door.mvnKL([0, 0], [2, 0.5, 0.5, 1], [1, 0], [1, 0, 0, 1])).toBe(mvnKL([0, 0], [2, 0.5, 0.5, 1], [1, 0], [1, 0, 0, 1]));
+    }
   });
 });

@@ -4,21 +4,12 @@
  * 1/Λ_kk (reverse). Every expected value comes from the closed forms, never from a run.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { KLError, referenceKL, type KL } from "../src/index.js";
-import {
-  fitDiagGaussian, fitGaussian, fitGaussianSteps, gridMoments, mixtureDensity, mixtureGrid, mixtureMoments,
-  type DiagGaussianFit, type GaussianFit, type Mixture,
-} from "../src/fit/fit.js";
-import { backendNames, loadBackend } from "./backends.js";
-
-/** mean = Σ w·m, variance = Σ w·(s² + m²) − mean², with the weights normalised: written out here, apart from the library. */
-function moments(mixture: Mixture): { mean: number; sigma: number } {
-  const w = Array.from(mixture.weights);
-  const total = w.reduce((a, b) => a + b, 0);
-  const mean = w.reduce((sum, wk, k) => sum + (wk / total) * mixture.means[k]!, 0);
-  const second = w.reduce((sum, wk, k) => sum + (wk / total) * (mixture.sigmas[k]! ** 2 + mixture.means[k]! ** 2), 0);
-  return { mean, sigma: Math.sqrt(second - mean * mean) };
-}
+import { KLError, referenceKL, type KL } from "../../src/index.js";
+import { fitDiagGaussian, fitGaussian, fitGaussianSteps } from "../../src/fit/fit.js";
+import { mixtureDensity, mixtureGrid } from "../../src/fit/targets.js";
+import type { DiagGaussianFit, GaussianFit } from "../../src/fit/types.js";
+import { backendNames, loadBackend } from "../backends.js";
+import { expectNear, forwardMixtures, moments, separated } from "./mixtures.js";
 
 /** The inverse of a symmetric positive definite matrix (row-major d×d), by Gauss–Jordan. */
 function inverse(a: number[], d: number): number[] {
@@ -47,21 +38,6 @@ function determinant(a: number[], d: number): number {
   return a[0]! * (a[4]! * a[8]! - a[5]! * a[7]!) - a[1]! * (a[3]! * a[8]! - a[5]! * a[6]!) + a[2]! * (a[3]! * a[7]! - a[4]! * a[6]!);
 }
 
-/** Within `relative` of `scale` (for means: in units of the target's σ). */
-function expectNear(got: number, want: number, scale: number, relative: number, what: string): void {
-  expect(Math.abs(got - want), `${what}: got ${got}, want ${want}`).toBeLessThanOrEqual(relative * scale);
-}
-
-const forwardMixtures: Array<[string, Mixture]> = [
-  ["two symmetric modes", { weights: [0.5, 0.5], means: [-2, 2], sigmas: [0.6, 0.6] }],
-  ["three uneven modes", { weights: [0.2, 0.5, 0.3], means: [-3, 0.5, 4], sigmas: [0.5, 1, 0.8] }],
-  ["one narrow Gaussian far from 0", { weights: [1], means: [10], sigmas: [0.01] }],
-  ["far offset, unequal widths", { weights: [0.7, 0.3], means: [100, 108], sigmas: [2, 1] }],
-  ["unnormalised weights, wide and narrow", { weights: [2, 6], means: [-1, 3], sigmas: [3, 0.3] }],
-];
-
-// Modes many σ apart: reverse KL from near any one of them must stay there.
-const separated: Mixture = { weights: [0.3, 0.45, 0.25], means: [-6, 0, 5], sigmas: [0.7, 1, 0.5] };
 
 describe.each(backendNames)("%s", (name) => {
   let kl: KL;
@@ -226,25 +202,6 @@ describe.each(backendNames)("%s", (name) => {
 describe("the fitting interface", () => {
   const mixture = forwardMixtures[0]![1];
 
-  it("discretises a mixture so that its grid moments are the closed forms", () => {
-    for (const [, m] of forwardMixtures) {
-      const { mean, sigma } = moments(m);
-      const x = mixtureGrid(m);
-      expect(x.length).toBeGreaterThanOrEqual(1000);
-      expect(x[0]).toBeLessThanOrEqual(mean - 6 * sigma + 1e-9);
-      expect(x[x.length - 1]).toBeGreaterThanOrEqual(mean + 6 * sigma - 1e-9);
-      Array.from(m.means).forEach((mk, k) => {
-        expect(x[0]).toBeLessThanOrEqual(mk - 6 * m.sigmas[k]! + 1e-9);
-        expect(x[x.length - 1]).toBeGreaterThanOrEqual(mk + 6 * m.sigmas[k]! - 1e-9);
-      });
-      // Cutting a Gaussian at ±6σ loses 2·(6φ(6) + Φ(−6)) ≈ 7.5e-8 of its variance.
-      const grid = gridMoments(x, mixtureDensity(m, x));
-      expectNear(grid.mean, mean, sigma, 1e-7, "grid mean");
-      expectNear(grid.sigma, sigma, sigma, 1e-7, "grid sigma");
-      expect(mixtureMoments(m)).toEqual({ mean: expect.closeTo(mean, 12), sigma: expect.closeTo(sigma, 12) });
-    }
-  });
-
   it("records every evaluation, calls onStep for each, and stops when it returns false", () => {
     const seen: number[] = [];
     const fit = fitGaussian(referenceKL, mixture, { onStep: (state) => { seen.push(state.step); } });
@@ -288,9 +245,20 @@ describe("the fitting interface", () => {
       [() => fitGaussian(referenceKL, { weights: [-1], means: [0], sigmas: [1] }), "NEGATIVE", "target.weights"],
       [() => fitGaussian(referenceKL, { x: [0, 1, 1], density: [1, 1, 1] }), "BAD_OPTION", "target.x"],
       [() => fitGaussian(referenceKL, { x: [0, 1, 2], density: [0, 0, 0] }), "ZERO_SUM", "target.density"],
-      [() => fitDiagGaussian(referenceKL, { mean: [0, 0], cov: [1, 2, 2, 1] }), "BAD_OPTION", "target.cov"],
-      [() => fitDiagGaussian(referenceKL, { mean: [0, 0], cov: [1, 0, 0.5, 1] }), "BAD_OPTION", "target.cov"],
+      // Not symmetric positive definite: NOT_SPD, as mvnKL says (tests/numeric/cholesky.test.ts).
+      [() => fitDiagGaussian(referenceKL, { mean: [0, 0], cov: [1, 2, 2, 1] }), "NOT_SPD", "target.cov"],
+      [() => fitDiagGaussian(referenceKL, { mean: [0, 0], cov: [1, 0, 0.5, 1] }), "NOT_SPD", "target.cov"],
       [() => fitDiagGaussian(referenceKL, { mean: [0, 0], cov: [1, 0, 0] }), "LENGTH_MISMATCH", "target.cov"],
+      [() => fitGaussian(referenceKL, null as never), "BAD_OPTION", "target"],
+      [() => fitGaussian(referenceKL, { x: [0, 1] } as never), "BAD_OPTION", "target"],
+      [() => fitGaussian(referenceKL, mixture, { tolerance: -1 }), "BAD_OPTION", "options.tolerance"],
+      [() => fitGaussian(referenceKL, mixture, { grid: { points: 1 } }), "BAD_OPTION", "options.grid.points"],
+      [() => fitGaussian(referenceKL, mixture, { init: { mu: Infinity } }), "BAD_OPTION", "options.init.mu"],
+      [() => fitGaussian(referenceKL, { weights: [1, Infinity], means: [0, 1], sigmas: [1, 1] }), "INFINITE", "target.weights"],
+      [() => fitDiagGaussian(referenceKL, { axes: 3, density: [1] } as never), "NOT_A_VECTOR", "target.axes"],
+      [() => fitDiagGaussian(referenceKL, { mean: [0, 0], cov: [1, 0, 0, 1] }, { grid: { points: [5, 1.5] } }), "BAD_OPTION", "options.grid.points"],
+      [() => fitDiagGaussian(referenceKL, { mean: [0, 0], cov: [1, 0, 0, 1] }, { grid: { min: 1, max: [2, 0] } }), "BAD_OPTION", "options.grid"],
+      [() => fitDiagGaussian(referenceKL, { mean: [0, 0], cov: [1, 0, 0, 1] }, { init: { sigma: [1, 0] } }), "BAD_OPTION", "options.init.sigma"],
     ];
     for (const [call, code, argument] of cases) {
       let error: unknown;
@@ -301,14 +269,15 @@ describe("the fitting interface", () => {
   });
 });
 
-describe.each(backendNames)("%s: kl.fitGaussian", (name) => {
+describe.each(backendNames)("%s: fitGaussian(kl, …)", (name) => {
   it("is fitGaussian on this instance: forward KL lands on the mixture's moments", async () => {
     const kl = await loadBackend(name);
     const mixture = { weights: [0.3, 0.7], means: [-1.5, 2], sigmas: [0.5, 0.8] };
     const mean = 0.3 * -1.5 + 0.7 * 2;
     const variance = 0.3 * (0.25 + 1.5 ** 2) + 0.7 * (0.64 + 4) - mean ** 2;
-    const fit = kl.fitGaussian(mixture, { direction: "forward" });
+    const fit = fitGaussian(kl, mixture, { direction: "forward" });
     expect(Math.abs(fit.mu - mean)).toBeLessThanOrEqual(1e-3 * Math.abs(mean));
     expect(Math.abs(fit.sigma - Math.sqrt(variance))).toBeLessThanOrEqual(1e-3 * Math.sqrt(variance));
   });
 });
+

@@ -1,0 +1,103 @@
+// The one Cholesky (src/numeric/cholesky.ts): its factor, where it reports a failure, its
+// symmetry rule; and that every caller (mvnKL, fitDiagGaussian's Gaussian target) turns a
+// failure into the same NOT_SPD and agrees on what symmetric means.
+import { describe, expect, it } from "vitest";
+import { mvnKL } from "../../src/closed-form/gaussian.js";
+import { KLError, referenceKL } from "../../src/index.js";
+import { fitDiagGaussian } from "../../src/fit/fit.js";
+import { cholesky, SYMMETRY_TOLERANCE } from "../../src/numeric/cholesky.js";
+import { mulberry32 } from "../random.mjs";
+
+/** L·Lᵀ, row-major. */
+function product(l: ArrayLike<number>, d: number): number[] {
+  return Array.from({ length: d * d }, (_, index) => {
+    const [i, j] = [Math.floor(index / d), index % d];
+    let s = 0;
+    for (let k = 0; k < d; k++) s += l[i * d + k]! * l[j * d + k]!;
+    return s;
+  });
+}
+
+/** A random SPD matrix B·Bᵀ + d·I (well conditioned), row-major. */
+function randomSPD(d: number, seed: number): number[] {
+  const uniform = mulberry32(seed);
+  const b = Array.from({ length: d * d }, () => 2 * uniform() - 1);
+  return product(b, d).map((v, index) => (index % (d + 1) === 0 ? v + d : v));
+}
+
+describe("cholesky", () => {
+  it("factors SPD matrices: L lower triangular with a positive diagonal, L·Lᵀ = a to rounding", () => {
+    for (const d of [1, 2, 3, 5, 8]) {
+      const a = randomSPD(d, 100 + d);
+      const { factor, failure } = cholesky(a, d);
+      expect(failure).toBeUndefined();
+      for (let i = 0; i < d; i++) {
+        expect(factor![i * d + i]).toBeGreaterThan(0);
+        for (let j = i + 1; j < d; j++) expect(factor![i * d + j]).toBe(0);
+      }
+      const back = product(factor!, d);
+      a.forEach((v, index) => expect(Math.abs(back[index]! - v)).toBeLessThanOrEqual(1e-14 * d * Math.abs(a[(Math.floor(index / d)) * (d + 1)]!)));
+    }
+  });
+
+  it("gives the known factor of [[4, 2], [2, 5]]: [[2, 0], [1, 2]]", () => {
+    expect(Array.from(cholesky([4, 2, 2, 5], 2).factor!)).toEqual([2, 0, 1, 2]);
+  });
+
+  it("reports the first asymmetric pair, row-major in the upper triangle", () => {
+    expect(cholesky([1, 0, 0, 0, 1, 0.5, 0, 0.4, 1], 3).failure).toEqual({ reason: "asymmetric", row: 1, column: 2 });
+    expect(cholesky([1, 0.3, 0, 0.2, 1, 0.5, 0, 0.4, 1], 3).failure).toEqual({ reason: "asymmetric", row: 0, column: 1 });
+  });
+
+  it("reports the row whose pivot is not > 0: indefinite, singular, negative diagonal", () => {
+    expect(cholesky([1, 2, 2, 1], 2).failure).toEqual({ reason: "pivot", row: 1, pivot: -3 });
+    expect(cholesky([1, 0, 1, 0, 1, 0, 1, 0, 1], 3).failure).toEqual({ reason: "pivot", row: 2, pivot: 0 });
+    expect(cholesky([-1, 0, 0, 1], 2).failure).toEqual({ reason: "pivot", row: 0, pivot: -1 });
+  });
+
+  it("counts a_ij and a_ji as equal within SYMMETRY_TOLERANCE·√a_ii·√a_jj", () => {
+    expect(SYMMETRY_TOLERANCE).toBe(1e-12);
+    // On the diagonal scale, not on the entries: a tiny entry against 0 is symmetric.
+    expect(cholesky([1, 1e-20, 0, 1], 2).failure).toBeUndefined();
+    expect(cholesky([4, 0, 0.99e-12 * 2 * 3, 9], 2).failure).toBeUndefined();
+    expect(cholesky([4, 0, 1.01e-12 * 2 * 3, 9], 2).failure).toEqual({ reason: "asymmetric", row: 0, column: 1 });
+    // Huge diagonals: √a_ii·√a_jj is 1e300, where a_ii·a_jj would overflow to Infinity and let anything through.
+    expect(cholesky([1e300, 1e287, 1e287, 1e300], 2).failure).toBeUndefined();
+    expect(cholesky([1e300, 1e290, 0, 1e300], 2).failure).toEqual({ reason: "asymmetric", row: 0, column: 1 });
+  });
+});
+
+describe("every caller reports NOT_SPD, and they agree on what symmetric means", () => {
+  /** The KLError a call throws, as { code, argument, index }, or "ok". */
+  function outcome(call: () => unknown): unknown {
+    try {
+      call();
+      return "ok";
+    } catch (error) {
+      if (!(error instanceof KLError)) throw error;
+      return { code: error.code, index: error.index };
+    }
+  }
+  const viaMvn = (cov: number[]) => outcome(() => mvnKL([0, 0], cov, [0, 0], [1, 0, 0, 1]));
+  const viaFit = (cov: number[]) => outcome(() => fitDiagGaussian(referenceKL, { mean: [0, 0], cov }, { steps: 0, grid: { points: 5 } }));
+
+  it("[1, 1e-20, 0, 1] is symmetric for both (mvnKL is 0 there)", () => {
+    expect(mvnKL([0, 0], [1, 1e-20, 0, 1], [0, 0], [1, 0, 0, 1])).toBe(0);
+    expect(viaFit([1, 1e-20, 0, 1])).toBe("ok");
+  });
+
+  it("[1, 2, 2, 1] (indefinite) and [1, 0, 0.5, 1] (asymmetric) are NOT_SPD for both, at the same index", () => {
+    for (const cov of [[1, 2, 2, 1], [1, 0, 0.5, 1], [-1, 0, 0, 1], [1, 1, 1, 1]]) {
+      const want = viaMvn(cov);
+      expect(want, String(cov)).toMatchObject({ code: "NOT_SPD" });
+      expect(viaFit(cov), String(cov)).toEqual(want);
+    }
+    expect(viaMvn([1, 2, 2, 1])).toEqual({ code: "NOT_SPD", index: 1 });
+    expect(viaMvn([1, 0, 0.5, 1])).toEqual({ code: "NOT_SPD", index: 1 });
+  });
+
+  it("names the failing entry in the message", () => {
+    expect(() => mvnKL([0, 0], [1, 0, 0.5, 1], [0, 0], [1, 0, 0, 1])).toThrow(/cov0: is not symmetric: entry \(0, 1\) is 0 but \(1, 0\) is 0\.5/);
+    expect(() => fitDiagGaussian(referenceKL, { mean: [0, 0], cov: [1, 2, 2, 1] })).toThrow(/target\.cov: is not positive definite: the Cholesky pivot of row 1 is -3/);
+  });
+});
