@@ -27,6 +27,12 @@ export interface Engine {
    */
   rowValues(divergence: Divergence, first: Vector, second: Vector | undefined, settings: Settings): Float64Array;
   /**
+   * The value in nats of a one-row call with every option at its default, where the engine
+   * has a cheaper path for it than rowValues (small inputs outside its memory), else
+   * undefined: the call then takes rowValues, which also reports any bad input.
+   */
+  defaultRowValue?(divergence: Divergence, first: Vector, second: Vector | undefined): number | undefined;
+  /**
    * Per-row values (nats) of the `kind` divergence of target and approx, with its gradient
    * with respect to approx — times gradientScale(settings) — written into `out`. Returns the
    * per-row values (the engine's own array, as for rowValues) and the array holding the

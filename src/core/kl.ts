@@ -152,13 +152,20 @@ export function gradientArray(plan: GradientPlan): ElementArray {
 export function buildKL(engine: Engine): KL {
   const checkView: ViewCheck = (values, argument) => engine.checkView(values, argument);
   // planDivergence's steps, without the plan object: this is every small call's path.
-  const divergence = (method: DivergenceMethod) =>
-    <O extends DivergenceOptions>(x: Vector, y: Vector, options?: O): Reduced<O> => {
-      const route = routeOf(method, options);
+  const divergence = (method: DivergenceMethod) => {
+    const plain = ROUTES[method];
+    const defaultRowValue = engine.defaultRowValue?.bind(engine);
+    return <O extends DivergenceOptions>(x: Vector, y: Vector, options?: O): Reduced<O> => {
+      if (options === undefined && defaultRowValue !== undefined) {
+        const value = plain.swap ? defaultRowValue(plain.divergence, y, x) : defaultRowValue(plain.divergence, x, y);
+        if (value !== undefined) return value as Reduced<O>;
+      }
+      const route = options === undefined ? plain : routeOf(method, options);
       const settings = settleDivergence(checkView, route, x, y, options);
       const perRow = route.swap ? engine.rowValues(route.divergence, y, x, settings) : engine.rowValues(route.divergence, x, y, settings);
       return finish(perRow, settings) as Reduced<O>;
     };
+  };
   const gradient = (method: GradientMethod) =>
     <O extends GradientOptions>(target: Vector, approx: Vector, options?: O): ValueAndGradient<O> => {
       const plan = planGradient(checkView, method, target, approx, options);

@@ -20,6 +20,12 @@ import { Allocations, Heap, MAX_MEMORY_BYTES, Scratch, Views } from "./memory.js
  */
 const STREAM_CHUNK = 16384;
 
+/**
+ * One-row calls with default options up to this many elements take defaultRowValue: their
+ * inputs are copied into a region kept for them, with none of the general path's bookkeeping.
+ */
+const SMALL_ROW = 1024;
+
 
 /** `length` values of a vector from `start`, without copying typed arrays. */
 function slice(values: Vector, start: number, length: number): Vector {
@@ -36,6 +42,10 @@ export class WasmEngine implements Engine, Instance {
   private readonly f32: TypedKernels;
   /** The per-row values of one-row calls: reused, since `finish` reads them at once. */
   private readonly oneRow = new Float64Array(1);
+  /** The region of defaultRowValue (allocated on its first use): two rows of SMALL_ROW f64 and the sum. */
+  private smallRegion = 0;
+  /** Whether defaultRowValue is copying: a call from an input's getter then takes the general path. */
+  private smallBusy = false;
 
   /** `maxMemoryBytes`: the most the memory may grow to, at most (and by default) what Wasm32 addresses. */
   constructor(kernels: Kernels, readonly backend: Backend, maxMemoryBytes = MAX_MEMORY_BYTES) {
@@ -87,6 +97,35 @@ export class WasmEngine implements Engine, Instance {
       case "entropy": return log ? this.ops.ENTROPY_LOG : this.ops.ENTROPY;
       case "jsd": return -1;
     }
+  }
+
+  defaultRowValue(divergence: Divergence, first: Vector, second: Vector | undefined): number | undefined {
+    if (divergence === "jsd" || this.smallBusy || !this.copiable(first)) return undefined;
+    const n = first.length;
+    if (!(n > 0 && n <= SMALL_ROW) || (divergence !== "entropy" && !(this.copiable(second) && second!.length === n))) return undefined;
+    const f32 = first instanceof Float32Array && (second === undefined || second instanceof Float32Array);
+    const t = f32 ? this.f32 : this.f64;
+    const op = divergence === "kl" ? this.ops.KL_EXCESS : divergence === "crossEntropy" ? this.ops.CROSS_ENTROPY : this.ops.ENTROPY;
+    if (this.smallRegion === 0) this.smallRegion = this.heap.alloc(2 * SMALL_ROW * 8 + 16);
+    const x = this.smallRegion;
+    const y = x + SMALL_ROW * 8;
+    const out = y + SMALL_ROW * 8;
+    const memory = this.views.of(t.array);
+    this.smallBusy = true;
+    try {
+      memory.set(first, x / t.array.BYTES_PER_ELEMENT);
+      if (second !== undefined) memory.set(second, y / t.array.BYTES_PER_ELEMENT);
+    } finally {
+      this.smallBusy = false;
+    }
+    // An input's getter that grew the memory detached the view written to: take the general path.
+    if (memory.length === 0 || reduce(t, op, x, y, 1, n, out) !== 0) return undefined;
+    return this.views.f64()[out >> 3];
+  }
+
+  /** Whether defaultRowValue may copy `values`: a vector outside this memory. */
+  private copiable(values: Vector | undefined): boolean {
+    return Array.isArray(values) || ((values instanceof Float64Array || values instanceof Float32Array) && values.buffer !== this.views.buffer);
   }
 
   rowValues(divergence: Divergence, first: Vector, second: Vector | undefined, settings: Settings): Float64Array {
