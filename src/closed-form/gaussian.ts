@@ -7,8 +7,7 @@
  * term is computed without cancellation even for δ → 0 (see numeric/series.ts), so equal
  * distributions give exactly 0 and near-equal ones keep their relative accuracy.
  */
-import { checkChoice, checkFinite, checkLength, checkOutput, checkReducedOutput, checkRows, checkScalar, checkSPD, checkSquare, checkVectorShape } from "../core/checks.js";
-import { checkOptionsObject } from "../core/options.js";
+import { checkChoice, checkFinite, checkLength, checkOptionsObject, checkOutput, checkReducedOutput, checkRows, checkSPD, checkScalar, checkSquare, checkVectorShape } from "../core/checks.js";
 import { CompensatedSum } from "../numeric/compensated-sum.js";
 import { expm1MinusX } from "../numeric/series.js";
 import type { Reduced, Reduction, Vector } from "../core/types.js";

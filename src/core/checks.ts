@@ -95,6 +95,18 @@ export function checkRows(rows: unknown, length: number): number {
   return rows;
 }
 
+/** Options must be an object (or omitted). */
+export function checkOptionsObject(options: unknown): asserts options is object {
+  if (typeof options !== "object" || options === null) throw new KLError("BAD_OPTION", "options", "must be an object");
+}
+
+/** `options[name]`: true or false, or `fallback` when omitted. */
+export function checkFlag(value: unknown, name: string, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== "boolean") throw new KLError("BAD_OPTION", `options.${name}`, `must be true or false, got ${JSON.stringify(value)}`);
+  return value;
+}
+
 /** `options[name]`: one of `allowed`, or `fallback` when omitted. */
 export function checkChoice<T extends string>(value: unknown, allowed: readonly T[], name: string, fallback: T): T {
   if (value === undefined) return fallback;

@@ -4,16 +4,8 @@
  * by `finish` (kl.ts), the same for every backend and for the pool.
  */
 import type { Settings } from "./options.js";
+import type { Divergence, GradientKind } from "./routes.js";
 import type { Backend, Vector } from "./types.js";
-
-/** The divergences an engine computes per row; the public methods map every call onto them. */
-export type Divergence = "kl" | "entropy" | "crossEntropy" | "jsd";
-
-/**
- * Which value a gradient call differentiates with respect to approx: D(target‖approx)
- * (forward), D(approx‖target) (reverse) or the generalised JSD of target and approx.
- */
-export type GradientKind = "forward" | "reverse" | "jsd";
 
 /** A typed array of the kernels' element types. */
 export type ElementArray = Float64Array | Float32Array;
@@ -29,7 +21,8 @@ export interface Engine {
   /**
    * The value in nats of a one-row call with every option at its default, where the engine
    * has a cheaper path for it than rowValues (small inputs outside its memory), else
-   * undefined: the call then takes rowValues, which also reports any bad input.
+   * undefined: the call then takes rowValues, which also reports any bad input. `second` is
+   * undefined for a divergence of one vector (entropy).
    */
   defaultRowValue?(divergence: Divergence, first: Vector, second: Vector | undefined): number | undefined;
   /**

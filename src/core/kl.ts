@@ -5,13 +5,15 @@
  * finishes its workers' per-row values with the same `finish`.
  */
 import { compensatedSum } from "../numeric/compensated-sum.js";
-import { checkVectorShape } from "./checks.js";
-import type { Divergence, ElementArray, Engine, GradientKind } from "./engine.js";
+import { checkOptionsObject, checkVectorShape } from "./checks.js";
+import type { ElementArray, Engine } from "./engine.js";
 import { KLError } from "./errors.js";
-import { checkOptionsObject, defaultSettings, readSettings, scaledOption, type ArgumentNames, type Settings } from "./options.js";
-import type {
-  DivergenceOptions, ElementwiseOptions, GradientOptions, JSDOptions, KL, Reduced, ValueAndGradient, Vector,
-} from "./types.js";
+import { defaultSettings, readSettings, scaledOption, type ArgumentNames, type Settings } from "./options.js";
+import {
+  DIVERGENCE_METHODS, GRADIENT_METHODS, GRADIENT_NAMES, GRADIENTS, ROUTES, SCALED_JSD_LIMITS,
+  type Divergence, type DivergenceMethod, type GradientKind, type GradientMethod, type Route,
+} from "./routes.js";
+import type { DivergenceOptions, ElementwiseOptions, GradientOptions, JSDOptions, KL, ValueAndGradient, Vector } from "./types.js";
 
 /** The call's result from per-row values in nats: their sum, mean, or themselves, in the log base. */
 export function finish(perRow: Float64Array, settings: Settings): number | Float64Array {
@@ -25,46 +27,11 @@ export function finish(perRow: Float64Array, settings: Settings): number | Float
   return (settings.reduction === "mean" ? total / settings.meanRows : total) * factor;
 }
 
-/** The public divergence methods. */
-export type DivergenceMethod = "kl" | "forward" | "reverse" | "entropy" | "crossEntropy" | "jsd";
-
-/** How a public method maps onto the engine, and its Settings when no options are given. */
-interface Route {
-  readonly divergence: Divergence;
-  /** The arguments' names in the caller's order. */
-  readonly names: ArgumentNames;
-  /** Whether the engine reads the second argument first: D(approx‖target). */
-  readonly swap: boolean;
-  readonly jsd: boolean;
-  readonly defaults: Settings;
-}
-
-function route(divergence: Divergence, names: ArgumentNames, swap = false): Route {
-  const engineNames: ArgumentNames = swap ? [names[1], names[0]] : names;
-  return { divergence, names, swap, jsd: divergence === "jsd", defaults: defaultSettings(engineNames) };
-}
-
-const PQ: ArgumentNames = ["p", "q"];
-const TARGET_APPROX: ArgumentNames = ["target", "approx"];
-const ROUTES: Record<DivergenceMethod, Route> = {
-  kl: route("kl", PQ),
-  forward: route("kl", TARGET_APPROX),
-  reverse: route("kl", TARGET_APPROX, true),
-  entropy: route("entropy", ["p", "p"]),
-  crossEntropy: route("crossEntropy", PQ),
-  jsd: route("jsd", PQ),
-};
-// The scaled JSD's limits, returned exactly at the ends: D(P‖Q) at β = 0, D(Q‖P) at β = 1.
-const SCALED_JSD_AT_0 = route("kl", PQ);
-const SCALED_JSD_AT_1 = route("kl", PQ, true);
-
+/** A method's route; the scaled JSD's at β = 0 or 1 is the KL itself. */
 function routeOf(method: DivergenceMethod, options: JSDOptions | undefined): Route {
   if (method !== "jsd" || options === undefined) return ROUTES[method];
   checkOptionsObject(options);
-  if (scaledOption(options.scaled)) {
-    if (options.beta === 0) return SCALED_JSD_AT_0;
-    if (options.beta === 1) return SCALED_JSD_AT_1;
-  }
+  if (scaledOption(options.scaled) && (options.beta === 0 || options.beta === 1)) return SCALED_JSD_LIMITS[options.beta];
   return ROUTES.jsd;
 }
 
@@ -93,23 +60,23 @@ export interface DivergencePlan {
 
 /** Checks a divergence call's arguments and options: its Settings. */
 function settleDivergence(checkView: ViewCheck, route: Route, x: unknown, y: unknown, options: unknown): Settings {
-  checkArguments(checkView, route.names, x, y, route.divergence === "entropy");
-  return options === undefined ? route.defaults : readSettings(options as DivergenceOptions & JSDOptions, x.length, route.names, route.swap, route.jsd);
+  checkArguments(checkView, route.names, x, y, route.unary);
+  return options === undefined
+    ? route.defaults
+    : readSettings(options as DivergenceOptions & JSDOptions, x.length, route.names, route.swap, route.divergence === "jsd");
 }
 
-/** Checks a divergence call (`y` undefined for entropy) and plans it. */
-export function planDivergence(checkView: ViewCheck, method: DivergenceMethod, x: unknown, y: unknown, options: unknown): DivergencePlan {
+/** Checks a divergence call, given as the caller's arguments (a unary method's second is its options), and plans it. */
+export function planDivergence(checkView: ViewCheck, method: DivergenceMethod, args: readonly unknown[]): DivergencePlan {
+  const unary = ROUTES[method].unary;
+  const [x, y, options] = unary ? [args[0], undefined, args[1]] : args;
   const route = routeOf(method, options as JSDOptions | undefined);
   const settings = settleDivergence(checkView, route, x, y, options);
   const [first, second] = (route.swap ? [y, x] : [x, y]) as [Vector, Vector | undefined];
   return { divergence: route.divergence, first, second, settings };
 }
 
-/** The public gradient methods. */
-export type GradientMethod = "forwardGrad" | "reverseGrad" | "jsdGrad";
-
-const GRADIENT_KINDS: Record<GradientMethod, GradientKind> = { forwardGrad: "forward", reverseGrad: "reverse", jsdGrad: "jsd" };
-const GRADIENT_DEFAULTS = defaultSettings(TARGET_APPROX);
+const GRADIENT_DEFAULTS = defaultSettings(GRADIENT_NAMES);
 
 /** A gradient call, checked: the engine's gradient, its operands, settings and output array. */
 export interface GradientPlan {
@@ -125,13 +92,13 @@ export interface GradientPlan {
 export function planGradient(checkView: ViewCheck, method: GradientMethod, target: unknown, approxValues: unknown, options: unknown): GradientPlan {
   const given = (options ?? {}) as GradientOptions & JSDOptions;
   checkOptionsObject(given);
-  let kind = GRADIENT_KINDS[method];
+  let kind: GradientKind = GRADIENTS[method];
   // The scaled JSD's limits at the ends are the KL gradients themselves.
   if (kind === "jsd" && scaledOption(given.scaled) && (given.beta === 0 || given.beta === 1)) kind = given.beta === 0 ? "forward" : "reverse";
-  checkArguments(checkView, TARGET_APPROX, target, approxValues);
+  checkArguments(checkView, GRADIENT_NAMES, target, approxValues);
   const approx = approxValues as Vector;
   checkView(given.out, "options.out");
-  const settings = options === undefined ? GRADIENT_DEFAULTS : readSettings(given, target.length, TARGET_APPROX, false, kind === "jsd");
+  const settings = options === undefined ? GRADIENT_DEFAULTS : readSettings(given, target.length, GRADIENT_NAMES, false, kind === "jsd");
   if (settings.normalize && settings.spaces[1] === "prob") {
     throw new KLError("BAD_OPTION", "options.normalize", "a probability-space approx is differentiated as given: rescale it first, or pass logits");
   }
@@ -153,43 +120,40 @@ export function buildKL(engine: Engine): KL {
   const checkView: ViewCheck = (values, argument) => engine.checkView(values, argument);
   // planDivergence's steps, without the plan object: this is every small call's path.
   const divergence = (method: DivergenceMethod) => {
-    const plain = ROUTES[method];
+    const plain: Route = ROUTES[method];
     const defaultRowValue = engine.defaultRowValue?.bind(engine);
-    return <O extends DivergenceOptions>(x: Vector, y: Vector, options?: O): Reduced<O> => {
-      if (options === undefined && defaultRowValue !== undefined) {
-        const value = plain.swap ? defaultRowValue(plain.divergence, y, x) : defaultRowValue(plain.divergence, x, y);
-        if (value !== undefined) return value as Reduced<O>;
+    return (x: Vector, second?: unknown, third?: unknown): number | Float64Array => {
+      const [y, options] = plain.unary ? [undefined, second] : [second, third];
+      if (options === undefined && defaultRowValue !== undefined && (plain.unary || (x !== undefined && y !== undefined))) {
+        const value = plain.swap ? defaultRowValue(plain.divergence, y as Vector, x) : defaultRowValue(plain.divergence, x, y as Vector | undefined);
+        if (value !== undefined) return value;
       }
-      const route = options === undefined ? plain : routeOf(method, options);
+      const route = options === undefined ? plain : routeOf(method, options as JSDOptions);
       const settings = settleDivergence(checkView, route, x, y, options);
-      const perRow = route.swap ? engine.rowValues(route.divergence, y, x, settings) : engine.rowValues(route.divergence, x, y, settings);
-      return finish(perRow, settings) as Reduced<O>;
+      const perRow = route.swap
+        ? engine.rowValues(route.divergence, y as Vector, x, settings)
+        : engine.rowValues(route.divergence, x, y as Vector | undefined, settings);
+      return finish(perRow, settings);
     };
   };
   const gradient = (method: GradientMethod) =>
-    <O extends GradientOptions>(target: Vector, approx: Vector, options?: O): ValueAndGradient<O> => {
+    (target: Vector, approx: Vector, options?: GradientOptions): ValueAndGradient<GradientOptions> => {
       const plan = planGradient(checkView, method, target, approx, options);
       const { perRow, grad } = engine.gradient(plan.kind, plan.target, plan.approx, plan.settings, gradientArray(plan));
-      return { value: finish(perRow, plan.settings) as Reduced<O>, grad };
+      return { value: finish(perRow, plan.settings), grad };
     };
-  const entropy = divergence("entropy");
+  // The methods' precise signatures are the KL interface's (types.ts); every method of a
+  // table is made the same way.
   return {
     backend: engine.backend,
-    kl: divergence("kl"),
-    forward: divergence("forward"),
-    reverse: divergence("reverse"),
-    entropy: <O extends DivergenceOptions>(p: Vector, options?: O) => entropy(p, undefined as unknown as Vector, options),
-    crossEntropy: divergence("crossEntropy"),
-    jsd: divergence("jsd"),
-    forwardGrad: gradient("forwardGrad"),
-    reverseGrad: gradient("reverseGrad"),
-    jsdGrad: gradient("jsdGrad"),
+    ...Object.fromEntries(DIVERGENCE_METHODS.map((method) => [method, divergence(method)])),
+    ...Object.fromEntries(GRADIENT_METHODS.map((method) => [method, gradient(method)])),
     relEntr(p: Vector, q: Vector, options: ElementwiseOptions = {}) {
       checkOptionsObject(options);
-      checkArguments(checkView, PQ, p, q);
+      checkArguments(checkView, ROUTES.kl.names, p, q);
       engine.checkView(options.out, "options.out");
       const { space, pSpace, qSpace, validate } = options;
-      const settings = readSettings({ space, pSpace, qSpace, validate }, p.length, PQ);
+      const settings = readSettings({ space, pSpace, qSpace, validate }, p.length, ROUTES.kl.names);
       const [first, second] = settings.spaces;
       if (first !== second || first === "logits") {
         throw new KLError("BAD_OPTION", "options.space", `relEntr takes both arguments as "prob" or both as "log", got ${first} and ${second}`);
@@ -205,5 +169,5 @@ export function buildKL(engine: Engine): KL {
     free: (view) => engine.free(view),
     reserve: (bytes) => engine.reserve(bytes),
     memoryBytes: () => engine.memoryBytes(),
-  };
+  } as KL;
 }

@@ -1,8 +1,10 @@
 /**
- * The one reader of a call's options object: it checks every option once and returns the
+ * The one reader of a call's options object: it checks every option once (with the checks of
+ * checks.ts) and returns the
  * call's Settings, which the engines, the pool's workers and `finish` share. Omitted options
  * cost nothing: each call shape has its default Settings made once.
  */
+import { checkChoice, checkFlag, checkOptionsObject, checkRows } from "./checks.js";
 import { KLError } from "./errors.js";
 import type { DivergenceOptions, JSDOptions, Reduction, Space } from "./types.js";
 
@@ -34,20 +36,6 @@ export interface Settings {
   readonly factor: number;
 }
 
-function oneOf<T extends string>(value: unknown, allowed: readonly T[], name: string, fallback: T): T {
-  if (value === undefined) return fallback;
-  if (!allowed.includes(value as T)) {
-    throw new KLError("BAD_OPTION", `options.${name}`, `must be one of ${allowed.map((a) => `"${a}"`).join(", ")}, got ${JSON.stringify(value)}`);
-  }
-  return value as T;
-}
-
-function flag(value: unknown, name: string, fallback: boolean): boolean {
-  if (value === undefined) return fallback;
-  if (typeof value !== "boolean") throw new KLError("BAD_OPTION", `options.${name}`, `must be true or false, got ${JSON.stringify(value)}`);
-  return value;
-}
-
 function mixtureWeight(beta: unknown): number {
   if (beta === undefined) return 0.5;
   if (typeof beta !== "number" || !(beta >= 0 && beta <= 1)) {
@@ -56,30 +44,15 @@ function mixtureWeight(beta: unknown): number {
   return beta;
 }
 
-/** Options must be an object (or omitted). */
-export function checkOptionsObject(options: unknown): asserts options is object {
-  if (typeof options !== "object" || options === null) throw new KLError("BAD_OPTION", "options", "must be an object");
-}
-
 /** Spaces of the two arguments: `pSpace`/`qSpace` override `space`. */
 export function spacesOf(options: { space?: unknown; pSpace?: unknown; qSpace?: unknown }): [Space, Space] {
-  const space = oneOf(options.space, SPACES, "space", "prob");
-  return [oneOf(options.pSpace, SPACES, "pSpace", space), oneOf(options.qSpace, SPACES, "qSpace", space)];
+  const space = checkChoice(options.space, SPACES, "space", "prob");
+  return [checkChoice(options.pSpace, SPACES, "pSpace", space), checkChoice(options.qSpace, SPACES, "qSpace", space)];
 }
 
 /** Whether the generalised JSD is divided by β(1 − β) (options.scaled). */
 export function scaledOption(value: unknown): boolean {
-  return flag(value, "scaled", false);
-}
-
-/** `options.rows` (default 1): a positive integer dividing `length`. */
-export function rowsOption(rows: unknown, length: number): number {
-  if (rows === undefined) return 1;
-  if (typeof rows !== "number" || !Number.isInteger(rows) || rows < 1) {
-    throw new KLError("BAD_ROWS", "options.rows", `must be a positive integer, got ${String(rows)}`);
-  }
-  if (length % rows !== 0) throw new KLError("BAD_ROWS", "options.rows", `${rows} does not divide the length ${length}`);
-  return rows;
+  return checkFlag(value, "scaled", false);
 }
 
 function logBaseOf(base: unknown): number {
@@ -105,13 +78,13 @@ export function defaultSettings(names: ArgumentNames, spaces: readonly [Space, S
  */
 export function readSettings(options: DivergenceOptions & JSDOptions, length: number, names: ArgumentNames, swap = false, jsd = false): Settings {
   checkOptionsObject(options);
-  const rows = rowsOption(options.rows, length);
+  const rows = checkRows(options.rows, length);
   const logBase = logBaseOf(options.base);
   const [pSpace, qSpace] = spacesOf(options);
-  const reduction = oneOf(options.reduction, REDUCTIONS, "reduction", "sum");
-  const normalize = flag(options.normalize, "normalize", false);
-  const validate = flag(options.validate, "validate", true);
-  const precision = oneOf(options.precision, PRECISIONS, "precision", "accurate");
+  const reduction = checkChoice(options.reduction, REDUCTIONS, "reduction", "sum");
+  const normalize = checkFlag(options.normalize, "normalize", false);
+  const validate = checkFlag(options.validate, "validate", true);
+  const precision = checkChoice(options.precision, PRECISIONS, "precision", "accurate");
   const beta = mixtureWeight(options.beta);
   return {
     names: swap ? [names[1], names[0]] : names,

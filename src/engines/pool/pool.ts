@@ -11,7 +11,8 @@
  * errors are exactly those of createKL.
  */
 import type { ElementArray } from "../../core/engine.js";
-import { finish, gradientArray, planDivergence, planGradient, type DivergenceMethod, type DivergencePlan, type GradientMethod, type GradientPlan, type ViewCheck } from "../../core/kl.js";
+import { finish, gradientArray, planDivergence, planGradient, type DivergencePlan, type GradientPlan, type ViewCheck } from "../../core/kl.js";
+import { DIVERGENCE_METHODS, GRADIENT_METHODS, type DivergenceMethod, type GradientMethod } from "../../core/routes.js";
 import type { Settings } from "../../core/options.js";
 import { checkAllocation } from "../../core/checks.js";
 import type { DivergenceOptions, GradientOptions, JSDOptions, KL, Reduced, ValueAndGradient, Vector } from "../../core/types.js";
@@ -174,7 +175,7 @@ export async function createKLPool(options: PoolOptions = {}): Promise<KLPool> {
     let plan: DivergencePlan;
     let shares: Share[] | undefined;
     try {
-      plan = planDivergence(NO_VIEWS, method, args[0], method === "entropy" ? undefined : args[1], method === "entropy" ? args[1] : args[2]);
+      plan = planDivergence(NO_VIEWS, method, args);
       shares = planShares(plan.first.length, plan.settings, threads);
     } catch {
       return inThisThread(method, args);
@@ -216,22 +217,13 @@ export async function createKLPool(options: PoolOptions = {}): Promise<KLPool> {
     return { value, grad };
   }
 
-  const divergenceMethod = (method: DivergenceMethod) => (...args: unknown[]) => divergence(method, args);
-  const gradientMethod = (method: GradientMethod) => (...args: unknown[]) => gradient(method, args);
   const shared = typeof SharedArrayBuffer !== "undefined";
   const pool = {
     backend,
     threads,
     shared,
-    kl: divergenceMethod("kl"),
-    forward: divergenceMethod("forward"),
-    reverse: divergenceMethod("reverse"),
-    entropy: divergenceMethod("entropy"),
-    crossEntropy: divergenceMethod("crossEntropy"),
-    jsd: divergenceMethod("jsd"),
-    forwardGrad: gradientMethod("forwardGrad"),
-    reverseGrad: gradientMethod("reverseGrad"),
-    jsdGrad: gradientMethod("jsdGrad"),
+    ...Object.fromEntries(DIVERGENCE_METHODS.map((method) => [method, (...args: unknown[]) => divergence(method, args)])),
+    ...Object.fromEntries(GRADIENT_METHODS.map((method) => [method, (...args: unknown[]) => gradient(method, args)])),
     relEntr: async (...args: unknown[]) => inThisThread("relEntr", args),
     alloc<A extends Float64Array | Float32Array>(length: number, type: { new (buffer: ArrayBufferLike): A; BYTES_PER_ELEMENT: number }): A {
       checkAllocation(length, type);

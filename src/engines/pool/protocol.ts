@@ -3,7 +3,8 @@
  * a message channel in Node (worker_threads) and in browsers (Web Workers).
  */
 
-import type { Divergence, ElementArray, GradientKind } from "../../core/engine.js";
+import type { ElementArray } from "../../core/engine.js";
+import type { Divergence, GradientKind } from "../../core/routes.js";
 import type { Settings } from "../../core/options.js";
 import type { URLInstance } from "../wasm/loader.js";
 

@@ -2,7 +2,7 @@
  * A pool's workers as the pool sees them: a client per worker that sends requests and matches
  * their replies, started on worker_threads in Node and on module Web Workers in browsers.
  */
-import { KLError } from "../../core/errors.js";
+import { checkIntegerOption } from "../../core/checks.js";
 import type { URLInstance } from "../wasm/loader.js";
 import { isNode, nodeModule, type CallMessage, type Endpoint, type Reply, type ToWorker, type WorkerThreads } from "./protocol.js";
 
@@ -100,10 +100,6 @@ async function defaultThreads(): Promise<number> {
 }
 
 export async function threadCount(threads: number | undefined): Promise<number> {
-  if (threads === undefined) return defaultThreads();
-  if (!Number.isInteger(threads) || threads < 1) {
-    throw new KLError("BAD_OPTION", "options.threads", `must be a positive integer, got ${String(threads)}`);
-  }
-  return threads;
+  return threads === undefined ? defaultThreads() : checkIntegerOption(threads, "options.threads", 1);
 }
 

@@ -6,7 +6,8 @@
  * the engines it checks (terms.ts holds its own).
  */
 import { checkValues } from "../../core/checks.js";
-import type { Divergence, Engine, GradientKind } from "../../core/engine.js";
+import type { Engine } from "../../core/engine.js";
+import type { Divergence, GradientKind } from "../../core/routes.js";
 import { buildKL } from "../../core/kl.js";
 import { gradientScale, type Settings } from "../../core/options.js";
 import type { KL, Vector } from "../../core/types.js";

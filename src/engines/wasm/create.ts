@@ -3,6 +3,7 @@
  * module comes from, and how large its memory may grow.
  */
 import { buildKL } from "../../core/kl.js";
+import { checkFlag, checkNumberOption, checkOptionsObject } from "../../core/checks.js";
 import { KLError } from "../../core/errors.js";
 import type { KL } from "../../core/types.js";
 import { WasmEngine } from "./engine.js";
@@ -46,16 +47,10 @@ export type WasmBackend = "wasm-simd" | "wasm-relaxed-simd" | "wasm";
 
 const BACKENDS: Record<Build, WasmBackend> = { simd: "wasm-simd", relaxed: "wasm-relaxed-simd", scalar: "wasm" };
 
-function checkBoolean(options: CreateOptions, name: "simd" | "relaxed"): void {
-  const value = options[name];
-  if (value !== undefined && typeof value !== "boolean") {
-    throw new KLError("BAD_OPTION", `options.${name}`, `must be true or false, got ${JSON.stringify(value)}`);
-  }
-}
-
 function chooseBuild(options: CreateOptions): Build {
-  checkBoolean(options, "simd");
-  checkBoolean(options, "relaxed");
+  checkOptionsObject(options);
+  checkFlag(options.simd, "simd", false);
+  checkFlag(options.relaxed, "relaxed", false);
   if (options.simd === true && !hasSimd()) {
     throw new KLError("BAD_OPTION", "options.simd", "this engine does not support WebAssembly SIMD");
   }
@@ -68,9 +63,7 @@ function chooseBuild(options: CreateOptions): Build {
 
 function fromKernels(kernels: Kernels, build: Build, options: CreateOptions): KL {
   const limit = options.maxMemoryBytes;
-  if (limit !== undefined && !(Number.isFinite(limit) && limit > 0)) {
-    throw new KLError("BAD_OPTION", "options.maxMemoryBytes", `must be a positive number of bytes, got ${limit}`);
-  }
+  if (limit !== undefined) checkNumberOption(limit, "options.maxMemoryBytes", { above: 0 });
   return buildKL(new WasmEngine(kernels, BACKENDS[build], limit));
 }
 

@@ -5,7 +5,8 @@
  * its inputs and conversions in a KernelCall (call.ts), in groups of rows that fit the memory.
  */
 import { checkValues, zeroSumRow } from "../../core/checks.js";
-import type { Divergence, ElementArray, Engine, GradientKind } from "../../core/engine.js";
+import type { ElementArray, Engine } from "../../core/engine.js";
+import type { Divergence, GradientKind } from "../../core/routes.js";
 import { KLError } from "../../core/errors.js";
 import { gradientScale, type Settings } from "../../core/options.js";
 import type { Backend, Vector } from "../../core/types.js";
@@ -65,11 +66,6 @@ export class WasmEngine implements Engine, Instance {
     return operands;
   }
 
-  /** The KL term for probabilities: the cancellation-free form unless `precision: "fast"`. */
-  private klTerm(settings: Settings): number {
-    return settings.precision === "fast" ? this.ops.KL : this.ops.KL_EXCESS;
-  }
-
   /**
    * f32 inputs run in f32 lanes where that keeps the contract's accuracy: probabilities as
    * given. Log-space terms (whose f32 rounding of log-probabilities shifts the value by
@@ -84,28 +80,34 @@ export class WasmEngine implements Engine, Instance {
   }
 
   /**
-   * The term whose plain per-row sum is the divergence of inputs used as given (no
-   * rescaling, no log-sum-exp, no conversion between spaces), or -1.
+   * The op whose plain per-row sum is `divergence` of inputs used as given, in probability or
+   * log space, or -1 (the JSD, a mixture, has none). It is found by name: the divergence's name
+   * in capitals, with _LOG in log space (crossEntropy: CROSS_ENTROPY, CROSS_ENTROPY_LOG); the
+   * KL's probability term is its cancellation-free form unless `precision: "fast"`.
+   */
+  private termOp(divergence: Divergence, log: boolean, precision: Settings["precision"]): number {
+    if (divergence === "kl" && !log && precision === "accurate") return this.ops.KL_EXCESS;
+    const name = divergence.replace(/[A-Z]/g, (letter) => `_${letter}`).toUpperCase();
+    return this.ops[log ? `${name}_LOG` : name] ?? -1;
+  }
+
+  /**
+   * The op whose plain per-row sum is the divergence of inputs used as given (no rescaling, no
+   * log-sum-exp, no conversion between spaces), or -1.
    */
   private streamedTerm(divergence: Divergence, twoOperands: boolean, settings: Settings): number {
     const space = settings.spaces[0];
     if (settings.normalize || space === "logits" || (twoOperands && settings.spaces[1] !== space)) return -1;
-    const log = space === "log";
-    switch (divergence) {
-      case "kl": return log ? this.ops.KL_LOG : this.klTerm(settings);
-      case "crossEntropy": return log ? this.ops.CROSS_ENTROPY_LOG : this.ops.CROSS_ENTROPY;
-      case "entropy": return log ? this.ops.ENTROPY_LOG : this.ops.ENTROPY;
-      case "jsd": return -1;
-    }
+    return this.termOp(divergence, space === "log", settings.precision);
   }
 
   defaultRowValue(divergence: Divergence, first: Vector, second: Vector | undefined): number | undefined {
-    if (divergence === "jsd" || this.smallBusy || !this.copiable(first)) return undefined;
+    const op = this.termOp(divergence, false, "accurate");
+    if (op < 0 || this.smallBusy || !this.copiable(first)) return undefined;
     const n = first.length;
-    if (!(n > 0 && n <= SMALL_ROW) || (divergence !== "entropy" && !(this.copiable(second) && second!.length === n))) return undefined;
+    if (!(n > 0 && n <= SMALL_ROW) || (second !== undefined && !(this.copiable(second) && second.length === n))) return undefined;
     const f32 = first instanceof Float32Array && (second === undefined || second instanceof Float32Array);
     const t = f32 ? this.f32 : this.f64;
-    const op = divergence === "kl" ? this.ops.KL_EXCESS : divergence === "crossEntropy" ? this.ops.CROSS_ENTROPY : this.ops.ENTROPY;
     if (this.smallRegion === 0) this.smallRegion = this.heap.alloc(2 * SMALL_ROW * 8 + 16);
     const x = this.smallRegion;
     const y = x + SMALL_ROW * 8;
@@ -211,29 +213,23 @@ export class WasmEngine implements Engine, Instance {
     call.t.mixture(p, q, call.n, beta, m);
     // A weight of 0 drops its term (whose divergence may be infinite).
     const weighted = (weight: number, x: number): Float64Array =>
-      weight === 0 ? new Float64Array(rows) : call.f64At(call.reduce(this.klTerm(settings), x, m), rows).map((v) => weight * v);
+      weight === 0 ? new Float64Array(rows) : call.f64At(call.reduce(this.termOp("kl", false, settings.precision), x, m), rows).map((v) => weight * v);
     const fromQ = weighted(1 - beta, q);
     return weighted(beta, p).map((v, r) => v + fromQ[r]!);
   }
 
   private compute(divergence: Divergence, t: TypedKernels, operands: Operand[], rows: number, settings: Settings): Float64Array {
     const call = this.call(t, operands, rows, settings);
-    const { ops } = this;
+    if (divergence === "jsd") return this.jsdRows(call, call.probabilities(0), call.probabilities(1), settings, rows);
+    const unary = operands.length === 1;
     let result: number;
-    if (divergence === "jsd") {
-      return this.jsdRows(call, call.probabilities(0), call.probabilities(1), settings, rows);
-    } else if (divergence === "entropy") {
-      if (operands[0]!.space === "prob") result = call.reduce(ops.ENTROPY, call.probabilities(0));
-      else {
-        const [a, offsets] = call.logProbabilities(0);
-        result = call.reduce(ops.ENTROPY_LOG, a, 0, { offsetsX: offsets });
-      }
-    } else if (operands.every((o) => o.space === "prob")) {
-      result = call.reduce(divergence === "kl" ? this.klTerm(settings) : ops.CROSS_ENTROPY, call.probabilities(0), call.probabilities(1));
+    if (operands.every((o) => o.space === "prob")) {
+      const op = this.termOp(divergence, false, settings.precision);
+      result = call.reduce(op, call.probabilities(0), unary ? 0 : call.probabilities(1));
     } else {
       const [a, offsetsX] = call.logProbabilities(0);
-      const [b, offsetsY] = call.logProbabilities(1);
-      result = call.reduce(divergence === "kl" ? ops.KL_LOG : ops.CROSS_ENTROPY_LOG, a, b, { offsetsX, offsetsY });
+      const [b, offsetsY] = unary ? [0, 0] : call.logProbabilities(1);
+      result = call.reduce(this.termOp(divergence, true, settings.precision), a, b, { offsetsX, offsetsY });
     }
     return call.f64At(result, rows).slice();
   }

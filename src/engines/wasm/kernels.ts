@@ -22,14 +22,17 @@ const KERNEL_NAMES = [
   "reduceRows", "relEntr", "logElements", "expShiftedRows", "divideRows", "mixture", "rowMaxima", "logRatioElements",
 ] as const satisfies ReadonlyArray<keyof KernelSignatures>;
 
-/** The op codes the engine uses: the module exports each as the global `OP_<name>`. */
+/**
+ * The op codes the engine calls by name: the module exports each as the global `OP_<name>`
+ * (and every other op too: a divergence's term is found by its name, see WasmEngine.termOp).
+ */
 const OP_NAMES = [
   "KL", "KL_EXCESS", "ENTROPY", "CROSS_ENTROPY", "KL_LOG", "ENTROPY_LOG", "CROSS_ENTROPY_LOG", "EXP_SUM", "SUM",
   "GRAD_FORWARD_PROB", "GRAD_REVERSE_PROB", "GRAD_FORWARD_LOG", "GRAD_REVERSE_LOG",
 ] as const;
 
-/** The op codes by name. */
-export type OpTable = Readonly<Record<(typeof OP_NAMES)[number], number>>;
+/** The op codes by name: those of OP_NAMES certainly, any other the module has. */
+export type OpTable = Readonly<Record<(typeof OP_NAMES)[number], number>> & Readonly<Record<string, number | undefined>>;
 
 /** The kernels of one element type, and that type's array. */
 export type TypedKernels = Pick<KernelSignatures, (typeof KERNEL_NAMES)[number]> & {
@@ -69,7 +72,8 @@ function typed(exports: Exports, suffix: "F64" | "F32", array: TypedKernels["arr
 /** The kernels and op table of an instance's exports. */
 export function kernelsOf(exports: Exports): Kernels {
   const ops: Record<string, number> = {};
-  for (const name of OP_NAMES) ops[name] = exported<{ value: number }>(exports, `OP_${name}`).value;
+  for (const name of OP_NAMES) exported(exports, `OP_${name}`);
+  for (const [name, global] of Object.entries(exports)) if (name.startsWith("OP_")) ops[name.slice(3)] = (global as { value: number }).value;
   return {
     memory: exported<LinearMemory>(exports, "memory"),
     heapBase: exported<() => number>(exports, "heapBase")(),
