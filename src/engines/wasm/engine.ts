@@ -45,6 +45,8 @@ export class WasmEngine implements Engine, Instance {
   private readonly oneRow = new Float64Array(1);
   /** The region of defaultRowValue (allocated on its first use): two rows of SMALL_ROW f64 and the sum. */
   private smallRegion = 0;
+  /** termOp's answers, in probability and in log space. */
+  private readonly termOps = [new Map<Divergence, number>(), new Map<Divergence, number>()] as const;
   /** Whether defaultRowValue is copying: a call from an input's getter then takes the general path. */
   private smallBusy = false;
 
@@ -87,8 +89,14 @@ export class WasmEngine implements Engine, Instance {
    */
   private termOp(divergence: Divergence, log: boolean, precision: Settings["precision"]): number {
     if (divergence === "kl" && !log && precision === "accurate") return this.ops.KL_EXCESS;
-    const name = divergence.replace(/[A-Z]/g, (letter) => `_${letter}`).toUpperCase();
-    return this.ops[log ? `${name}_LOG` : name] ?? -1;
+    const known = this.termOps[log ? 1 : 0];
+    let op = known.get(divergence);
+    if (op === undefined) {
+      const name = divergence.replace(/[A-Z]/g, (letter) => `_${letter}`).toUpperCase();
+      op = this.ops[log ? `${name}_LOG` : name] ?? -1;
+      known.set(divergence, op);
+    }
+    return op;
   }
 
   /**
