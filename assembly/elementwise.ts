@@ -3,7 +3,8 @@
  * Each writes elements of the input's own type T and returns 1 if it met invalid input.
  */
 import { flagInvalidInput, invalidInputStatus, resetInvalidInput } from "./status";
-import { laneCheckFold, laneCheckPassed, laneCheckStart, termScalar, termVector, usesSecond, validOperand } from "./terms";
+import { accepts, usesSecond } from "./ops";
+import { laneCheckFold, laneCheckPassed, laneCheckStart, termScalar, termVector } from "./terms";
 import { expF32x4, expF64x2, logF32x4, logF64x2, logRatioF32x4, logRatioF64x2, logRatioScalar } from "./vecmath";
 import { offsetHi, offsetLo } from "./reduce";
 
@@ -14,7 +15,7 @@ import { offsetHi, offsetLo } from "./reduce";
 function storeTermScalar<T>(op: i32, x: usize, y: usize, i: i32, out: usize): void {
   const xi = <f64>load<T>(at<T>(x, i));
   const yi = usesSecond(op) ? <f64>load<T>(at<T>(y, i)) : 0;
-  if (!validOperand(op, xi) || (usesSecond(op) && !validOperand(op, yi))) flagInvalidInput();
+  if (!accepts(op, xi) || (usesSecond(op) && !accepts(op, yi))) flagInvalidInput();
   store<T>(at<T>(out, i), <T>termScalar(op, xi, yi, 0, 0));
 }
 

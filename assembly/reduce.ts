@@ -11,10 +11,8 @@
  * space). The kernel then returns 1 and the wrapper finds the first bad index.
  */
 import { flagInvalidInput, invalidInputStatus, resetInvalidInput } from "./status";
-import {
-  laneCheckFold, laneCheckPassed, laneCheckStart, SUM, sumsDifferences, termVector, termWithGradientScalar, usesSecond,
-  validOperand,
-} from "./terms";
+import { accepts, SUM, sumsDifferences, usesSecond } from "./ops";
+import { laneCheckFold, laneCheckPassed, laneCheckStart, termVector, termWithGradientScalar } from "./terms";
 
 /** Elements per block: small enough that a rare special value costs little to redo. */
 const BLOCK: i32 = 256;
@@ -96,7 +94,7 @@ function scalarRangeSum<T>(
   for (let i = start; i < end; i++) {
     const xi = loadAsF64<T>(x + (<usize>i << alignof<T>()));
     const yi = second ? loadAsF64<T>(y + (<usize>i << alignof<T>())) : 0;
-    if (!validOperand(op, xi) || (second && !validOperand(op, yi))) {
+    if (!accepts(op, xi) || (second && !accepts(op, yi))) {
       flagInvalidInput();
       continue;
     }

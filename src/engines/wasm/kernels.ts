@@ -18,12 +18,12 @@ interface KernelSignatures {
 }
 
 /** The one list of kernel names: the module exports `${name}F64` and `${name}F32` for each. */
-const KERNEL_NAMES = [
+export const KERNEL_NAMES = [
   "reduceRows", "relEntr", "logElements", "expShiftedRows", "divideRows", "mixture", "rowMaxima", "logRatioElements",
 ] as const satisfies ReadonlyArray<keyof KernelSignatures>;
 
 /** The op codes the engine uses: the module exports each as the global `OP_<name>`. */
-const OP_NAMES = [
+export const OP_NAMES = [
   "KL", "KL_EXCESS", "ENTROPY", "CROSS_ENTROPY", "KL_LOG", "ENTROPY_LOG", "CROSS_ENTROPY_LOG", "EXP_SUM", "SUM",
   "GRAD_FORWARD_PROB", "GRAD_REVERSE_PROB", "GRAD_FORWARD_LOG", "GRAD_REVERSE_LOG",
 ] as const;
