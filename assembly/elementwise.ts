@@ -2,11 +2,11 @@
  * Element-wise kernels: rel_entr terms, log and exp of arrays, normalisation and mixtures.
  * Each writes elements of the input's own type T and returns 1 if it met invalid input.
  */
+import { horizontalMax, lanes, offsetHi, offsetLo } from "./lanes";
 import { flagInvalidInput, invalidInputStatus, resetInvalidInput } from "./status";
 import { accepts, usesSecond } from "./ops";
 import { laneCheckFold, laneCheckPassed, laneCheckStart, termScalar, termVector } from "./terms";
 import { expF32x4, expF64x2, logF32x4, logF64x2, logRatioF32x4, logRatioF64x2, logRatioScalar } from "./vecmath";
-import { offsetHi, offsetLo } from "./reduce";
 
 @inline function at<T>(base: usize, i: i32): usize {
   return base + (<usize>i << alignof<T>());
@@ -24,7 +24,7 @@ function storeTermScalar<T>(op: i32, x: usize, y: usize, i: i32, out: usize): vo
   resetInvalidInput();
   let i: i32 = 0;
   if (ASC_FEATURE_SIMD) {
-    const LANES: i32 = 16 / sizeof<T>();
+    const LANES = lanes<T>();
     const none = v128.splat<T>(<T>0);
     for (; i + LANES <= n; i += LANES) {
       const xv = v128.load(at<T>(x, i));
@@ -45,7 +45,7 @@ export function logElements<T>(x: usize, n: i32, out: usize): i32 {
   resetInvalidInput();
   let i: i32 = 0;
   if (ASC_FEATURE_SIMD) {
-    const LANES: i32 = 16 / sizeof<T>();
+    const LANES = lanes<T>();
     let ok = i64x2.splat(-1);
     for (; i + LANES <= n; i += LANES) {
       const xv = v128.load(at<T>(x, i));
@@ -69,7 +69,7 @@ export function expShiftedRows<T>(x: usize, rows: i32, cols: i32, offsets: usize
     const rowStart = r * cols;
     let i: i32 = 0;
     if (ASC_FEATURE_SIMD) {
-      const LANES: i32 = 16 / sizeof<T>();
+      const LANES = lanes<T>();
       const hi = offsetHi<T>(offset), lo = offsetLo<T>(offset);
       for (; i + LANES <= cols; i += LANES) {
         const a = v128.sub<T>(v128.sub<T>(v128.load(at<T>(x, rowStart + i)), hi), lo);
@@ -101,13 +101,6 @@ export function mixture<T>(x: usize, y: usize, n: i32, beta: f64, out: usize): v
   }
 }
 
-/** [a, b, c, d] => max(a, b, c, d) as f64, NaN if any lane is NaN. */
-@inline function horizontalMax<T>(v: v128): f64 {
-  let m = max(<f64>v128.extract_lane<T>(v, 0), <f64>v128.extract_lane<T>(v, 1));
-  if (sizeof<T>() == 4) m = max(m, max(<f64>v128.extract_lane<T>(v, 2), <f64>v128.extract_lane<T>(v, 3)));
-  return m;
-}
-
 /**
  * out[r] = max_i x[r, i]. Returns 1 if a row holds NaN or +Infinity (invalid in log space).
  */
@@ -118,7 +111,7 @@ export function rowMaxima<T>(x: usize, rows: i32, cols: i32, out: usize): i32 {
     let best: f64 = -Infinity;
     let i: i32 = 0;
     if (ASC_FEATURE_SIMD) {
-      const LANES: i32 = 16 / sizeof<T>();
+      const LANES = lanes<T>();
       // pmax is one instruction where max (which propagates NaN) is several, and four
       // independent maxima hide its latency; pmax drops a NaN operand, so NaN lanes are
       // collected apart (x != x) and make the row's maximum NaN at the end.
@@ -148,7 +141,7 @@ export function rowMaxima<T>(x: usize, rows: i32, cols: i32, out: usize): i32 {
 export function logRatioElements<T>(x: usize, y: usize, n: i32, out: usize): void {
   let i: i32 = 0;
   if (ASC_FEATURE_SIMD) {
-    const LANES: i32 = 16 / sizeof<T>();
+    const LANES = lanes<T>();
     for (; i + LANES <= n; i += LANES) {
       const xv = v128.load(at<T>(x, i));
       const yv = v128.load(at<T>(y, i));

@@ -10,9 +10,13 @@
  *   expF64x2       ≤ 1 ulp     (fdlibm's e_exp.c)
  *   expF32x4       ≤ 2 ulp     (Cephes expf polynomial)
  *
+ * The relaxed-SIMD build fuses multiply-adds where the engine does (lanes.ts mulAdd): the
+ * bounds hold for both roundings, and the tests run them against both builds.
+ *
  * The "Reduced" and "Ratio" routines assume positive normal inputs in a stated range;
  * callers check the range once per block and send anything else to the scalar path.
  */
+import { mulAdd, negMulAdd } from "./lanes";
 
 // ln 2 split so that k·LN2_HI is exact for |k| < 2^20 (fdlibm).
 const LN2_HI_F64: f64 = 6.93147180369123816490e-01; // 0x3FE62E42FEE00000
@@ -89,23 +93,6 @@ const MAGIC_BITS_F32: i32 = 0x4B400000;
 /** Integral f64x2 lanes (|k| < 2^51) as i64x2. */
 @inline function f64x2ToI64x2(k: v128): v128 {
   return v128.sub<i64>(v128.add<f64>(k, f64x2.splat(MAGIC_F64)), i64x2.splat(MAGIC_BITS_F64));
-}
-
-// The relaxed-SIMD build (ASC_FEATURE_RELAXED_SIMD) evaluates the polynomials and the
-// reductions below with relaxed_madd, which the engine may or may not fuse: both
-// roundings of a·b + c must, and do, keep the stated bounds (the plain SIMD build is the
-// unfused case, and tests/vecmath.test.ts runs the same bounds against both builds).
-
-/** a·b + c for f64 or f32 lanes: one rounding where the engine fuses it, else two. */
-@inline function mulAdd<T>(a: v128, b: v128, c: v128): v128 {
-  if (ASC_FEATURE_RELAXED_SIMD) return v128.relaxed_madd<T>(a, b, c);
-  return v128.add<T>(v128.mul<T>(a, b), c);
-}
-
-/** c − a·b, rounded as mulAdd rounds. */
-@inline function negMulAdd<T>(a: v128, b: v128, c: v128): v128 {
-  if (ASC_FEATURE_RELAXED_SIMD) return v128.relaxed_nmadd<T>(a, b, c);
-  return v128.sub<T>(c, v128.mul<T>(a, b));
 }
 
 /** a + b·z: one Estrin pair. */
