@@ -5,8 +5,10 @@
 import { horizontalMax, lanes, offsetHi, offsetLo } from "./lanes";
 import { flagInvalidInput, invalidInputStatus, resetInvalidInput } from "./status";
 import { accepts, usesSecond } from "./ops";
-import { laneCheckFold, laneCheckPassed, laneCheckStart, termScalar, termVector } from "./terms";
-import { expF32x4, expF64x2, logF32x4, logF64x2, logRatioF32x4, logRatioF64x2, logRatioScalar } from "./vecmath";
+import {
+  laneCheckFold, laneCheckPassed, laneCheckStart, logRatioElementScalar, logRatioLanesPass, logRatioVector, termScalar, termVector,
+} from "./terms";
+import { expF32x4, expF64x2, logF32x4, logF64x2 } from "./vecmath";
 
 @inline function at<T>(base: usize, i: i32): usize {
   return base + (<usize>i << alignof<T>());
@@ -137,7 +139,12 @@ export function rowMaxima<T>(x: usize, rows: i32, cols: i32, out: usize): i32 {
   return invalidInputStatus();
 }
 
-/** out[i] = log(x[i]/y[i]) by the vector log-ratio where it applies: exposes it to the ulp tests. */
+/**
+ * out[i] = log(x[i]/y[i]), for the JSD gradient's log(q/m): −Infinity where x[i] = 0,
+ * +Infinity where y[i] = 0 < x[i], NaN for negative or NaN input. Vectors whose lanes all pass
+ * the KL term's lane check take the vector log-ratio (≤ 2 ulp of the true value); the others,
+ * and the tail, take the exact scalar form (terms.ts).
+ */
 export function logRatioElements<T>(x: usize, y: usize, n: i32, out: usize): void {
   let i: i32 = 0;
   if (ASC_FEATURE_SIMD) {
@@ -145,10 +152,16 @@ export function logRatioElements<T>(x: usize, y: usize, n: i32, out: usize): voi
     for (; i + LANES <= n; i += LANES) {
       const xv = v128.load(at<T>(x, i));
       const yv = v128.load(at<T>(y, i));
-      v128.store(at<T>(out, i), sizeof<T>() == 8 ? logRatioF64x2(xv, yv) : logRatioF32x4(xv, yv));
+      if (logRatioLanesPass<T>(xv, yv)) {
+        v128.store(at<T>(out, i), logRatioVector<T>(xv, yv));
+      } else {
+        for (let j = i; j < i + LANES; j++) storeLogRatioScalar<T>(x, y, j, out);
+      }
     }
   }
-  for (; i < n; i++) {
-    store<T>(at<T>(out, i), <T>logRatioScalar(<f64>load<T>(at<T>(x, i)), <f64>load<T>(at<T>(y, i))));
-  }
+  for (; i < n; i++) storeLogRatioScalar<T>(x, y, i, out);
+}
+
+function storeLogRatioScalar<T>(x: usize, y: usize, i: i32, out: usize): void {
+  store<T>(at<T>(out, i), <T>logRatioElementScalar(<f64>load<T>(at<T>(x, i)), <f64>load<T>(at<T>(y, i))));
 }

@@ -218,3 +218,27 @@ const SPAN_F32: i32 = 0x7D000000;
   term = v128.bitselect(INF, term, bIsZeroMass);
   return v128.bitselect(zero, term, aIsZeroMass);
 }
+
+/**
+ * The element-wise log-ratio (logRatioElements): log(p/q) where the KL term's lane check
+ * passes (p = 0 allowed, giving −Infinity), by the same vector log-ratio as the terms.
+ */
+@inline export function logRatioLanesPass<T>(p: v128, q: v128): bool {
+  return laneCheckPassed<T>(KL, laneCheckFold<T>(KL, laneCheckStart(KL), p, q));
+}
+
+@inline export function logRatioVector<T>(p: v128, q: v128): v128 {
+  const ratio = sizeof<T>() == 8 ? logRatioF64x2(p, q) : logRatioF32x4(p, q);
+  return v128.bitselect(v128.splat<T>(<T>-Infinity), ratio, v128.eq<T>(p, v128.splat<T>(<T>0)));
+}
+
+/**
+ * The exact scalar log(p/q) for every p and q: −Infinity where p = 0 (whatever q), +Infinity
+ * where q = 0 < p, NaN for negative or NaN operands and for p = q = +Infinity.
+ */
+export function logRatioElementScalar(p: f64, q: f64): f64 {
+  if (p == 0) return -Infinity;
+  if (!(p > 0 && q >= 0)) return NaN;
+  if (q == 0) return Infinity;
+  return logRatioScalar(p, q);
+}
