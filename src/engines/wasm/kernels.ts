@@ -85,7 +85,7 @@ export interface ReduceExtras {
   offsetsX?: number;
   /** The same for y. */
   offsetsY?: number;
-  /** One f64 per row that gradient ops read (see assembly/terms.ts). */
+  /** One f64 per row that gradient ops read (see assembly/ops.ts). */
   rowParams?: number;
   /** The factor on every gradient element. */
   scale?: number;
