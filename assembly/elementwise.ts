@@ -2,10 +2,13 @@
  * Element-wise kernels: rel_entr terms, log and exp of arrays, normalisation and mixtures.
  * Each writes elements of the input's own type T and returns 1 if it met invalid input.
  */
+import { horizontalMax, lanes, offsetHi, offsetLo } from "./lanes";
 import { flagInvalidInput, invalidInputStatus, resetInvalidInput } from "./status";
-import { laneCheckFold, laneCheckPassed, laneCheckStart, termScalar, termVector, usesSecond, validOperand } from "./terms";
-import { expF32x4, expF64x2, logF32x4, logF64x2, logRatioF32x4, logRatioF64x2, logRatioScalar } from "./vecmath";
-import { offsetHi, offsetLo } from "./reduce";
+import { accepts, usesSecond } from "./ops";
+import {
+  laneCheckFold, laneCheckPassed, laneCheckStart, logRatioElementScalar, logRatioLanesPass, logRatioVector, termScalar, termVector,
+} from "./terms";
+import { expF32x4, expF64x2, logF32x4, logF64x2 } from "./vecmath";
 
 @inline function at<T>(base: usize, i: i32): usize {
   return base + (<usize>i << alignof<T>());
@@ -14,7 +17,7 @@ import { offsetHi, offsetLo } from "./reduce";
 function storeTermScalar<T>(op: i32, x: usize, y: usize, i: i32, out: usize): void {
   const xi = <f64>load<T>(at<T>(x, i));
   const yi = usesSecond(op) ? <f64>load<T>(at<T>(y, i)) : 0;
-  if (!validOperand(op, xi) || (usesSecond(op) && !validOperand(op, yi))) flagInvalidInput();
+  if (!accepts(op, xi) || (usesSecond(op) && !accepts(op, yi))) flagInvalidInput();
   store<T>(at<T>(out, i), <T>termScalar(op, xi, yi, 0, 0));
 }
 
@@ -23,7 +26,7 @@ function storeTermScalar<T>(op: i32, x: usize, y: usize, i: i32, out: usize): vo
   resetInvalidInput();
   let i: i32 = 0;
   if (ASC_FEATURE_SIMD) {
-    const LANES: i32 = 16 / sizeof<T>();
+    const LANES = lanes<T>();
     const none = v128.splat<T>(<T>0);
     for (; i + LANES <= n; i += LANES) {
       const xv = v128.load(at<T>(x, i));
@@ -44,7 +47,7 @@ export function logElements<T>(x: usize, n: i32, out: usize): i32 {
   resetInvalidInput();
   let i: i32 = 0;
   if (ASC_FEATURE_SIMD) {
-    const LANES: i32 = 16 / sizeof<T>();
+    const LANES = lanes<T>();
     let ok = i64x2.splat(-1);
     for (; i + LANES <= n; i += LANES) {
       const xv = v128.load(at<T>(x, i));
@@ -68,7 +71,7 @@ export function expShiftedRows<T>(x: usize, rows: i32, cols: i32, offsets: usize
     const rowStart = r * cols;
     let i: i32 = 0;
     if (ASC_FEATURE_SIMD) {
-      const LANES: i32 = 16 / sizeof<T>();
+      const LANES = lanes<T>();
       const hi = offsetHi<T>(offset), lo = offsetLo<T>(offset);
       for (; i + LANES <= cols; i += LANES) {
         const a = v128.sub<T>(v128.sub<T>(v128.load(at<T>(x, rowStart + i)), hi), lo);
@@ -100,13 +103,6 @@ export function mixture<T>(x: usize, y: usize, n: i32, beta: f64, out: usize): v
   }
 }
 
-/** [a, b, c, d] => max(a, b, c, d) as f64, NaN if any lane is NaN. */
-@inline function horizontalMax<T>(v: v128): f64 {
-  let m = max(<f64>v128.extract_lane<T>(v, 0), <f64>v128.extract_lane<T>(v, 1));
-  if (sizeof<T>() == 4) m = max(m, max(<f64>v128.extract_lane<T>(v, 2), <f64>v128.extract_lane<T>(v, 3)));
-  return m;
-}
-
 /**
  * out[r] = max_i x[r, i]. Returns 1 if a row holds NaN or +Infinity (invalid in log space).
  */
@@ -117,7 +113,7 @@ export function rowMaxima<T>(x: usize, rows: i32, cols: i32, out: usize): i32 {
     let best: f64 = -Infinity;
     let i: i32 = 0;
     if (ASC_FEATURE_SIMD) {
-      const LANES: i32 = 16 / sizeof<T>();
+      const LANES = lanes<T>();
       // pmax is one instruction where max (which propagates NaN) is several, and four
       // independent maxima hide its latency; pmax drops a NaN operand, so NaN lanes are
       // collected apart (x != x) and make the row's maximum NaN at the end.
@@ -143,18 +139,29 @@ export function rowMaxima<T>(x: usize, rows: i32, cols: i32, out: usize): i32 {
   return invalidInputStatus();
 }
 
-/** out[i] = log(x[i]/y[i]) by the vector log-ratio where it applies: exposes it to the ulp tests. */
+/**
+ * out[i] = log(x[i]/y[i]), for the JSD gradient's log(q/m): −Infinity where x[i] = 0,
+ * +Infinity where y[i] = 0 < x[i], NaN for negative or NaN input. Vectors whose lanes all pass
+ * the KL term's lane check take the vector log-ratio (≤ 2 ulp of the true value); the others,
+ * and the tail, take the exact scalar form (terms.ts).
+ */
 export function logRatioElements<T>(x: usize, y: usize, n: i32, out: usize): void {
   let i: i32 = 0;
   if (ASC_FEATURE_SIMD) {
-    const LANES: i32 = 16 / sizeof<T>();
+    const LANES = lanes<T>();
     for (; i + LANES <= n; i += LANES) {
       const xv = v128.load(at<T>(x, i));
       const yv = v128.load(at<T>(y, i));
-      v128.store(at<T>(out, i), sizeof<T>() == 8 ? logRatioF64x2(xv, yv) : logRatioF32x4(xv, yv));
+      if (logRatioLanesPass<T>(xv, yv)) {
+        v128.store(at<T>(out, i), logRatioVector<T>(xv, yv));
+      } else {
+        for (let j = i; j < i + LANES; j++) storeLogRatioScalar<T>(x, y, j, out);
+      }
     }
   }
-  for (; i < n; i++) {
-    store<T>(at<T>(out, i), <T>logRatioScalar(<f64>load<T>(at<T>(x, i)), <f64>load<T>(at<T>(y, i))));
-  }
+  for (; i < n; i++) storeLogRatioScalar<T>(x, y, i, out);
+}
+
+function storeLogRatioScalar<T>(x: usize, y: usize, i: i32, out: usize): void {
+  store<T>(at<T>(out, i), <T>logRatioElementScalar(<f64>load<T>(at<T>(x, i)), <f64>load<T>(at<T>(y, i))));
 }

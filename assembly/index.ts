@@ -1,36 +1,35 @@
 /**
- * The module's exports: every kernel in an f64 and an f32 form. Kernels take pointers into
+ * The module's exports: every kernel in an f64 and an f32 form, the op codes (ops.ts) as
+ * immutable globals OP_<name>, and heapBase. Kernels take pointers into
  * this module's memory and allocate nothing; the wrapper owns all buffers.
  */
 import {
   CROSS_ENTROPY, CROSS_ENTROPY_LOG, ENTROPY, ENTROPY_LOG, EXP_SUM, GRAD_FORWARD_LOG, GRAD_FORWARD_PROB,
   GRAD_REVERSE_LOG, GRAD_REVERSE_PROB, KL, KL_EXCESS, KL_LOG, SUM,
-} from "./terms";
+} from "./ops";
 import { reduceRows } from "./reduce";
 import { divideRows, expShiftedRows, logElements, logRatioElements, mapTerms, mixture, rowMaxima } from "./elementwise";
 
-// The op table as immutable exported globals (OP_<name>): the loader reads the codes from the
-// module rather than restating them (src/engines/wasm/kernels.ts lists the names it expects).
-export const OP_KL = KL;
-export const OP_KL_EXCESS = KL_EXCESS;
-export const OP_ENTROPY = ENTROPY;
-export const OP_CROSS_ENTROPY = CROSS_ENTROPY;
-export const OP_KL_LOG = KL_LOG;
-export const OP_ENTROPY_LOG = ENTROPY_LOG;
-export const OP_CROSS_ENTROPY_LOG = CROSS_ENTROPY_LOG;
-export const OP_EXP_SUM = EXP_SUM;
-export const OP_SUM = SUM;
-export const OP_GRAD_FORWARD_PROB = GRAD_FORWARD_PROB;
-export const OP_GRAD_REVERSE_PROB = GRAD_REVERSE_PROB;
-export const OP_GRAD_FORWARD_LOG = GRAD_FORWARD_LOG;
-export const OP_GRAD_REVERSE_LOG = GRAD_REVERSE_LOG;
+// The op table (ops.ts) as immutable exported globals OP_<name>: the loader reads the codes from
+// the module rather than restating them (src/engines/wasm/kernels.ts lists the names it expects).
+export {
+  KL as OP_KL, KL_EXCESS as OP_KL_EXCESS, ENTROPY as OP_ENTROPY, CROSS_ENTROPY as OP_CROSS_ENTROPY,
+  KL_LOG as OP_KL_LOG, ENTROPY_LOG as OP_ENTROPY_LOG, CROSS_ENTROPY_LOG as OP_CROSS_ENTROPY_LOG,
+  EXP_SUM as OP_EXP_SUM, SUM as OP_SUM, GRAD_FORWARD_PROB as OP_GRAD_FORWARD_PROB,
+  GRAD_REVERSE_PROB as OP_GRAD_REVERSE_PROB, GRAD_FORWARD_LOG as OP_GRAD_FORWARD_LOG,
+  GRAD_REVERSE_LOG as OP_GRAD_REVERSE_LOG,
+} from "./ops";
 
 /** First byte the wrapper may use: static data lies below it. */
 export function heapBase(): usize {
   return (__heap_base + 15) & ~15;
 }
 
-/** Dispatches once per call to a reduction specialised for one term. */
+/**
+ * Dispatches once per call to a reduction specialised for one op. An op code outside the
+ * table traps (a WebAssembly.RuntimeError in JavaScript): it can only come from a caller
+ * that does not read the table, and no value computed for it would be right.
+ */
 @inline function reduceRowsOf<T>(
   op: i32, x: usize, y: usize, rows: i32, cols: i32, offsetsX: usize, offsetsY: usize,
   rowParams: usize, scale: f64, grad: usize, out: usize,
@@ -48,13 +47,15 @@ export function heapBase(): usize {
     case GRAD_REVERSE_PROB: return reduceRows<T>(GRAD_REVERSE_PROB, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out);
     case GRAD_FORWARD_LOG: return reduceRows<T>(GRAD_FORWARD_LOG, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out);
     case GRAD_REVERSE_LOG: return reduceRows<T>(GRAD_REVERSE_LOG, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out);
-    default: return reduceRows<T>(SUM, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out);
+    case SUM: return reduceRows<T>(SUM, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out);
+    default: unreachable(); return 0;
   }
 }
 
 /**
- * Row reductions (terms.ts codes): out[r] = Σ term over row r. Gradient codes also write
- * scale·∂/∂y to `grad`.
+ * Row reductions (ops.ts codes): out[r] = Σ term over row r. Gradient ops also write
+ * scale·∂/∂y to `grad`. Returns 1 if the input held a value the op does not accept; traps on
+ * an unknown op.
  */
 export function reduceRowsF64(
   op: i32, x: usize, y: usize, rows: i32, cols: i32, offsetsX: usize, offsetsY: usize,

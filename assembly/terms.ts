@@ -4,6 +4,8 @@
  * says where the vector form is exact, and a scalar form that is exact everywhere
  * (special values, subnormals, the scalar build).
  *
+ * The op codes and what each op reads and accepts are in ops.ts.
+ *
  * Conventions (SciPy's rel_entr): a term with p = 0 is 0 whatever q is; p > 0 with q = 0
  * is +Infinity. In log space the same rules hold for -Infinity.
  */
@@ -11,60 +13,10 @@ import {
   expF32x4, expF64x2, klExcessF32x4, klExcessF64x2, klExcessScalar, logPositiveF32x4, logPositiveF64x2,
   logRatioF32x4, logRatioF64x2, logRatioScalar,
 } from "./vecmath";
-
-/** Σ p·log(p/q), probabilities. */
-export const KL: i32 = 0;
-/** −Σ p·log p, probabilities. */
-export const ENTROPY: i32 = 1;
-/** −Σ p·log q, probabilities. */
-export const CROSS_ENTROPY: i32 = 2;
-/** Σ e^a·(a − b), log-probabilities a = x − offsetX, b = y − offsetY. */
-export const KL_LOG: i32 = 3;
-/** −Σ e^a·a, log-probabilities. */
-export const ENTROPY_LOG: i32 = 4;
-/** −Σ e^a·b, log-probabilities. */
-export const CROSS_ENTROPY_LOG: i32 = 5;
-/** Σ e^a: the sum inside log-sum-exp. */
-export const EXP_SUM: i32 = 6;
-/** Σ p: row sums for normalisation. */
-export const SUM: i32 = 7;
-// Fused value-and-gradient terms, x the target, y the approximation. The gradient with
-// respect to y is written (times `scale`) beside the value; `rowParam` is one number per row.
-/** Σ x·log(x/y), gradient −x/y. */
-export const GRAD_FORWARD_PROB: i32 = 8;
-/** Σ y·log(y/x), gradient log(y/x) + 1. */
-export const GRAD_REVERSE_PROB: i32 = 9;
-/** Σ e^a·(a − b), gradient e^b·rowParam − e^a (rowParam 1 for logits: q − p; 0 for log: −p). */
-export const GRAD_FORWARD_LOG: i32 = 10;
-/** Σ e^b·(b − a), gradient e^b·(b − a − rowParam) (rowParam −1 for log, D(Q‖P) for logits). */
-export const GRAD_REVERSE_LOG: i32 = 11;
-
-/**
- * Σ [p·log(p/q) − (p − q)] with Σ (p − q) summed beside it: the same value as KL, but
- * every term is ≥ 0 and keeps its digits where p ≈ q (the default, accurate form).
- */
-export const KL_EXCESS: i32 = 12;
-
-/** Whether the op sums the differences x − y beside its terms (KL_EXCESS). */
-@inline export function sumsDifferences(op: i32): bool {
-  return op == KL_EXCESS;
-}
-
-/** Whether the term reads its second operand. */
-@inline export function usesSecond(op: i32): bool {
-  return op == KL || op == KL_EXCESS || op == CROSS_ENTROPY || op == KL_LOG || op == CROSS_ENTROPY_LOG || writesGradient(op);
-}
-
-/** Whether the term writes a gradient element for each input element. */
-@inline export function writesGradient(op: i32): bool {
-  return op >= GRAD_FORWARD_PROB && op <= GRAD_REVERSE_LOG;
-}
-
-/** Whether the operands are log-probabilities (−Infinity allowed) rather than probabilities. */
-@inline export function inLogSpace(op: i32): bool {
-  return op == KL_LOG || op == ENTROPY_LOG || op == CROSS_ENTROPY_LOG || op == EXP_SUM
-    || op == GRAD_FORWARD_LOG || op == GRAD_REVERSE_LOG;
-}
+import {
+  CROSS_ENTROPY, CROSS_ENTROPY_LOG, ENTROPY, ENTROPY_LOG, EXP_SUM, GRAD_FORWARD_LOG, GRAD_FORWARD_PROB, GRAD_REVERSE_LOG,
+  GRAD_REVERSE_PROB, inLogSpace, KL, KL_EXCESS, KL_LOG, SUM, takesLogRatio, usesSecond, writesGradient,
+} from "./ops";
 
 /** Stores a gradient element of type T. */
 @inline function storeGradient<T>(at: usize, value: f64): void {
@@ -102,11 +54,6 @@ export function termWithGradientScalar<T>(op: i32, x: f64, y: f64, offsetX: f64,
   return writesGradient(op)
     ? gradientTermScalar<T>(op, x, y, offsetX, offsetY, rowParam, scale, gradAt)
     : termScalar(op, x, y, offsetX, offsetY);
-}
-
-/** Whether one operand value is acceptable input at all (NaN never is). */
-@inline export function validOperand(op: i32, x: f64): bool {
-  return inLogSpace(op) ? x < Infinity : x >= 0 && x < Infinity;
 }
 
 /** The exact scalar term. `offsetX`/`offsetY` shift log-space operands (log-sum-exp per row). */
@@ -171,19 +118,14 @@ const P_LOW_F32: i32 = 0x01800000;
 const Q_LOW_F32: i32 = 0x00800000;
 const SPAN_F32: i32 = 0x7D000000;
 
-/** Ops whose vector form is the log-ratio of probabilities, checked by exponent range. */
-@inline function rangeChecked(op: i32): bool {
-  return op == KL || op == KL_EXCESS || op == GRAD_FORWARD_PROB || op == GRAD_REVERSE_PROB;
-}
-
 /** The starting value of a block's lane check. */
 @inline export function laneCheckStart(op: i32): v128 {
-  return rangeChecked(op) ? i32x4.splat(0) : i64x2.splat(-1);
+  return takesLogRatio(op) ? i32x4.splat(0) : i64x2.splat(-1);
 }
 
 /** Folds one vector of operands into a block's lane check. */
 @inline export function laneCheckFold<T>(op: i32, check: v128, x: v128, y: v128): v128 {
-  if (!rangeChecked(op)) return v128.and(check, fastLanes<T>(op, x, y));
+  if (!takesLogRatio(op)) return v128.and(check, fastLanes<T>(op, x, y));
   // The ratio's numerator p may be 0 (its term is 0): test 1 in its place.
   const numerator = op == GRAD_REVERSE_PROB ? y : x;
   const denominator = op == GRAD_REVERSE_PROB ? x : y;
@@ -195,7 +137,7 @@ const SPAN_F32: i32 = 0x7D000000;
 
 /** Whether every lane folded into the check may take the vector path. */
 @inline export function laneCheckPassed<T>(op: i32, check: v128): bool {
-  if (!rangeChecked(op)) return v128.all_true<i32>(check);
+  if (!takesLogRatio(op)) return v128.all_true<i32>(check);
   if (sizeof<T>() == 4) return v128.all_true<i32>(v128.lt<u32>(check, i32x4.splat(SPAN_F32)));
   // f64: only the high words (lanes 1 and 3) carry the exponents.
   return <u32>i32x4.extract_lane(check, 1) < <u32>SPAN_F64 && <u32>i32x4.extract_lane(check, 3) < <u32>SPAN_F64;
@@ -275,4 +217,28 @@ const SPAN_F32: i32 = 0x7D000000;
   let term = op == CROSS_ENTROPY_LOG ? v128.neg<T>(v128.mul<T>(ea, b)) : v128.mul<T>(ea, v128.sub<T>(a, b));
   term = v128.bitselect(INF, term, bIsZeroMass);
   return v128.bitselect(zero, term, aIsZeroMass);
+}
+
+/**
+ * The element-wise log-ratio (logRatioElements): log(p/q) where the KL term's lane check
+ * passes (p = 0 allowed, giving −Infinity), by the same vector log-ratio as the terms.
+ */
+@inline export function logRatioLanesPass<T>(p: v128, q: v128): bool {
+  return laneCheckPassed<T>(KL, laneCheckFold<T>(KL, laneCheckStart(KL), p, q));
+}
+
+@inline export function logRatioVector<T>(p: v128, q: v128): v128 {
+  const ratio = sizeof<T>() == 8 ? logRatioF64x2(p, q) : logRatioF32x4(p, q);
+  return v128.bitselect(v128.splat<T>(<T>-Infinity), ratio, v128.eq<T>(p, v128.splat<T>(<T>0)));
+}
+
+/**
+ * The exact scalar log(p/q) for every p and q: −Infinity where p = 0 (whatever q), +Infinity
+ * where q = 0 < p, NaN for negative or NaN operands and for p = q = +Infinity.
+ */
+export function logRatioElementScalar(p: f64, q: f64): f64 {
+  if (p == 0) return -Infinity;
+  if (!(p > 0 && q >= 0)) return NaN;
+  if (q == 0) return Infinity;
+  return logRatioScalar(p, q);
 }

@@ -1,3 +1,32 @@
+// SUN COPYRIGHT NOTICE (fdlibm e_log.c, e_exp.c; FreeBSD's e_logf.c, from which musl's logf.c comes)
+//
+// Copyright (C) 1993 by Sun Microsystems, Inc. All rights reserved.
+// Developed at SunSoft, a Sun Microsystems, Inc. business.
+// Permission to use, copy, modify, and distribute this software is freely granted,
+// provided that this notice is preserved.
+//
+// MUSL NOTICE (musl's src/math/logf.c)
+//
+// Copyright © 2005-2020 Rich Felker, et al.
+//
+// Permission is hereby granted, free of charge, to any person obtaining a copy of this
+// software and associated documentation files (the "Software"), to deal in the Software
+// without restriction, including without limitation the rights to use, copy, modify, merge,
+// publish, distribute, sublicense, and/or sell copies of the Software, and to permit persons
+// to whom the Software is furnished to do so, subject to the following conditions:
+//
+// The above copyright notice and this permission notice shall be included in all copies or
+// substantial portions of the Software.
+//
+// THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR IMPLIED,
+// INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY, FITNESS FOR A PARTICULAR
+// PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE AUTHORS OR COPYRIGHT HOLDERS BE LIABLE
+// FOR ANY CLAIM, DAMAGES OR OTHER LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR
+// OTHERWISE, ARISING FROM, OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER
+// DEALINGS IN THE SOFTWARE.
+//
+// The notices apply to the routines whose comment says "see:" one of those files.
+
 /**
  * Vector logarithm, log-ratio and exponential: f64x2 and f32x4 lanes.
  *
@@ -10,75 +39,85 @@
  *   expF64x2       ≤ 1 ulp     (fdlibm's e_exp.c)
  *   expF32x4       ≤ 2 ulp     (Cephes expf polynomial)
  *
+ * The relaxed-SIMD build fuses multiply-adds where the engine does (lanes.ts mulAdd): the
+ * bounds hold for both roundings, and the tests run them against both builds.
+ *
+ * Constants are written as their bits, the source's decimal beside them (each decimal rounds
+ * to those bits); exact small numbers (0.5, 1, 2, clamping bounds) stay decimal.
+ *
  * The "Reduced" and "Ratio" routines assume positive normal inputs in a stated range;
  * callers check the range once per block and send anything else to the scalar path.
  */
+import { mulAdd, negMulAdd } from "./lanes";
 
 // ln 2 split so that k·LN2_HI is exact for |k| < 2^20 (fdlibm).
-const LN2_HI_F64: f64 = 6.93147180369123816490e-01; // 0x3FE62E42FEE00000
-const LN2_LO_F64: f64 = 1.90821492927058770002e-10; // 0x3DEA39EF35793C76
-const LN2_F64: f64 = 0.6931471805599453; // 0x3FE62E42FEFA39EF
-const LN2_F32: f32 = 0.69314718; // 0x3F317218
+const LN2_HI_F64: f64 = reinterpret<f64>(0x3FE62E42FEE00000); // 6.93147180369123816490e-01
+const LN2_LO_F64: f64 = reinterpret<f64>(0x3DEA39EF35793C76); // 1.90821492927058770002e-10
+const LN2_F64: f64 = reinterpret<f64>(0x3FE62E42FEFA39EF); // 0.6931471805599453
+const LN2_F32: f32 = reinterpret<f32>(0x3F317218); // 0.69314718
 // musl logf: k·LN2_HI_F32 is exact for the exponents a float can have.
-const LN2_HI_F32: f32 = 6.9313812256e-01; // 0x3F317180
-const LN2_LO_F32: f32 = 9.0580006145e-06; // 0x3717F7D1
+const LN2_HI_F32: f32 = reinterpret<f32>(0x3F317180); // 6.9313812256e-01
+const LN2_LO_F32: f32 = reinterpret<f32>(0x3717F7D1); // 9.0580006145e-06
 
 // fdlibm e_log.c: log(1+f) = f - hfsq + s·(hfsq + R(z)), |error of R| < 2^-58.45.
-const LG1: f64 = 6.666666666666735130e-01; // 0x3FE5555555555593
-const LG2: f64 = 3.999999999940941908e-01; // 0x3FD999999997FA04
-const LG3: f64 = 2.857142874366239149e-01; // 0x3FD2492494229359
-const LG4: f64 = 2.222219843214978396e-01; // 0x3FCC71C51D8E78AF
-const LG5: f64 = 1.818357216161805012e-01; // 0x3FC7466496CB03DE
-const LG6: f64 = 1.531383769920937332e-01; // 0x3FC39A09D078C69F
-const LG7: f64 = 1.479819860511658591e-01; // 0x3FC2F112DF3E5244
+const LG1: f64 = reinterpret<f64>(0x3FE5555555555593); // 6.666666666666735130e-01
+const LG2: f64 = reinterpret<f64>(0x3FD999999997FA04); // 3.999999999940941908e-01
+const LG3: f64 = reinterpret<f64>(0x3FD2492494229359); // 2.857142874366239149e-01
+const LG4: f64 = reinterpret<f64>(0x3FCC71C51D8E78AF); // 2.222219843214978396e-01
+const LG5: f64 = reinterpret<f64>(0x3FC7466496CB03DE); // 1.818357216161805012e-01
+const LG6: f64 = reinterpret<f64>(0x3FC39A09D078C69F); // 1.531383769920937332e-01
+const LG7: f64 = reinterpret<f64>(0x3FC2F112DF3E5244); // 1.479819860511658591e-01
 
 // musl logf.c: |error of R| < 2^-34.24 on [√2/2 - 1, √2 - 1].
-const LGF1: f32 = 0.66666662693; // 0xAAAAAA.0p-24
-const LGF2: f32 = 0.40000972152; // 0xCCCE13.0p-25
-const LGF3: f32 = 0.28498786688; // 0x91E9EE.0p-25
-const LGF4: f32 = 0.24279078841; // 0xF89E26.0p-26
+const LGF1: f32 = reinterpret<f32>(0x3F2AAAAA); // 0.66666662693 (musl: 0xaaaaaa.0p-24)
+const LGF2: f32 = reinterpret<f32>(0x3ECCCE13); // 0.40000972152 (musl: 0xccce13.0p-25)
+const LGF3: f32 = reinterpret<f32>(0x3E91E9EE); // 0.28498786688 (musl: 0x91e9ee.0p-25)
+const LGF4: f32 = reinterpret<f32>(0x3E789E26); // 0.24279078841 (musl: 0xf89e26.0p-26)
 
 // 2·atanh(s) = s·(2 + z·P(z)), z = s², fitted by scripts/fit_log_ratio.py on
 // z ≤ 0.040152 (the range the exponent-difference reduction yields).
 // f64: degree 7, |error of z·P(z)| ≤ 1.05e-18.
-const AT0: f64 = 0.66666666666666664152;
-const AT1: f64 = 0.40000000000008014957;
-const AT2: f64 = 0.2857142856724271818;
-const AT3: f64 = 0.22222223053878193184;
-const AT4: f64 = 0.18181737192924240499;
-const AT5: f64 = 0.15388885103280222181;
-const AT6: f64 = 0.13209368318091736028;
-const AT7: f64 = 0.13611638710078819134;
+const AT0: f64 = reinterpret<f64>(0x3FE5555555555555); // 0.66666666666666664152
+const AT1: f64 = reinterpret<f64>(0x3FD9999999999F3D); // 0.40000000000008014957
+const AT2: f64 = reinterpret<f64>(0x3FD24924923DA30A); // 0.2857142856724271818
+const AT3: f64 = reinterpret<f64>(0x3FCC71C72E4DDAD6); // 0.22222223053878193184
+const AT4: f64 = reinterpret<f64>(0x3FC745CAA923F018); // 0.18181737192924240499
+const AT5: f64 = reinterpret<f64>(0x3FC3B2A13F33D3CF); // 0.15388885103280222181
+const AT6: f64 = reinterpret<f64>(0x3FC0E87220A296BE); // 0.13209368318091736028
+const AT7: f64 = reinterpret<f64>(0x3FC16C430386167F); // 0.13611638710078819134
 // f32: degree 2, |error of z·P(z)| ≤ 1.96e-8.
-const ATF0: f32 = 0.66666713922652496593;
-const ATF1: f32 = 0.39978854038462504346;
-const ATF2: f32 = 0.29961065061044424226;
+const ATF0: f32 = reinterpret<f32>(0x3F2AAAB3); // 0.66666713922652496593
+const ATF1: f32 = reinterpret<f32>(0x3ECCB115); // 0.39978854038462504346
+const ATF2: f32 = reinterpret<f32>(0x3E996691); // 0.29961065061044424226
 
 // fdlibm e_exp.c: exp(r) = 1 + r + r·c/(2 - c), c = r - r²·P(r²), |error| < 2^-59.
-const EP1: f64 = 1.66666666666666019037e-01; // 0x3FC555555555553E
-const EP2: f64 = -2.77777777770155933842e-03; // 0xBF66C16C16BEBD93
-const EP3: f64 = 6.61375632143793436117e-05; // 0x3F11566AAF25DE2C
-const EP4: f64 = -1.65339022054652515390e-06; // 0xBEBBBD41C5D26BF1
-const EP5: f64 = 4.13813679705723846039e-08; // 0x3E66376972BEA4D0
-const INV_LN2_F64: f64 = 1.44269504088896338700e+00; // 0x3FF71547652B82FE
+const EP1: f64 = reinterpret<f64>(0x3FC555555555553E); // 1.66666666666666019037e-01
+const EP2: f64 = reinterpret<f64>(0xBF66C16C16BEBD93); // -2.77777777770155933842e-03
+const EP3: f64 = reinterpret<f64>(0x3F11566AAF25DE2C); // 6.61375632143793436117e-05
+const EP4: f64 = reinterpret<f64>(0xBEBBBD41C5D26BF1); // -1.65339022054652515390e-06
+const EP5: f64 = reinterpret<f64>(0x3E66376972BEA4D0); // 4.13813679705723846039e-08
+const INV_LN2_F64: f64 = reinterpret<f64>(0x3FF71547652B82FE); // 1.44269504088896338700e+00
 
 // Cephes expf: exp(r) = 1 + r + r²·Q(r) on |r| ≤ ln2/2, peak relative error 2.3e-7.
-const EQ0: f32 = 5.0000001201e-1;
-const EQ1: f32 = 1.6666665459e-1;
-const EQ2: f32 = 4.1665795894e-2;
-const EQ3: f32 = 8.3334519073e-3;
-const EQ4: f32 = 1.3981999507e-3;
-const EQ5: f32 = 1.9875691500e-4;
-const LOG2E_F32: f32 = 1.44269504088896341;
-const EXP_C1_F32: f32 = 0.693359375; // few mantissa bits: k·C1 is exact
-const EXP_C2_F32: f32 = -2.12194440e-4;
+const EQ0: f32 = reinterpret<f32>(0x3F000000); // 5.0000001201e-1 (Cephes; 0.5 exactly in f32)
+const EQ1: f32 = reinterpret<f32>(0x3E2AAAAA); // 1.6666665459e-1
+const EQ2: f32 = reinterpret<f32>(0x3D2AA9C1); // 4.1665795894e-2
+const EQ3: f32 = reinterpret<f32>(0x3C088908); // 8.3334519073e-3
+const EQ4: f32 = reinterpret<f32>(0x3AB743CE); // 1.3981999507e-3
+const EQ5: f32 = reinterpret<f32>(0x39506967); // 1.9875691500e-4
+const LOG2E_F32: f32 = reinterpret<f32>(0x3FB8AA3B); // 1.44269504088896341 (log2 e)
+const EXP_C1_F32: f32 = reinterpret<f32>(0x3F318000); // 0.693359375; few mantissa bits: k·C1 is exact
+const EXP_C2_F32: f32 = reinterpret<f32>(0xB95E8083); // -2.12194440e-4
+
+const TWO54_F64: f64 = reinterpret<f64>(0x4350000000000000); // 18014398509481984.0 = 2^54
+const TWO25_F32: f32 = reinterpret<f32>(0x4C000000); // 33554432.0 = 2^25
 
 // 1.5·2^52: adding a small integer to these bits gives a double equal to 1.5·2^52 + k.
-const MAGIC_F64: f64 = 6755399441055744.0; // 0x4338000000000000
+const MAGIC_F64: f64 = reinterpret<f64>(0x4338000000000000); // 6755399441055744.0 = 1.5·2^52
 const MAGIC_BITS_F64: i64 = 0x4338000000000000;
 
 // 1.5·2^23: the f32 counterpart, for rounding to an integer and reading it from the bits.
-const MAGIC_F32: f32 = 12582912.0; // 0x4B400000
+const MAGIC_F32: f32 = reinterpret<f32>(0x4B400000); // 12582912.0 = 1.5·2^23
 const MAGIC_BITS_F32: i32 = 0x4B400000;
 
 /** Small integer lanes of an i64x2 as f64x2: [k0, k1] => [f64(k0), f64(k1)]. */
@@ -91,30 +130,13 @@ const MAGIC_BITS_F32: i32 = 0x4B400000;
   return v128.sub<i64>(v128.add<f64>(k, f64x2.splat(MAGIC_F64)), i64x2.splat(MAGIC_BITS_F64));
 }
 
-// The relaxed-SIMD build (ASC_FEATURE_RELAXED_SIMD) evaluates the polynomials and the
-// reductions below with relaxed_madd, which the engine may or may not fuse: both
-// roundings of a·b + c must, and do, keep the stated bounds (the plain SIMD build is the
-// unfused case, and tests/vecmath.test.ts runs the same bounds against both builds).
-
-/** a·b + c for f64 or f32 lanes: one rounding where the engine fuses it, else two. */
-@inline function mulAdd<T>(a: v128, b: v128, c: v128): v128 {
-  if (ASC_FEATURE_RELAXED_SIMD) return v128.relaxed_madd<T>(a, b, c);
-  return v128.add<T>(v128.mul<T>(a, b), c);
-}
-
-/** c − a·b, rounded as mulAdd rounds. */
-@inline function negMulAdd<T>(a: v128, b: v128, c: v128): v128 {
-  if (ASC_FEATURE_RELAXED_SIMD) return v128.relaxed_nmadd<T>(a, b, c);
-  return v128.sub<T>(c, v128.mul<T>(a, b));
-}
-
 /** a + b·z: one Estrin pair. */
 @inline function pairF64(a: f64, b: f64, z: v128): v128 {
   return mulAdd<f64>(f64x2.splat(b), z, f64x2.splat(a));
 }
 
 /** log x for positive normal lanes, with `kBias` (i64x2) added to the binary exponent. */
-@inline function logReducedF64x2(x: v128, kBias: v128): v128 {
+@inline function logReducedF64x2(x: v128, kBias: v128): v128 { // see: fdlibm e_log.c
   // x = 2^k·m with m ∈ [√2/2, √2): shift the bits so that the exponent field rounds there.
   const ix = v128.add<i64>(x, i64x2.splat(0x00095F6200000000)); // (0x3FF00000 - 0x3FE6A09E) << 32
   const k = v128.add<i64>(v128.sub<i64>(v128.shr<i64>(ix, 52), i64x2.splat(0x3FF)), kBias);
@@ -138,7 +160,7 @@ const MAGIC_BITS_F32: i32 = 0x4B400000;
 /** log x for every lane: subnormals rescaled, log 0 = -Infinity, log of negatives or NaN = NaN. */
 @inline export function logF64x2(x: v128): v128 {
   const subnormal = v128.lt<f64>(x, f64x2.splat(f64.MIN_NORMAL_VALUE));
-  const scaled = v128.bitselect(v128.mul<f64>(x, f64x2.splat(18014398509481984.0 /* 2^54 */)), x, subnormal);
+  const scaled = v128.bitselect(v128.mul<f64>(x, f64x2.splat(TWO54_F64)), x, subnormal);
   let y = logReducedF64x2(scaled, v128.and(subnormal, i64x2.splat(-54)));
   y = v128.bitselect(f64x2.splat(-Infinity), y, v128.eq<f64>(x, f64x2.splat(0)));
   y = v128.bitselect(f64x2.splat(Infinity), y, v128.eq<f64>(x, f64x2.splat(Infinity)));
@@ -151,7 +173,7 @@ const MAGIC_BITS_F32: i32 = 0x4B400000;
 }
 
 /** log x for positive normal f32 lanes, with `kBias` (i32x4) added to the binary exponent. */
-@inline function logReducedF32x4(x: v128, kBias: v128): v128 {
+@inline function logReducedF32x4(x: v128, kBias: v128): v128 { // see: musl src/math/logf.c (FreeBSD e_logf.c)
   const ix = v128.add<i32>(x, i32x4.splat(0x3F800000 - 0x3F3504F3));
   const k = v128.add<i32>(v128.sub<i32>(v128.shr<i32>(ix, 23), i32x4.splat(0x7F)), kBias);
   const m = v128.add<i32>(v128.and(ix, i32x4.splat(0x007FFFFF)), i32x4.splat(0x3F3504F3));
@@ -172,7 +194,7 @@ const MAGIC_BITS_F32: i32 = 0x4B400000;
 /** log x for every f32 lane, with the same special values as logF64x2. */
 @inline export function logF32x4(x: v128): v128 {
   const subnormal = v128.lt<f32>(x, f32x4.splat(f32.MIN_NORMAL_VALUE));
-  const scaled = v128.bitselect(v128.mul<f32>(x, f32x4.splat(33554432.0 /* 2^25 */)), x, subnormal);
+  const scaled = v128.bitselect(v128.mul<f32>(x, f32x4.splat(TWO25_F32)), x, subnormal);
   let y = logReducedF32x4(scaled, v128.and(subnormal, i32x4.splat(-25)));
   y = v128.bitselect(f32x4.splat(-Infinity), y, v128.eq<f32>(x, f32x4.splat(0)));
   y = v128.bitselect(f32x4.splat(Infinity), y, v128.eq<f32>(x, f32x4.splat(Infinity)));
@@ -195,7 +217,7 @@ const MAGIC_BITS_F32: i32 = 0x4B400000;
  * where p·log(p/q) and p − q cancel.
  * Requires p ∈ [2^-1020, 2^1022) and q positive normal (terms.ts checks it per block).
  */
-@inline function scaledRatioF64x2(p: v128, q: v128, excess: bool): v128 {
+@inline function scaledRatioF64x2(p: v128, q: v128, excess: bool): v128 { // see: scripts/fit_log_ratio.py
   const d = v128.sub<i64>(p, q);
   const k = v128.shr<i64>(v128.add<i64>(d, i64x2.splat(0x0008000000000000)), 52);
   const scaledQ = v128.add<i64>(q, v128.shl<i64>(k, 52));
@@ -229,7 +251,7 @@ const MAGIC_BITS_F32: i32 = 0x4B400000;
 }
 
 /** The f32 form of scaledRatioF64x2. Requires p ∈ [2^-124, 2^126) and q positive normal. */
-@inline function scaledRatioF32x4(p: v128, q: v128, excess: bool): v128 {
+@inline function scaledRatioF32x4(p: v128, q: v128, excess: bool): v128 { // see: scripts/fit_log_ratio.py
   const d = v128.sub<i32>(p, q);
   const k = v128.shr<i32>(v128.add<i32>(d, i32x4.splat(0x00400000)), 23);
   const scaledQ = v128.add<i32>(q, v128.shl<i32>(k, 23));
@@ -263,7 +285,7 @@ const MAGIC_BITS_F32: i32 = 0x4B400000;
 }
 
 /** e^x for every f64 lane: overflow to Infinity, gradual underflow to 0, NaN kept. */
-@inline export function expF64x2(x: v128): v128 {
+@inline export function expF64x2(x: v128): v128 { // see: fdlibm e_exp.c
   // Clamping keeps k within ±1443, so the two-step scaling below never leaves the normal range.
   // pmin/pmax (one instruction each, unlike min/max) return x itself for NaN: it propagates.
   const clamped = v128.pmax<f64>(v128.pmin<f64>(x, f64x2.splat(1000)), f64x2.splat(-1000));
@@ -288,7 +310,7 @@ const MAGIC_BITS_F32: i32 = 0x4B400000;
 }
 
 /** e^x for every f32 lane, with the same conventions as expF64x2. */
-@inline export function expF32x4(x: v128): v128 {
+@inline export function expF32x4(x: v128): v128 { // see: Cephes expf.c (S. L. Moshier)
   const clamped = v128.pmax<f32>(v128.pmin<f32>(x, f32x4.splat(150)), f32x4.splat(-150));
   // Adding 1.5·2^23 rounds to an integer (ties to even) and leaves it in the low mantissa bits.
   const shifted = v128.add<f32>(v128.mul<f32>(clamped, f32x4.splat(LOG2E_F32)), f32x4.splat(MAGIC_F32));

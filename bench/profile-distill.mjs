@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { distillLogits, measureCall } from "./portable.mjs";
 
-const EXP_SUM = 6; // assembly/terms.ts
+const EXP_SUM = 6; // assembly/ops.ts (also exported by the module as OP_EXP_SUM)
 const GRAD_FORWARD_LOG = 10;
 const GRAD_REVERSE_LOG = 11;
 const KL_LOG = 3;

@@ -1,7 +1,7 @@
 import { createKL, referenceKL, type KL } from "../src/index.js";
 import { bundledBytes } from "../src/engines/wasm/builds.js";
-import type { Kernels } from "../src/engines/wasm/kernels.js";
-import { instantiateSync, type Build } from "../src/engines/wasm/loader.js";
+import type { LinearMemory } from "../src/engines/wasm/kernels.js";
+import type { Build } from "../src/engines/wasm/loader.js";
 import relaxedBytes from "../src/engines/wasm/relaxed-bytes.js";
 
 /**
@@ -24,7 +24,19 @@ export async function loadBackend(name: BackendName): Promise<KL> {
   return kl;
 }
 
-/** The raw kernels of one build, for tests of the vector math itself. */
-export function loadKernels(build: Build): Kernels {
-  return instantiateSync(build === "relaxed" ? relaxedBytes : bundledBytes(build));
+/**
+ * One build's raw exports: every kernel by its exported name (`logElementsF64`, …), the
+ * `OP_<name>` globals, `memory` and `heapBase`. Tests of the kernels themselves call these
+ * directly, beneath the engine.
+ */
+export interface RawExports {
+  readonly memory: LinearMemory;
+  heapBase(): number;
+  readonly [name: string]: any;
+}
+
+/** The raw exports of one build, for tests of the vector math and the op table. */
+export function loadKernels(build: Build): RawExports {
+  const bytes = build === "relaxed" ? relaxedBytes : bundledBytes(build);
+  return new WebAssembly.Instance(new WebAssembly.Module(bytes as BufferSource), {}).exports as unknown as RawExports;
 }

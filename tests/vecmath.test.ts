@@ -5,8 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import type { Kernels } from "../src/engines/wasm/kernels.js";
-import { loadKernels } from "./backends.js";
+import { loadKernels, type RawExports } from "./backends.js";
 import { expArguments, logArguments } from "./exact-inputs.mjs";
 import { mulberry32 } from "./random.mjs";
 import { ulpDistanceF64, ulpErrorF32 } from "./ulp.js";
@@ -19,7 +18,7 @@ const exact = JSON.parse(readFileSync(new URL("./fixtures/exact.json", import.me
 type ArrayType = typeof Float64Array | typeof Float32Array;
 
 /** Copies inputs into the module's memory, runs `kernel(addresses…, n, out)`, returns out. */
-function runKernel(k: Kernels, type: ArrayType, inputs: ArrayLike<number>[], kernel: (...args: number[]) => void): Float64Array | Float32Array {
+function runKernel(k: RawExports, type: ArrayType, inputs: ArrayLike<number>[], kernel: (...args: number[]) => void): Float64Array | Float32Array {
   const n = inputs[0]!.length;
   const bytes = n * type.BYTES_PER_ELEMENT;
   const base = k.heapBase();

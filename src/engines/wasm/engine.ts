@@ -360,7 +360,7 @@ export class WasmEngine implements Engine, Instance {
     const ratios = call.elements();
     t.logRatioElements(q, m, n, ratios);
     const memory = this.views.of(t.array);
-    const [qAt, mAt, ratioAt, gradAt] = [q, m, ratios, grad].map((address) => address / t.array.BYTES_PER_ELEMENT) as [number, number, number, number];
+    const [qAt, ratioAt, gradAt] = [q, ratios, grad].map((address) => address / t.array.BYTES_PER_ELEMENT) as [number, number, number];
     const space = operands[1]!.space;
     const throughSoftmax = space === "logits" || (space === "log" && settings.normalize);
     const weight = 1 - settings.beta;
@@ -371,10 +371,7 @@ export class WasmEngine implements Engine, Instance {
       for (let i = 0; i < cols; i++) {
         const k = r * cols + i;
         const qi = memory[qAt + k]!;
-        const mi = memory[mAt + k]!;
-        // The vector log-ratio holds for normal magnitudes; below them, the logarithms' difference.
-        const ratio = qi === 0 ? -Infinity : qi < 1e-30 || mi < 1e-30 ? Math.log(qi) - Math.log(mi) : memory[ratioAt + k]!;
-        byQ[i] = weight * ratio;
+        byQ[i] = weight * memory[ratioAt + k]!;
         if (throughSoftmax && qi > 0) shift.add(qi * byQ[i]!);
       }
       const s = shift.value;

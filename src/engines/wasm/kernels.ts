@@ -18,7 +18,7 @@ interface KernelSignatures {
 }
 
 /** The one list of kernel names: the module exports `${name}F64` and `${name}F32` for each. */
-const KERNEL_NAMES = [
+export const KERNEL_NAMES = [
   "reduceRows", "relEntr", "logElements", "expShiftedRows", "divideRows", "mixture", "rowMaxima", "logRatioElements",
 ] as const satisfies ReadonlyArray<keyof KernelSignatures>;
 
@@ -26,7 +26,7 @@ const KERNEL_NAMES = [
  * The op codes the engine calls by name: the module exports each as the global `OP_<name>`
  * (and every other op too: a divergence's term is found by its name, see WasmEngine.termOp).
  */
-const OP_NAMES = [
+export const OP_NAMES = [
   "KL", "KL_EXCESS", "ENTROPY", "CROSS_ENTROPY", "KL_LOG", "ENTROPY_LOG", "CROSS_ENTROPY_LOG", "EXP_SUM", "SUM",
   "GRAD_FORWARD_PROB", "GRAD_REVERSE_PROB", "GRAD_FORWARD_LOG", "GRAD_REVERSE_LOG",
 ] as const;
@@ -89,7 +89,7 @@ export interface ReduceExtras {
   offsetsX?: number;
   /** The same for y. */
   offsetsY?: number;
-  /** One f64 per row that gradient ops read (see assembly/terms.ts). */
+  /** One f64 per row that gradient ops read (see assembly/ops.ts). */
   rowParams?: number;
   /** The factor on every gradient element. */
   scale?: number;

@@ -1,0 +1,97 @@
+/**
+ * The op table: every op code the row reductions take, and what each op reads, writes and
+ * accepts. index.ts exports each code as the immutable global `OP_<name>`; the loader
+ * (src/engines/wasm/kernels.ts) reads the codes from there and never restates one.
+ *
+ * Every op reads x (one row-major [rows, cols] operand) and writes one f64 per row to `out`.
+ * Beyond that, per op:
+ *
+ * | op                | reads y | space | writes grad | per-row inputs     |
+ * |-------------------|---------|-------|-------------|--------------------|
+ * | KL                | yes     | prob  | no          |                    |
+ * | KL_EXCESS         | yes     | prob  | no          |                    |
+ * | ENTROPY           | no      | prob  | no          |                    |
+ * | CROSS_ENTROPY     | yes     | prob  | no          |                    |
+ * | KL_LOG            | yes     | log   | no          | offsets            |
+ * | ENTROPY_LOG       | no      | log   | no          | offsets            |
+ * | CROSS_ENTROPY_LOG | yes     | log   | no          | offsets            |
+ * | EXP_SUM           | no      | log   | no          | offsets            |
+ * | SUM               | no      | prob  | no          |                    |
+ * | GRAD_FORWARD_PROB | yes     | prob  | yes         | scale              |
+ * | GRAD_REVERSE_PROB | yes     | prob  | yes         | scale              |
+ * | GRAD_FORWARD_LOG  | yes     | log   | yes         | offsets, rowParam  |
+ * | GRAD_REVERSE_LOG  | yes     | log   | yes         | offsets, rowParam  |
+ *
+ * "prob" operands are accepted in [0, +Infinity); "log" operands in [−Infinity, +Infinity)
+ * (−Infinity is a zero probability). NaN is never accepted. Log-space operands are shifted by
+ * their row's offset (a log-sum-exp) before use: a = x − offsetX, b = y − offsetY.
+ *
+ * A code outside the table is a bug in the caller, not bad input: the reductions trap on it
+ * (`unreachable`, a WebAssembly.RuntimeError in JavaScript) rather than compute anything.
+ */
+
+/** Σ p·log(p/q), probabilities; p = 0 gives 0, p > 0 = q gives +Infinity (SciPy's rel_entr). */
+export const KL: i32 = 0;
+/** −Σ p·log p, probabilities. */
+export const ENTROPY: i32 = 1;
+/** −Σ p·log q, probabilities. */
+export const CROSS_ENTROPY: i32 = 2;
+/** Σ e^a·(a − b), log-probabilities. */
+export const KL_LOG: i32 = 3;
+/** −Σ e^a·a, log-probabilities. */
+export const ENTROPY_LOG: i32 = 4;
+/** −Σ e^a·b, log-probabilities. */
+export const CROSS_ENTROPY_LOG: i32 = 5;
+/** Σ e^a: the sum inside log-sum-exp. */
+export const EXP_SUM: i32 = 6;
+/**
+ * Σ p: row sums for normalisation. Always summed by the scalar path, one compensated sum in
+ * index order, the same operations as the reference, so a rescaled row matches it to the bit.
+ */
+export const SUM: i32 = 7;
+// Fused value-and-gradient ops, x the target, y the approximation: each writes
+// scale·∂/∂y to `grad` (row-major like x) beside the value.
+/** Σ x·log(x/y), gradient −x/y. */
+export const GRAD_FORWARD_PROB: i32 = 8;
+/** Σ y·log(y/x), gradient log(y/x) + 1. */
+export const GRAD_REVERSE_PROB: i32 = 9;
+/** Σ e^a·(a − b), gradient e^b·rowParam − e^a (rowParam 1 for logits: q − p; 0 for log: −p). */
+export const GRAD_FORWARD_LOG: i32 = 10;
+/** Σ e^b·(b − a), gradient e^b·(b − a − rowParam) (rowParam −1 for log, D(Q‖P) for logits). */
+export const GRAD_REVERSE_LOG: i32 = 11;
+/**
+ * Σ [p·log(p/q) − (p − q)] with Σ (p − q) summed beside it: the same value as KL, but every
+ * term is ≥ 0 and keeps its digits where p ≈ q (the default, accurate form).
+ */
+export const KL_EXCESS: i32 = 12;
+
+/** Whether the op sums the differences x − y beside its terms (KL_EXCESS). */
+@inline export function sumsDifferences(op: i32): bool {
+  return op == KL_EXCESS;
+}
+
+/** Whether the op writes a gradient element for each input element. */
+@inline export function writesGradient(op: i32): bool {
+  return op >= GRAD_FORWARD_PROB && op <= GRAD_REVERSE_LOG;
+}
+
+/** Whether the op reads its second operand y. */
+@inline export function usesSecond(op: i32): bool {
+  return op == KL || op == KL_EXCESS || op == CROSS_ENTROPY || op == KL_LOG || op == CROSS_ENTROPY_LOG || writesGradient(op);
+}
+
+/** Whether the operands are log-probabilities (−Infinity allowed) rather than probabilities. */
+@inline export function inLogSpace(op: i32): bool {
+  return op == KL_LOG || op == ENTROPY_LOG || op == CROSS_ENTROPY_LOG || op == EXP_SUM
+    || op == GRAD_FORWARD_LOG || op == GRAD_REVERSE_LOG;
+}
+
+/** Whether the op's term is a log-ratio of probabilities (its lane check is an exponent range). */
+@inline export function takesLogRatio(op: i32): bool {
+  return op == KL || op == KL_EXCESS || op == GRAD_FORWARD_PROB || op == GRAD_REVERSE_PROB;
+}
+
+/** Whether one operand value is acceptable input to the op at all (NaN never is). */
+@inline export function accepts(op: i32, x: f64): bool {
+  return inLogSpace(op) ? x < Infinity : x >= 0 && x < Infinity;
+}
