@@ -1,5 +1,7 @@
-// `npm start` until the demo exists: forward and reverse KL on a two-mode target, by the
-// Wasm kernels, printed as a table.
+// `npm run example`: forward and reverse KL of two Gaussian approximations to a two-mode
+// target (one covering both modes, one on a single mode), by the Wasm kernels, printed as a
+// table. The browser demo (`npm start`, demo/) fits the two Gaussians
+// by forward and by reverse KL, interactively.
 import { createKL } from "../dist/index.js";
 
 const kl = await createKL();

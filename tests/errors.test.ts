@@ -1,4 +1,4 @@
-// Bad input (API.md, "Bad input"): every kind of input the contract rejects throws a
+// Bad input (README.md, "Bad input"): every kind of input the contract rejects throws a
 // KLError with the right code, argument and index, on every backend, for every divergence
 // it applies to; nothing is mutated, and the instance keeps computing correct values.
 import { beforeAll, describe, expect, it } from "vitest";

@@ -1,4 +1,4 @@
-// Zero-copy views and memory (API.md, the alloc/free/memoryBytes paragraph): kl.alloc views
+// Zero-copy views and memory (README.md, "Zero-copy hot loops"): kl.alloc views
 // give the results copies give; freed views and views detached by memory growth are refused
 // with STALE_VIEW; no call leaks Wasm memory, also when it throws.
 import { beforeAll, describe, expect, it } from "vitest";

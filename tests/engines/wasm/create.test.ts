@@ -4,8 +4,8 @@
  */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { createKL, createKLSync, KLError } from "../src/index.js";
-import { show, thrown } from "./errors-helpers.js";
+import { createKL, createKLSync, KLError } from "../../../src/index.js";
+import { show, thrown } from "../../errors-helpers.js";
 
 const p = [0.1, 0.2, 0.3, 0.4, 0.05, 0.05, 0.6, 0.3];
 const q = [0.25, 0.25, 0.25, 0.25, 0.2, 0.3, 0.3, 0.2];
@@ -25,7 +25,7 @@ describe("choosing a build", () => {
   });
 
   it("createKLSync runs the relaxed build from its bytes", () => {
-    const bytes = readFileSync(new URL("../build/klwasm-relaxed.wasm", import.meta.url));
+    const bytes = readFileSync(new URL("../../../build/klwasm-relaxed.wasm", import.meta.url));
     expect(createKLSync({ relaxed: true, module: bytes }).backend).toBe("wasm-relaxed-simd");
   });
 });

@@ -5,8 +5,8 @@
  * (dist/), whose worker script is dist/pool-worker.js.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createKL, createKLPool, KLError, type KL, type KLPool } from "../dist/index.js";
-import { logitsLike, probabilityLike } from "./generate.js";
+import { createKL, createKLPool, KLError, type KL, type KLPool } from "../../../dist/index.js";
+import { logitsLike, probabilityLike } from "../../generate.js";
 
 const THREADS = [1, 2, 3, 4];
 const ROWS = 24;
