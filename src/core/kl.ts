@@ -90,7 +90,7 @@ export interface GradientPlan {
 
 /** Checks a gradient call and plans it. */
 export function planGradient(checkView: ViewCheck, method: GradientMethod, target: unknown, approxValues: unknown, options: unknown): GradientPlan {
-  const given = (options ?? {}) as GradientOptions & JSDOptions;
+  const given = (options === undefined ? {} : options) as GradientOptions & JSDOptions;
   checkOptionsObject(given);
   let kind: GradientKind = GRADIENTS[method];
   // The scaled JSD's limits at the ends are the KL gradients themselves.
