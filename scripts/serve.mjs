@@ -16,7 +16,7 @@ const host = process.env.HOST ?? "127.0.0.1";
 
 for (const build of ["simd", "scalar"]) {
   if (!existsSync(join(root, "build", `klwasm-${build}.wasm`))) {
-    console.error(`build/klwasm-${build}.wasm is missing: run \`npm run asbuild\` (or \`npm start\`, which builds first).`);
+    console.error(`build/klwasm-${build}.wasm is missing: run \`npm run build\` (\`npm start\` builds first).`);
     process.exit(1);
   }
 }
