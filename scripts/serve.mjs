@@ -1,7 +1,9 @@
 // Serves the demo: bundles demo/*.ts with the library from src/ (esbuild, the .wasm inlined by
 // the binary loader) and serves demo/ over node:http on PORT (default 5173; 0 picks a free
-// port) at HOST (default 127.0.0.1). The bundles are rebuilt, incrementally, whenever a page
-// is requested, so a reload shows the current sources.
+// port) at HOST (default 127.0.0.1; only loopback addresses: it is a development server). The
+// bundles are rebuilt, incrementally, whenever a page is requested, so a reload shows the
+// current sources. A malformed path gets 400 or 404, and no answer names a file or directory
+// of the machine.
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { createServer } from "node:http";
@@ -12,7 +14,11 @@ import { context } from "esbuild";
 const root = resolve(fileURLToPath(new URL("..", import.meta.url)));
 const demo = join(root, "demo");
 const port = Number(process.env.PORT ?? 5173);
-const host = process.env.HOST ?? "127.0.0.1";
+const host = process.env.HOST || "127.0.0.1";
+if (!["127.0.0.1", "::1", "localhost"].includes(host)) {
+  console.error(`HOST=${host}: the demo server listens only on loopback (127.0.0.1, ::1 or localhost).`);
+  process.exit(1);
+}
 
 for (const build of ["simd", "scalar"]) {
   if (!existsSync(join(root, "build", `klwasm-${build}.wasm`))) {
@@ -52,14 +58,30 @@ const types = {
   ".png": "image/png",
 };
 
+/**
+ * The request's path, decoded, or undefined where it is malformed: undecodable, or holding
+ * a NUL byte, a backslash or a `..` segment (nothing under demo/ is named so; the URL parser
+ * has already resolved plain dot segments, so these came encoded).
+ */
+function requestPath(url) {
+  let path;
+  try {
+    path = decodeURIComponent(new URL(url ?? "/", "http://localhost").pathname);
+  } catch {
+    return undefined;
+  }
+  if (path.includes("\0") || path.includes("\\") || path.split("/").includes("..")) return undefined;
+  return path.endsWith("/") ? `${path}index.html` : path;
+}
+
 const server = createServer(async (request, response) => {
   const send = (status, body, type = "text/plain; charset=utf-8") => {
     response.writeHead(status, { "content-type": type, "cache-control": "no-store" });
     response.end(body);
   };
   try {
-    let path = decodeURIComponent(new URL(request.url ?? "/", "http://localhost").pathname);
-    if (path.endsWith("/")) path += "index.html";
+    const path = requestPath(request.url);
+    if (path === undefined) return send(400, "bad request");
     const extension = extname(path);
     if (extension === ".html") await rebuild();
     if (bundles.has(path)) return send(200, bundles.get(path), types[".js"]);
@@ -67,9 +89,11 @@ const server = createServer(async (request, response) => {
     if (!file.startsWith(demo + "/") || file.endsWith(".ts") || !types[extension]) return send(404, "not found");
     return send(200, await readFile(file), types[extension]);
   } catch (error) {
-    if (error?.code === "ENOENT") return send(404, "not found");
-    // A build error is printed by esbuild; the page gets it as text.
-    return send(500, String(error?.message ?? error));
+    if (["ENOENT", "EISDIR", "ENOTDIR", "ENAMETOOLONG"].includes(error?.code)) return send(404, "not found");
+    // Build errors are printed by esbuild here; the page learns only that there was one, as an
+    // error's text names files of the machine.
+    console.error(error);
+    return send(500, "internal error: see the server's console");
   }
 });
 

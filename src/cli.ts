@@ -36,22 +36,31 @@ const paint = (code: number, text: string) => (color ? `\x1b[${code}m${text}\x1b
 const COLORS: Record<FitDirection | "p", number> = { p: 90, forward: 34, reverse: 31 };
 const MARKS: Record<FitDirection, string> = { forward: "*", reverse: "o" };
 
-function parseMixture(text: string): Mixture {
-  const modes = text.split(",").map((mode) => {
-    const parts = mode.trim().split(":").map(Number);
-    if (parts.length !== 3 || parts.some((v) => !Number.isFinite(v))) {
-      throw new UsageError(`--mixture: "${mode}" is not weight:mean:sigma (three numbers)`);
-    }
-    return parts as [number, number, number];
-  });
-  return { weights: modes.map((m) => m[0]), means: modes.map((m) => m[1]), sigmas: modes.map((m) => m[2]) };
-}
+/** A decimal number as a user types one ("2", "-0.5", "1e-3"): not "", "0x10", "Infinity" or "1,5". */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
 
 function parseNumber(value: string | undefined, name: string, integer = false): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (value.trim() === "" || !Number.isFinite(n) || (integer && !Number.isInteger(n))) throw new UsageError(`--${name}: "${value}" is not ${integer ? "an integer" : "a number"}`);
+  if (!DECIMAL.test(value.trim()) || !Number.isFinite(n) || (integer && !Number.isInteger(n))) {
+    throw new UsageError(`--${name}: "${value}" is not ${integer ? "an integer" : "a number"}`);
+  }
   return n;
+}
+
+/** `text` as exactly `names.length` numbers separated by colons ("mu:sigma"), for option `name`. */
+function parseFields(text: string, name: string, names: readonly string[]): number[] {
+  const fields = text.split(":");
+  const shape = names.join(":");
+  if (fields.length !== names.length || fields.some((field) => !DECIMAL.test(field.trim()) || !Number.isFinite(Number(field)))) {
+    throw new UsageError(`--${name}: "${text}" is not ${shape} (${names.length} numbers)`);
+  }
+  return fields.map(Number);
+}
+
+function parseMixture(text: string): Mixture {
+  const modes = text.split(",").map((mode) => parseFields(mode, "mixture", ["weight", "mean", "sigma"]));
+  return { weights: modes.map((m) => m[0]!), means: modes.map((m) => m[1]!), sigmas: modes.map((m) => m[2]!) };
 }
 
 async function backend(name: string | undefined): Promise<KL> {
@@ -159,9 +168,8 @@ async function fit(args: string[]): Promise<void> {
       : (() => { throw new UsageError(`--direction: "${values.direction}" is not forward, reverse or both`); })();
   let init: { mu: number; sigma: number } | undefined;
   if (values.init !== undefined) {
-    const [mu, sigma] = values.init.split(":").map((v) => parseNumber(v, "init"));
-    if (mu === undefined || sigma === undefined) throw new UsageError(`--init: "${values.init}" is not mu:sigma`);
-    init = { mu, sigma };
+    const [mu, sigma] = parseFields(values.init, "init", ["mu", "sigma"]);
+    init = { mu: mu!, sigma: sigma! };
   }
   const steps = parseNumber(values.steps, "steps", true) ?? ADAM_DEFAULTS.steps;
   const options = {
@@ -214,6 +222,13 @@ async function fit(args: string[]): Promise<void> {
   if (!values["no-sketch"]) console.log(`\n${sketch(mixture, results, x[0]!, x[x.length - 1]!)}`);
 }
 
+/** The flag behind each option the library checks, for its errors. */
+const FLAGS: Record<string, string> = {
+  "options.grid.points": "--points", "options.grid": "--points", "options.steps": "--steps", "options.learningRate": "--learning-rate",
+  "options.tolerance": "--tolerance", "options.init.mu": "--init", "options.init.sigma": "--init",
+  "target.weights": "--mixture", "target.means": "--mixture", "target.sigmas": "--mixture",
+};
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
@@ -222,12 +237,17 @@ async function main(argv: string[]): Promise<number> {
     else throw new UsageError(`unknown command "${command}"`);
     return 0;
   } catch (error) {
-    // Bad arguments from parseArgs, ours, or a KLError from the library: say what, and how to call.
+    // Bad arguments from parseArgs, ours, or a KLError from the library: say what in one line
+    // (no stack: the user's input is at fault, not the program), and where the usage is.
     const usage = error instanceof UsageError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS");
     const library = (error as { name?: string }).name === "KLError";
     if (!usage && !library) throw error;
-    console.error(`klwasm: ${(error as Error).message}`);
-    if (usage) console.error(`\n${USAGE}`);
+    const argument = (error as { argument?: string }).argument;
+    const flag = library && argument !== undefined ? FLAGS[argument] : undefined;
+    // A library error names the option as the library knows it: say the flag the user typed.
+    const text = flag === undefined ? String((error as Error).message) : `${flag}: ${(error as Error).message.slice(argument!.length + 2)}`;
+    const message = text.replace(/\s*\n\s*/g, " ");
+    console.error(`klwasm: ${message}${usage ? " (klwasm fit --help for usage)" : ""}`);
     return 2;
   }
 }

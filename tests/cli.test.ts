@@ -81,14 +81,46 @@ describe("klwasm fit (the bin)", { timeout: 120_000 }, () => {
     expect(reverse!.sigma).toBeLessThan(forward!.sigma);
   });
 
-  it("rejects bad arguments with exit code 2 and the usage", () => {
+  it("rejects bad arguments with exit code 2 and a pointer to the usage", () => {
     for (const args of [["fit", "--direction", "sideways"], ["fit", "--mixture", "1:0"], ["fit", "--bogus"], ["frobnicate"], ["fit", "--mixture", "1:0:0"]]) {
       const { code, stderr } = run(process.execPath, ["dist/cli.js", ...args]);
       expect(code, args.join(" ")).toBe(2);
       expect(stderr).toMatch(/^klwasm: /);
     }
+    expect(run(process.execPath, ["dist/cli.js", "fit", "--bogus"]).stderr).toMatch(/klwasm fit --help for usage/);
     const help = run(process.execPath, ["dist/cli.js", "--help"]);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/^usage: klwasm fit/);
+  });
+});
+
+// Every option's parser: a malformed value is an error naming the option, on one line of
+// stderr, with a non-zero exit, and never a stack trace; nothing is computed from it.
+describe("klwasm fit: malformed values", { timeout: 120_000 }, () => {
+  const MALFORMED: Record<string, string[]> = {
+    "--init": ["1:2:3", "1", ":", "1:", "a:b", "1:0", "1:-1", "0x10:1", "Infinity:1", "1:2:", "", "1,5:1"],
+    "--mixture": ["1:0", "0.5:-2:0.6,", "0.5::0.6", "1:0:0", "=-1:0:1", "1:2:3:4", "a:b:c", "1:0:1e999", "", ",", "0:0:1"],
+    "--points": ["1e9", "1", "2.5", "abc", "", "0x10", "=-3", "1e400"],
+    "--steps": ["2.5", "abc", "", "=-1", "Infinity", "1e400"],
+    "--learning-rate": ["abc", "", "=-1", "0", "NaN", "1,5"],
+    "--tolerance": ["abc", "", "=-1", "Infinity"],
+    "--direction": ["sideways", "", "Forward"],
+    "--backend": ["gpu", ""],
+  };
+  const cases = Object.entries(MALFORMED).flatMap(([option, values]) => values.map((value) => [option, value] as const));
+
+  it.each(cases)("%s %j", (option, value) => {
+    // "=-1": given as --option=-1, which parseArgs reads as a value rather than a flag.
+    const args = value.startsWith("=") ? [`${option}${value}`] : [option, value];
+    // Five steps keep a case that wrongly runs short.
+    const steps = option === "--steps" ? [] : ["--steps", "5"];
+    const { code, stdout, stderr } = run(process.execPath, ["dist/cli.js", "fit", "--json", ...steps, ...args]);
+    expect(code, stderr).not.toBe(0);
+    expect(code, stderr).not.toBeNull();
+    expect(stdout).toBe("");
+    const lines = stderr.trimEnd().split("\n");
+    expect(lines, stderr).toHaveLength(1);
+    expect(lines[0]).toMatch(new RegExp(`^klwasm: ${option}`));
+    expect(stderr).not.toMatch(/^\s+at /m);
   });
 });

@@ -8,8 +8,8 @@
  *   with a variance close to k2's when P and Q are close. It is the default.
  */
 import { checkChoice, checkFinite, checkLength, checkOptionsObject, checkReducedOutput, checkVectorShape } from "../core/checks.js";
-import { CompensatedSum } from "../numeric/compensated-sum.js";
 import { expm1MinusX } from "../numeric/series.js";
+import { mulExp, wideMean } from "../numeric/wide-range.js";
 import type { Reduced, Vector } from "../core/types.js";
 
 /**
@@ -35,11 +35,21 @@ export interface EstimateOptions {
   out?: Float64Array;
 }
 
-const TERMS: Record<Estimator, (r: number) => number> = {
-  k1: (r) => -r,
-  k2: (r) => 0.5 * r * r,
+/**
+ * Each estimator's term at one sample, times `scale` (1, or 2^-64 for the second pass of a
+ * mean whose plain sum overflowed: numeric/wide-range.ts), computed without overflow: r is
+ * scaled through its operands, so that logp − logq beyond the f64 range still counts.
+ */
+const TERMS: Record<Estimator, (logp: number, logq: number, scale: number) => number> = {
+  k1: (logp, logq, scale) => logq * scale - logp * scale,
+  k2: (logp, logq, scale) => {
+    const root = Math.sqrt(scale); // a power of 2: exact
+    const r = logp * root - logq * root;
+    return 0.5 * r * r;
+  },
   // e^r − 1 − r without cancellation for small r, where P ≈ Q and the terms are tiny.
-  k3: expm1MinusX,
+  k3: (logp, logq, scale) =>
+    scale === 1 ? expm1MinusX(logp - logq) : mulExp(scale, logp - logq) - scale - (logp * scale - logq * scale),
 };
 
 /**
@@ -72,10 +82,9 @@ export function estimateKL<O extends EstimateOptions = {}>(logp: Vector, logq: V
 
   if (reduction === "none") {
     const terms = out ?? new Float64Array(logp.length);
-    for (let i = 0; i < terms.length; i++) terms[i] = term(logp[i]! - logq[i]!);
+    for (let i = 0; i < terms.length; i++) terms[i] = term(logp[i]!, logq[i]!, 1);
     return terms as Reduced<O>;
   }
-  const total = new CompensatedSum();
-  for (let i = 0; i < logp.length; i++) total.add(term(logp[i]! - logq[i]!));
-  return (total.value / logp.length) as Reduced<O>;
+  // Terms whose sum overflows may still have a finite mean.
+  return wideMean(logp.length, (i, scale) => term(logp[i]!, logq[i]!, scale)) as Reduced<O>;
 }

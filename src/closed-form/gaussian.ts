@@ -5,11 +5,14 @@
  * ½(e^δ − 1 − δ) with δ the log of the variance ratio, and a mean term ½z² with z the
  * mean difference in units of the second distribution's standard deviation. The variance
  * term is computed without cancellation even for δ → 0 (see numeric/series.ts), so equal
- * distributions give exactly 0 and near-equal ones keep their relative accuracy.
+ * distributions give exactly 0 and near-equal ones keep their relative accuracy. Every form
+ * is finite wherever its value is representable: where an intermediate (e^δ, z, a mean
+ * difference) would over- or underflow, it is taken in logs or halves (numeric/wide-range.ts).
  */
 import { checkChoice, checkFinite, checkLength, checkOptionsObject, checkOutput, checkReducedOutput, checkRows, checkSPD, checkScalar, checkSquare, checkVectorShape } from "../core/checks.js";
 import { CompensatedSum } from "../numeric/compensated-sum.js";
 import { expm1MinusX } from "../numeric/series.js";
+import { halfExpm1, halfExpm1MinusX, mulExp, wideMean } from "../numeric/wide-range.js";
 import type { Reduced, Reduction, Vector } from "../core/types.js";
 
 /**
@@ -86,7 +89,9 @@ export function gaussianKL(mu1: number, sigma1: number, mu2: number, sigma2: num
   checkScalar(sigma1, "sigma1", true);
   checkScalar(mu2, "mu2");
   checkScalar(sigma2, "sigma2", true);
-  const z = (mu1 - mu2) / sigma2;
+  const diff = mu1 - mu2;
+  // Means of opposite signs near the f64 limit: their difference overflows, z may not.
+  const z = Number.isFinite(diff) ? diff / sigma2 : mu1 / sigma2 - mu2 / sigma2;
   return varianceTerm(sigma1, sigma2) + 0.5 * z * z;
 }
 
@@ -125,35 +130,49 @@ function settleDiag(mu1: unknown, logvar1: unknown, mu2: unknown, logvar2: unkno
 
 /**
  * Per-row KL of the diagonal normals, reduced as asked; writes the gradients where given.
- * Per dimension: ½(e^δ − 1 − δ + z²), δ = lv1 − lv2, z = (μ1 − μ2)·e^{−lv2/2};
- * ∂/∂μ1 = (μ1 − μ2)·e^{−lv2}, ∂/∂lv1 = ½·expm1(δ).
+ * Per dimension: ½(e^δ − 1 − δ) + ½z², δ = lv1 − lv2, z = (μ1 − μ2)·e^{−lv2/2};
+ * ∂/∂μ1 = (μ1 − μ2)·e^{−lv2}, ∂/∂lv1 = ½·expm1(δ). Each is taken so that it is finite
+ * wherever its value is (e^δ/2 past e^709, z where e^{−lv2/2} overflows and μ1 − μ2 is tiny).
  */
 function diagRows(input: DiagInput, gradMu?: Float64Array, gradLogvar?: Float64Array): number | Float64Array {
   const { mu1, logvar1, mu2, logvar2, rows, reduction } = input;
   const cols = mu1.length / rows;
   // The gradient of the mean over rows is the gradient of the sum divided by rows.
   const gradScale = reduction === "mean" ? rows : 1;
-  const perRow = input.out ?? new Float64Array(rows);
-  const total = new CompensatedSum();
-  for (let row = 0; row < rows; row++) {
+  /** Row `row`'s value times `scale` (1, or 2^-64 for a mean whose rows' sum overflows). */
+  const rowValue = (row: number, scale: number, writeGradients: boolean) => {
     const rowSum = new CompensatedSum();
+    const root = Math.sqrt(scale); // a power of 2: exact
     for (let i = row * cols; i < (row + 1) * cols; i++) {
       const lv2 = logvar2 === undefined ? 0 : logvar2[i]!;
-      const diff = mu1[i]! - (mu2 === undefined ? 0 : mu2[i]!);
+      const m2 = mu2 === undefined ? 0 : mu2[i]!;
+      // Means of opposite signs near the f64 limit: their difference is taken in halves.
+      const halves = !Number.isFinite(mu1[i]! - m2);
+      const diff = halves ? mu1[i]! / 2 - m2 / 2 : mu1[i]! - m2;
+      const unit = halves ? 2 : 1;
       const delta = logvar1[i]! - lv2;
-      // diff = 0 short-circuits 0·e^{−lv2}, which is NaN where e^{−lv2} overflows.
-      const z = diff === 0 ? 0 : diff * Math.exp(-0.5 * lv2);
-      rowSum.add(0.5 * (expm1MinusX(delta) + z * z));
-      if (gradMu !== undefined && gradLogvar !== undefined) {
-        gradMu[i] = (diff === 0 ? 0 : diff * Math.exp(-lv2)) / gradScale;
-        gradLogvar[i] = (0.5 * Math.expm1(delta)) / gradScale;
+      const z = unit * mulExp(diff * root, -0.5 * lv2);
+      rowSum.add(halfExpm1MinusX(delta, scale));
+      rowSum.add(0.5 * z * z);
+      if (writeGradients) {
+        gradMu![i] = unit * mulExp(diff, -lv2, gradScale);
+        gradLogvar![i] = halfExpm1(delta, gradScale);
       }
     }
-    perRow[row] = rowSum.value;
-    total.add(perRow[row]!);
-  }
+    return rowSum.value;
+  };
+  const perRow = input.out ?? new Float64Array(rows);
+  for (let row = 0; row < rows; row++) perRow[row] = rowValue(row, 1, gradMu !== undefined && gradLogvar !== undefined);
   if (reduction === "none") return perRow;
-  return reduction === "mean" ? total.value / rows : total.value;
+  // Rows whose sum overflows (or one row beyond the f64 range) may still have a finite mean.
+  return reduction === "mean" ? wideMean(rows, (row, scale) => (scale === 1 ? perRow[row]! : rowValue(row, scale, false))) : sumOf(perRow);
+}
+
+/** The compensated sum of the per-row values. */
+function sumOf(perRow: Float64Array): number {
+  const total = new CompensatedSum();
+  for (const value of perRow) total.add(value);
+  return total.value;
 }
 
 /**
@@ -251,12 +270,15 @@ export function mvnKL(mu0: Vector, cov0: Vector, mu1: Vector, cov1: Vector): num
     }
     total.add(varianceTerm(lower0[j * d + j]!, lower1[j * d + j]!));
   }
-  // z = L1⁻¹(μ1 − μ0), so the Mahalanobis term is ‖z‖².
+  // z = L1⁻¹(μ1 − μ0), so the Mahalanobis term is ‖z‖²/2. Where a difference of means
+  // overflows (opposite signs near the f64 limit) z/2 is solved for instead, and ‖z‖²/2 = 2‖z/2‖².
+  let halves = false;
+  for (let i = 0; i < d; i++) if (!Number.isFinite(mu1[i]! - mu0[i]!)) halves = true;
   for (let i = 0; i < d; i++) {
-    let s = mu1[i]! - mu0[i]!;
+    let s = halves ? mu1[i]! / 2 - mu0[i]! / 2 : mu1[i]! - mu0[i]!;
     for (let k = 0; k < i; k++) s -= lower1[i * d + k]! * column[k]!;
     column[i] = s / lower1[i * d + i]!;
-    total.add(0.5 * column[i]! * column[i]!);
+    total.add((halves ? 2 : 0.5) * column[i]! * column[i]!);
   }
   return total.value;
 }

@@ -19,7 +19,9 @@ export type KLErrorCode =
   | "NO_MASS"
   | "NOT_SPD"
   | "STALE_VIEW"
-  | "TOO_LARGE";
+  | "TOO_LARGE"
+  | "ABORTED"
+  | "TERMINATED";
 
 /**
  * The one error klwasm throws for bad input. `argument` names the parameter at fault

@@ -3,6 +3,7 @@
  * a d-dimensional Gaussian on a product grid, each turned into the Problem the optimiser
  * (adam.ts) works on.
  */
+import { KLError } from "../core/errors.js";
 import { checkFiniteArray, checkIncreasing, checkIntegerOption, checkInterval, checkMass, checkPositive, checkSPD, checkSquare } from "../core/checks.js";
 import type { Space } from "../core/types.js";
 import type { FitDirection, FitGrid, FitGridND, GaussianTarget, Mixture } from "./types.js";
@@ -22,7 +23,20 @@ export const GRID_DEFAULTS = Object.freeze({
   totalPoints: 129 * 129,
   /** The fewest points per axis of a Gaussian target's grid. */
   minAxisPoints: 16,
+  /**
+   * The most points a grid may have in all, 2^26: a fit keeps several f64 arrays of that length
+   * (P, Q's logits, the gradient, a coordinate per axis), 512 MiB each. Larger grids are a
+   * TOO_LARGE KLError before anything is allocated.
+   */
+  maxPoints: 2 ** 26,
 });
+
+/** TOO_LARGE where a grid of `total` points is more than a fit can hold (`grid` says which grid). */
+function checkGridSize(total: number, grid: string): void {
+  if (total > GRID_DEFAULTS.maxPoints) {
+    throw new KLError("TOO_LARGE", "options.grid.points", `${grid} has ${total} points, more than the ${GRID_DEFAULTS.maxPoints} (2^26) a fit can hold: give fewer`);
+  }
+}
 
 /** A checked mixture with weights normalised to sum 1. */
 function checkMixture(mixture: Mixture): { weights: number[]; means: number[]; sigmas: number[] } {
@@ -76,6 +90,7 @@ export function mixtureGrid(mixture: Mixture, grid: FitGrid = {}): Float64Array 
   const min = grid.min ?? Math.min(mean - reach * sigma, ...means.map((m, k) => m - reach * sigmas[k]!));
   const max = grid.max ?? Math.max(mean + reach * sigma, ...means.map((m, k) => m + reach * sigmas[k]!));
   const points = checkIntegerOption(grid.points ?? GRID_DEFAULTS.points, "options.grid.points", 2);
+  checkGridSize(points, "the grid");
   checkInterval(min, max, "options.grid");
   return Float64Array.from({ length: points }, (_, i) => min + ((max - min) * i) / (points - 1));
 }
@@ -268,11 +283,14 @@ export function gaussianProblem(target: GaussianTarget, grid: FitGridND = {}): P
   checkSquare(cov, "target.cov", d, "target.mean");
   const l = checkSPD(cov, d, "target.cov");
   const { reach, totalPoints, minAxisPoints } = GRID_DEFAULTS;
-  const points = perAxis(grid.points, d, "options.grid.points") ?? mean.map(() => Math.max(minAxisPoints, Math.round(totalPoints ** (1 / d)) | 1));
+  const given = perAxis(grid.points, d, "options.grid.points");
+  const points = (given ?? mean.map(() => Math.max(minAxisPoints, Math.round(totalPoints ** (1 / d)) | 1)))
+    .map((count) => checkIntegerOption(count, "options.grid.points", 2));
+  checkGridSize(points.reduce((a, b) => a * b, 1), given === undefined ? `the default grid of ${points[0]} points per axis in ${d} dimensions` : "the product grid");
   const min = perAxis(grid.min, d, "options.grid.min") ?? mean.map((m, k) => m - reach * Math.sqrt(cov[k * d + k]!));
   const max = perAxis(grid.max, d, "options.grid.max") ?? mean.map((m, k) => m + reach * Math.sqrt(cov[k * d + k]!));
   const axes = mean.map((_, k) => {
-    const count = checkIntegerOption(points[k], "options.grid.points", 2);
+    const count = points[k]!;
     checkInterval(min[k]!, max[k]!, "options.grid", ` on axis ${k}`);
     return Array.from({ length: count }, (_, i) => min[k]! + ((max[k]! - min[k]!) * i) / (count - 1));
   });

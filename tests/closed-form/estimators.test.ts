@@ -5,6 +5,7 @@ import { estimateKL } from "../../src/closed-form/estimators.js";
 import { gaussianKL } from "../../src/closed-form/gaussian.js";
 import * as klwasm from "../../src/index.js";
 import * as reference from "../../src/reference.js";
+import { closedForms, expectExact } from "./extremes.js";
 import { expectAllRelative, expectKLError, normals } from "./helpers.js";
 
 describe("estimateKL", () => {
@@ -64,5 +65,18 @@ describe("bad input", () => {
 describe("the doors", () => {
   it("klwasm and klwasm/reference export estimateKL, the module's function", () => {
     for (const door of [klwasm, reference]) expect(door.estimateKL([-1, -2], [-1.5, -1.8])).toBe(estimateKL([-1, -2], [-1.5, -1.8]));
+  });
+});
+
+describe("estimateKL is finite wherever the estimate is representable (mpmath, closed_forms.json)", () => {
+  it("k1, k2 and k3 whose terms' sum, or the terms themselves, overflow", () => {
+    for (const [k, c] of closedForms.estimate.entries()) {
+      expectExact(estimateKL(c.logp, c.logq, { estimator: c.estimator }), c.expected, `estimate case ${k} (${c.estimator})`);
+    }
+  });
+
+  it("means of two terms beyond the f64 range and of opposite signs: exactly the remaining term's share", () => {
+    // k1 terms 2e308, −2e308 and −0.5: the mean is −1/6; the plain sum is Infinity − Infinity.
+    expect(estimateKL([-1e308, 1e308, 0.5], [1e308, -1e308, 0], { estimator: "k1" })).toBeCloseTo(-1 / 6, 15);
   });
 });

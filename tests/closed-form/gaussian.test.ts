@@ -1,11 +1,13 @@
 // Closed-form Gaussian divergences (README, "Gaussians and estimators"): identities between
 // the forms, hand-derived values, PyTorch's values (tests/fixtures/torch_gaussian.json, from
-// make_torch_gaussian.py), finite-difference gradients, and every kind of bad input.
+// make_torch_gaussian.py), mpmath's at extreme arguments (closed_forms.json, from
+// make_closed_forms.py), finite-difference gradients, and every kind of bad input.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { diagGaussianKL, diagGaussianKLGrad, gaussianKL, mvnKL } from "../../src/closed-form/gaussian.js";
 import * as klwasm from "../../src/index.js";
 import * as reference from "../../src/reference.js";
+import { closedForms, expectExact } from "./extremes.js";
 import { expectAllRelative, expectKLError, expectRelative, normals, uniforms } from "./helpers.js";
 
 interface Fixture {
@@ -244,5 +246,37 @@ describe("the doors", () => {
       expect(door.diagGaussianKL([0.1, 0.2], [0.3, -0.4])).toBe(diagGaussianKL([0.1, 0.2], [0.3, -0.4]));
       expect(door.mvnKL([0, 0], [2, 0.5, 0.5, 1], [1, 0], [1, 0, 0, 1])).toBe(mvnKL([0, 0], [2, 0.5, 0.5, 1], [1, 0], [1, 0, 0, 1]));
     }
+  });
+});
+
+describe("finite wherever the value is representable (mpmath at extreme arguments, closed_forms.json)", () => {
+  it("diagGaussianKL at the issue's examples: e^710/2 and (1e-300)²·e^1500", () => {
+    expectRelative(diagGaussianKL([0], [710]), 1.1169973830808555e308, 1e-12);
+    expectRelative(diagGaussianKLGrad([0], [710]).gradLogvar[0]!, 1.1169973830808555e308, 1e-12);
+    expectRelative(diagGaussianKL([1e-300], [-1500], [0], [-1500]), 1.3825882421254986e51, 1e-12);
+  });
+
+  it("gaussianKL", () => {
+    for (const [k, c] of closedForms.normal.entries()) {
+      expectExact(gaussianKL(c.mu1, c.sigma1, c.mu2, c.sigma2), c.expected, `normal case ${k}`);
+    }
+  });
+
+  it("diagGaussianKL and diagGaussianKLGrad, summed and averaged over rows", () => {
+    for (const [k, c] of closedForms.diag.entries()) {
+      const options = { rows: c.rows };
+      expectExact(diagGaussianKL(c.mu1, c.logvar1, c.mu2, c.logvar2, options) as number, c.expected_sum, `diag case ${k}, sum`);
+      expectExact(diagGaussianKL(c.mu1, c.logvar1, c.mu2, c.logvar2, { ...options, reduction: "mean" }) as number, c.expected_mean, `diag case ${k}, mean`);
+      const sum = diagGaussianKLGrad(c.mu1, c.logvar1, c.mu2, c.logvar2, options);
+      const mean = diagGaussianKLGrad(c.mu1, c.logvar1, c.mu2, c.logvar2, { ...options, reduction: "mean" });
+      c.grad_mu.forEach((g, i) => expectExact(sum.gradMu[i]!, g, `diag case ${k}, gradMu[${i}]`));
+      c.grad_logvar.forEach((g, i) => expectExact(sum.gradLogvar[i]!, g, `diag case ${k}, gradLogvar[${i}]`));
+      c.grad_mu_mean.forEach((g, i) => expectExact(mean.gradMu[i]!, g, `diag case ${k}, mean gradMu[${i}]`));
+      c.grad_logvar_mean.forEach((g, i) => expectExact(mean.gradLogvar[i]!, g, `diag case ${k}, mean gradLogvar[${i}]`));
+    }
+  });
+
+  it("mvnKL", () => {
+    for (const [k, c] of closedForms.mvn.entries()) expectExact(mvnKL(c.mu0, c.cov0, c.mu1, c.cov1), c.expected, `mvn case ${k}`);
   });
 });

@@ -1,8 +1,12 @@
 /**
  * The targets of the fits, discretised (src/fit/targets.ts): a mixture's grid, moments and
- * (log-)density, a density on a grid, a Gaussian target on a product grid.
+ * (log-)density, a density on a grid, a Gaussian target on a product grid, and the limit on
+ * their size.
  */
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { KLError, referenceKL } from "../../src/index.js";
+import { fitDiagGaussian, fitGaussian } from "../../src/fit/fit.js";
 import { GRID_DEFAULTS, gridMoments, mixtureDensity, mixtureGrid, mixtureLogDensity, mixtureMoments } from "../../src/fit/targets.js";
 import { expectNear, forwardMixtures, moments } from "./mixtures.js";
 
@@ -68,5 +72,50 @@ describe("gridMoments", () => {
     const { mean, sigma } = gridMoments(x, x.map(() => 1));
     expect(Math.abs(mean - 0.5)).toBeLessThan(1e-3);
     expect(Math.abs(sigma - Math.sqrt(1 / 12))).toBeLessThan(1e-3);
+  });
+});
+
+describe("grids larger than a fit can hold are TOO_LARGE at once, before anything is allocated", () => {
+  const bimodal = { weights: [0.5, 0.5], means: [-2, 2], sigmas: [0.6, 0.6] };
+  /** Runs `call`, which must throw TOO_LARGE naming options.grid.points within a second. */
+  function expectTooLarge(call: () => unknown): void {
+    const start = performance.now();
+    let thrown: unknown;
+    try {
+      call();
+    } catch (error) {
+      thrown = error;
+    }
+    expect(performance.now() - start).toBeLessThan(1000);
+    expect(thrown).toBeInstanceOf(KLError);
+    expect({ code: (thrown as KLError).code, argument: (thrown as KLError).argument }).toEqual({ code: "TOO_LARGE", argument: "options.grid.points" });
+  }
+
+  it("is 2^26 points in all", () => {
+    expect(GRID_DEFAULTS.maxPoints).toBe(2 ** 26);
+  });
+
+  it("a mixture's grid: mixtureGrid, fitGaussian", () => {
+    expectTooLarge(() => mixtureGrid(bimodal, { points: 1e9 }));
+    expectTooLarge(() => mixtureGrid(bimodal, { points: 2 ** 26 + 1 }));
+    expectTooLarge(() => fitGaussian(referenceKL, bimodal, { grid: { points: 1e9 } }));
+  });
+
+  it("a Gaussian target's product grid: the default one in 7 dimensions (16^7 points), and given ones", () => {
+    const target = (d: number) => ({ mean: new Array(d).fill(0), cov: Array.from({ length: d * d }, (_, i) => (i % (d + 1) === 0 ? 1 : 0)) });
+    expectTooLarge(() => fitDiagGaussian(referenceKL, target(7), { steps: 0 }));
+    expectTooLarge(() => fitDiagGaussian(referenceKL, target(2), { steps: 0, grid: { points: [1e9, 2] } }));
+    expectTooLarge(() => fitDiagGaussian(referenceKL, target(3), { steps: 0, grid: { points: 407 } })); // 407³ > 2^26
+  });
+
+  it("any grid whose product of points per axis exceeds 2^26 (fast-check)", () => {
+    const d3 = { mean: [0, 0, 0], cov: [1, 0, 0, 0, 1, 0, 0, 0, 1] };
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 2, max: 2 ** 27 }), { minLength: 3, maxLength: 3 }), (points) => {
+        fc.pre(points.reduce((a, b) => a * b, 1) > 2 ** 26);
+        expectTooLarge(() => fitDiagGaussian(referenceKL, d3, { steps: 0, grid: { points } }));
+      }),
+      { numRuns: 200 },
+    );
   });
 });

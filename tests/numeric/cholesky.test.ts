@@ -6,6 +6,7 @@ import { mvnKL } from "../../src/closed-form/gaussian.js";
 import { KLError, referenceKL } from "../../src/index.js";
 import { fitDiagGaussian } from "../../src/fit/fit.js";
 import { cholesky, SYMMETRY_TOLERANCE } from "../../src/numeric/cholesky.js";
+import fc from "fast-check";
 import { mulberry32 } from "../random.mjs";
 
 /** L·Lᵀ, row-major. */
@@ -101,3 +102,60 @@ describe("every caller reports NOT_SPD, and they agree on what symmetric means",
     expect(() => fitDiagGaussian(referenceKL, { mean: [0, 0], cov: [1, 2, 2, 1] })).toThrow(/target\.cov: is not positive definite: the Cholesky pivot of row 1 is -3/);
   });
 });
+
+describe("the symmetry rule holds at every scale: huge, tiny and mixed diagonals", () => {
+  /** D·C·D with D = diag(2^e): entries of any size, a_ij and a_ji computed alike (so equal). */
+  function scaled(exponents: number[], correlation: number[][]): number[] {
+    const d = exponents.length;
+    return Array.from({ length: d * d }, (_, index) => {
+      const [i, j] = [Math.floor(index / d), index % d];
+      return 2 ** exponents[i]! * correlation[Math.min(i, j)]![Math.max(i, j)]! * 2 ** exponents[j]!;
+    });
+  }
+  /** Correlations of a well-conditioned 3×3 matrix: 1 on the diagonal, |c| ≤ 0.3 elsewhere. */
+  const correlations = fc.tuple(fc.double({ min: -0.3, max: 0.3, noNaN: true }), fc.double({ min: -0.3, max: 0.3, noNaN: true }), fc.double({ min: -0.3, max: 0.3, noNaN: true }))
+    .map(([a, b, c]) => [[1, a, b], [a, 1, c], [b, c, 1]]);
+  // 2^±1000 ≈ 1e±301: the diagonal spans the f64 range, off-diagonals of mixed scales included.
+  const exponents = fc.array(fc.integer({ min: -500, max: 500 }), { minLength: 3, maxLength: 3 });
+
+  it("a symmetric matrix is accepted; one with a pair apart by more than the tolerance is NOT_SPD there (fast-check)", () => {
+    fc.assert(
+      fc.property(exponents, correlations, fc.integer({ min: 0, max: 2 }), fc.double({ min: 2, max: 1e6, noNaN: true }), (e, c, pair, times) => {
+        const a = scaled(e, c);
+        expect(cholesky(a, 3).failure).toBeUndefined();
+        const [i, j] = [[0, 1], [0, 2], [1, 2]][pair]!;
+        // The lower entry moved by `times` tolerances (and half of one: still symmetric).
+        const allowed = SYMMETRY_TOLERANCE * Math.sqrt(a[i * 4]!) * Math.sqrt(a[j * 4]!);
+        const near = a.slice();
+        near[j * 3 + i] = a[i * 3 + j]! + 0.5 * allowed;
+        expect(cholesky(near, 3).failure).toBeUndefined();
+        const far = a.slice();
+        far[j * 3 + i] = a[i * 3 + j]! + times * allowed;
+        expect(cholesky(far, 3).failure).toEqual({ reason: "asymmetric", row: i, column: j });
+        expect(outcomeOf(() => mvnKL([0, 0, 0], far, [0, 0, 0], a))).toEqual({ code: "NOT_SPD", index: i * 3 + j });
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("at the diagonals 1e155, 1e300, 1e-300 and mixed", () => {
+    for (const [d0, d1] of [[1e155, 1e155], [1e300, 1e300], [1e-300, 1e-300], [1e300, 1e-300], [1e155, 1e-155], [1e-300, 1]]) {
+      const off = 0.5 * Math.sqrt(d0) * Math.sqrt(d1);
+      expect(cholesky([d0, off, off, d1], 2).failure, `${d0}, ${d1}`).toBeUndefined();
+      expect(cholesky([d0, off, off * (1 + 1e-6), d1], 2).failure, `${d0}, ${d1}`).toEqual({ reason: "asymmetric", row: 0, column: 1 });
+      expect(cholesky([d0, off, 0, d1], 2).failure, `${d0}, ${d1}`).toEqual({ reason: "asymmetric", row: 0, column: 1 });
+      expect(outcomeOf(() => mvnKL([0, 0], [d0, off, 0, d1], [0, 0], [d0, off, off, d1]))).toEqual({ code: "NOT_SPD", index: 1 });
+    }
+  });
+});
+
+/** The KLError a call throws, as { code, index }, or "ok". */
+function outcomeOf(call: () => unknown): unknown {
+  try {
+    call();
+    return "ok";
+  } catch (error) {
+    if (!(error instanceof KLError)) throw error;
+    return { code: error.code, index: error.index };
+  }
+}

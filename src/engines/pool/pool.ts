@@ -12,9 +12,10 @@
  */
 import type { ElementArray } from "../../core/engine.js";
 import { finish, gradientArray, planDivergence, planGradient, type DivergencePlan, type GradientPlan, type ViewCheck } from "../../core/kl.js";
-import { DIVERGENCE_METHODS, GRADIENT_METHODS, type DivergenceMethod, type GradientMethod } from "../../core/routes.js";
+import { DIVERGENCE_METHODS, GRADIENT_METHODS, ROUTES, type DivergenceMethod, type GradientMethod } from "../../core/routes.js";
 import type { Settings } from "../../core/options.js";
 import { checkAllocation } from "../../core/checks.js";
+import { KLError } from "../../core/errors.js";
 import type { DivergenceOptions, GradientOptions, JSDOptions, KL, Reduced, ValueAndGradient, Vector } from "../../core/types.js";
 import { compensatedSum } from "../../numeric/compensated-sum.js";
 import { compileFor, createKL, type CreateOptions, type WasmBackend } from "../wasm/create.js";
@@ -39,6 +40,22 @@ export interface PoolOptions extends CreateOptions {
 
 type Async<F> = F extends (...args: infer A) => infer R ? (...args: A) => Promise<R> : never;
 
+/**
+ * What a pool call accepts beside createKL's options.
+ * @example
+ * const controller = new AbortController();
+ * const value = pool.kl(p, q, { rows: 256, signal: controller.signal });
+ * controller.abort(); // value rejects with the signal's reason; a given `out` is left untouched
+ */
+export interface PoolCallOptions {
+  /**
+   * Abandons the call when aborted: it rejects at once with the signal's reason (a KLError
+   * ABORTED where the reason is undefined), the workers' results are dropped, and `out` is
+   * left untouched.
+   */
+  signal?: AbortSignal;
+}
+
 
 /**
  * The KL interface of a pool: the same methods, returning promises. Inputs in shared memory
@@ -60,42 +77,42 @@ export interface KLPool {
    * KL.kl on the workers: D(P‖Q), rows split among them.
    * @example await pool.kl(p, q, { rows: 256, reduction: "none" }); // Float64Array, one value per row
    */
-  kl<O extends DivergenceOptions = {}>(p: Vector, q: Vector, options?: O): Promise<Reduced<O>>;
+  kl<O extends DivergenceOptions & PoolCallOptions = {}>(p: Vector, q: Vector, options?: O): Promise<Reduced<O>>;
   /**
    * KL.forward on the workers: D(target‖approx).
    * @example await pool.forward(teacherLogits, studentLogits, { rows: 64, space: "logits", reduction: "mean" });
    */
-  forward<O extends DivergenceOptions = {}>(target: Vector, approx: Vector, options?: O): Promise<Reduced<O>>;
+  forward<O extends DivergenceOptions & PoolCallOptions = {}>(target: Vector, approx: Vector, options?: O): Promise<Reduced<O>>;
   /**
    * KL.reverse on the workers: D(approx‖target).
    * @example await pool.reverse(target, approx, { rows: 64 });
    */
-  reverse<O extends DivergenceOptions = {}>(target: Vector, approx: Vector, options?: O): Promise<Reduced<O>>;
+  reverse<O extends DivergenceOptions & PoolCallOptions = {}>(target: Vector, approx: Vector, options?: O): Promise<Reduced<O>>;
   /**
    * KL.entropy on the workers.
    * @example await pool.entropy(p, { rows: 64, base: 2 });
    */
-  entropy<O extends DivergenceOptions = {}>(p: Vector, options?: O): Promise<Reduced<O>>;
+  entropy<O extends DivergenceOptions & PoolCallOptions = {}>(p: Vector, options?: O): Promise<Reduced<O>>;
   /**
    * KL.crossEntropy on the workers.
    * @example await pool.crossEntropy(labels, predicted, { rows: 64, reduction: "mean" });
    */
-  crossEntropy<O extends DivergenceOptions = {}>(p: Vector, q: Vector, options?: O): Promise<Reduced<O>>;
+  crossEntropy<O extends DivergenceOptions & PoolCallOptions = {}>(p: Vector, q: Vector, options?: O): Promise<Reduced<O>>;
   /**
    * KL.jsd on the workers, `beta` and `scaled` included.
    * @example await pool.jsd(p, q, { rows: 64, beta: 0.2, scaled: true });
    */
-  jsd<O extends JSDOptions = {}>(p: Vector, q: Vector, options?: O): Promise<Reduced<O>>;
+  jsd<O extends JSDOptions & PoolCallOptions = {}>(p: Vector, q: Vector, options?: O): Promise<Reduced<O>>;
   /**
    * KL.forwardGrad on the workers; with a shared `out` (from `alloc`) each worker writes its rows there.
    * @example const { value, grad } = await pool.forwardGrad(teacherLogits, studentLogits, { rows: 64, space: "logits", out: pool.alloc(64 * 32000, Float32Array) });
    */
-  forwardGrad<O extends GradientOptions = {}>(target: Vector, approx: Vector, options?: O): Promise<ValueAndGradient<O>>;
+  forwardGrad<O extends GradientOptions & PoolCallOptions = {}>(target: Vector, approx: Vector, options?: O): Promise<ValueAndGradient<O>>;
   /**
    * KL.reverseGrad on the workers.
    * @example const { value, grad } = await pool.reverseGrad(targetLogits, logits, { rows: 64, space: "logits" });
    */
-  reverseGrad<O extends GradientOptions = {}>(target: Vector, approx: Vector, options?: O): Promise<ValueAndGradient<O>>;
+  reverseGrad<O extends GradientOptions & PoolCallOptions = {}>(target: Vector, approx: Vector, options?: O): Promise<ValueAndGradient<O>>;
   /**
    * KL.relEntr, in this thread: element-wise work gains less from workers than the messages cost.
    * @example await pool.relEntr([0.5, 0, 0.5], [0.25, 0.5, 0]); // Float64Array [0.3466…, 0, Infinity]
@@ -105,7 +122,7 @@ export interface KLPool {
    * KL.jsdGrad on the workers.
    * @example const { value, grad } = await pool.jsdGrad(teacherLogits, studentLogits, { space: "logits", rows: 64 });
    */
-  jsdGrad: Async<KL["jsdGrad"]>;
+  jsdGrad<O extends JSDOptions & GradientOptions & PoolCallOptions = {}>(target: Vector, approx: Vector, options?: O): Promise<ValueAndGradient<O>>;
   /**
    * A vector every worker reads without a copy: a typed array on a SharedArrayBuffer where
    * there is one (`shared`), else an ordinary one. Give it as input or as `out`.
@@ -113,7 +130,9 @@ export interface KLPool {
    */
   alloc<A extends Float64Array | Float32Array>(length: number, type: { new (buffer: ArrayBufferLike): A; BYTES_PER_ELEMENT: number }): A;
   /**
-   * Stops the workers; the pool cannot be used afterwards.
+   * Stops the workers; the pool cannot be used afterwards. Calls in flight reject at once with
+   * a KLError TERMINATED (their workers' results are dropped, `out` left untouched), and so do
+   * later calls; it resolves once the workers have stopped.
    * @example await pool.terminate();
    */
   terminate(): Promise<void>;
@@ -171,7 +190,7 @@ export async function createKLPool(options: PoolOptions = {}): Promise<KLPool> {
     return settings.rows === 1 ? Float64Array.of(compensatedSum(perRow)) : perRow;
   };
 
-  async function divergence(method: DivergenceMethod, args: unknown[]): Promise<unknown> {
+  async function divergence(method: DivergenceMethod, args: unknown[], mayWrite: () => boolean): Promise<unknown> {
     let plan: DivergencePlan;
     let shares: Share[] | undefined;
     try {
@@ -187,11 +206,13 @@ export async function createKLPool(options: PoolOptions = {}): Promise<KLPool> {
       method: "rowValues", divergence: plan.divergence, settings,
       first: shareOf(first, share, transfer), second: second === undefined ? undefined : shareOf(second, share, transfer),
     }));
+    // Abandoned: the results are dropped (and a rerun here, which would write `out`, is not made).
+    if (!mayWrite()) return undefined;
     if (done === undefined) return rerun(method, args);
     return finish(joinRows(done.replies, plan.settings), plan.settings);
   }
 
-  async function gradient(method: GradientMethod, args: unknown[]): Promise<unknown> {
+  async function gradient(method: GradientMethod, args: unknown[], mayWrite: () => boolean): Promise<unknown> {
     let plan: GradientPlan;
     let shares: Share[] | undefined;
     try {
@@ -208,6 +229,11 @@ export async function createKLPool(options: PoolOptions = {}): Promise<KLPool> {
       method: "gradient", kind: plan.kind, settings,
       target: shareOf(target, share, transfer), approx: shareOf(approx, share, transfer),
     }));
+    if (!mayWrite()) {
+      // Abandoned: the held gradients are dropped and `out` is not written.
+      if (done !== undefined && holdGradient) await Promise.all(done.calls.map((c, i) => workers[shares[i]!.worker]!.commit(c.id, undefined)));
+      return undefined;
+    }
     if (done === undefined) return rerun(method, args);
     const value = finish(joinRows(done.replies, plan.settings), plan.settings);
     const grad = gradientArray(plan);
@@ -217,20 +243,71 @@ export async function createKLPool(options: PoolOptions = {}): Promise<KLPool> {
     return { value, grad };
   }
 
+  /** The calls in flight, for terminate(). */
+  const inFlight = new Set<InFlight>();
+  let terminated = false;
+
+  /**
+   * Runs a pool call: settles with `work`'s result, or rejects at once when its signal aborts
+   * or the pool is terminated. `work` asks `mayWrite()` before it writes the caller's `out`:
+   * false once the call was abandoned (drop the results); true makes the call finish as it
+   * is, as writes spread over several workers cannot be taken back.
+   */
+  function settle(signal: AbortSignal | undefined, work: (mayWrite: () => boolean) => Promise<unknown>): Promise<unknown> {
+    if (terminated) return Promise.reject(terminatedError());
+    if (signal?.aborted) return Promise.reject(abortReason(signal));
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      const end = (settle: () => void) => {
+        if (settled) return;
+        settled = true;
+        inFlight.delete(call);
+        signal?.removeEventListener("abort", onAbort);
+        settle();
+      };
+      const call: InFlight = {
+        writing: false,
+        stop: (error) => { if (!call.writing) end(() => reject(error)); },
+        finished: Promise.resolve(),
+      };
+      const onAbort = () => call.stop(abortReason(signal!));
+      inFlight.add(call);
+      signal?.addEventListener("abort", onAbort, { once: true });
+      const mayWrite = () => !settled && (call.writing = true);
+      call.finished = work(mayWrite).then((value) => end(() => resolve(value)), (error) => end(() => reject(error)));
+    });
+  }
+
+  /** A method taking options at `at`: its signal is split off (the engines know no signal) before the call runs. */
+  const method = (at: number, run: (args: unknown[], mayWrite: () => boolean) => Promise<unknown>) => (...args: unknown[]) => {
+    let signal: AbortSignal | undefined;
+    try {
+      [signal, args[at]] = splitSignal(args[at]);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return settle(signal, (mayWrite) => run(args, mayWrite));
+  };
+
   const shared = typeof SharedArrayBuffer !== "undefined";
   const pool = {
     backend,
     threads,
     shared,
-    ...Object.fromEntries(DIVERGENCE_METHODS.map((method) => [method, (...args: unknown[]) => divergence(method, args)])),
-    ...Object.fromEntries(GRADIENT_METHODS.map((method) => [method, (...args: unknown[]) => gradient(method, args)])),
-    relEntr: async (...args: unknown[]) => inThisThread("relEntr", args),
+    ...Object.fromEntries(DIVERGENCE_METHODS.map((name) => [name, method(ROUTES[name].unary ? 1 : 2, (args, mayWrite) => divergence(name, args, mayWrite))])),
+    ...Object.fromEntries(GRADIENT_METHODS.map((name) => [name, method(2, (args, mayWrite) => gradient(name, args, mayWrite))])),
+    relEntr: (...args: unknown[]) => settle(undefined, async () => inThisThread("relEntr", args)),
     alloc<A extends Float64Array | Float32Array>(length: number, type: { new (buffer: ArrayBufferLike): A; BYTES_PER_ELEMENT: number }): A {
       checkAllocation(length, type);
       const bytes = length * type.BYTES_PER_ELEMENT;
       return new type(shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
     },
     async terminate() {
+      terminated = true;
+      // Calls writing their `out` finish first (a copy per worker), so that no out is left half written.
+      const writing = [...inFlight].filter((call) => call.writing).map((call) => call.finished);
+      for (const call of [...inFlight]) call.stop(terminatedError());
+      await Promise.all(writing);
       await Promise.all(workers.map((worker) => worker.stop()));
     },
   };
@@ -243,4 +320,36 @@ const NO_VIEWS: ViewCheck = () => undefined;
 /** A vector as a typed array the workers can receive (arrays of numbers as f64). */
 function typedArray(values: Vector): ElementArray {
   return Array.isArray(values) ? Float64Array.from(values) : (values as ElementArray);
+}
+
+/** A pool call in flight: `stop` rejects it unless it is `writing` its out; `finished` when its work is. */
+interface InFlight {
+  writing: boolean;
+  stop(error: unknown): void;
+  finished: Promise<unknown>;
+}
+
+function terminatedError(): KLError {
+  return new KLError("TERMINATED", "pool", "was terminated: it runs no call after terminate()");
+}
+
+/** Why an aborted call rejects: the signal's reason, or a KLError where it gives none. */
+function abortReason(signal: AbortSignal): unknown {
+  return signal.reason ?? new KLError("ABORTED", "options.signal", "aborted the call");
+}
+
+/**
+ * A call's options split into its `signal` (checked) and the rest: createKL's options, which
+ * the engines' readSettings reads. Options that are not an object are passed on as they are,
+ * for the engines to reject as createKL does.
+ */
+function splitSignal(options: unknown): [AbortSignal | undefined, unknown] {
+  if (options === null || typeof options !== "object" || !("signal" in options)) return [undefined, options];
+  const { signal, ...rest } = options as { signal?: unknown };
+  if (signal === undefined) return [undefined, rest];
+  const candidate = signal as Partial<AbortSignal>;
+  if (typeof candidate !== "object" || signal === null || typeof candidate.aborted !== "boolean" || typeof candidate.addEventListener !== "function") {
+    throw new KLError("BAD_OPTION", "options.signal", "must be an AbortSignal (from an AbortController)");
+  }
+  return [signal as AbortSignal, rest];
 }

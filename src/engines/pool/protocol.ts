@@ -80,7 +80,7 @@ export interface NodePort {
   on(event: "message", handler: (message: unknown) => void): void;
 }
 export interface NodeWorker extends NodePort {
-  on(event: "message" | "error", handler: (value: unknown) => void): void;
+  on(event: "message" | "error" | "exit", handler: (value: unknown) => void): void;
   terminate(): Promise<number>;
 }
 export interface WorkerThreads {

@@ -19,7 +19,7 @@ export class WorkerClient {
 
   constructor(
     private readonly endpoint: Endpoint,
-    readonly stop: () => Promise<unknown>,
+    private readonly terminate: () => Promise<unknown>,
   ) {
     endpoint.listen((message) => {
       const reply = message as Reply;
@@ -51,7 +51,16 @@ export class WorkerClient {
     if (error !== undefined && target !== undefined) throw new Error(`klwasm pool: a worker failed before writing its gradient rows: ${error.message}`);
   }
 
-  /** A worker that failed (its script did not load, or it crashed) answers what it was asked with the failure. */
+  /**
+   * Stops the worker. What it was still asked is answered with a failure at once: a browser's
+   * Worker.terminate() sends no event, and no request may wait for ever.
+   */
+  async stop(): Promise<void> {
+    this.fail(new Error("klwasm pool: the worker was stopped"));
+    await this.terminate();
+  }
+
+  /** A worker that failed (its script did not load, it crashed, or it exited) answers what it was asked with the failure. */
   fail(error: unknown): void {
     this.failure ??= { name: "Error", message: String((error as { message?: unknown })?.message ?? error) };
     for (const [id, resolve] of this.pending) resolve({ id, error: this.failure });
@@ -66,6 +75,9 @@ export async function startWorker(url: URLInstance | string): Promise<WorkerClie
     const { Worker } = await nodeModule<WorkerThreads>("worker_threads");
     const worker = new Worker(new URL(String(url)));
     worker.on("error", fail);
+    // A worker can end without an error event (process.exit in it, a fatal error in its engine):
+    // its requests would otherwise wait for ever.
+    worker.on("exit", (code) => fail(new Error(`klwasm pool: a worker exited (code ${String(code)})`)));
     client = new WorkerClient(
       { post: (message, transfer) => worker.postMessage(message, transfer), listen: (handler) => worker.on("message", handler) },
       () => worker.terminate(),

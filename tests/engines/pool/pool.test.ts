@@ -4,6 +4,7 @@
  * createKL's KLError and leaves a shared `out` untouched. The pool runs the built package
  * (dist/), whose worker script is dist/pool-worker.js.
  */
+import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createKL, createKLPool, KLError, type KL, type KLPool } from "../../../dist/index.js";
 import { logitsLike, probabilityLike } from "../../generate.js";
@@ -189,5 +190,158 @@ describe("the other methods", () => {
     expect(identical(await pool.relEntr(p, q), single.relEntr(p, q))).toBe(true);
     expect(identical(await pool.jsdGrad(p, q), single.jsdGrad(p, q))).toBe(true);
     expect(await pool.kl(p, q)).toBe(single.kl(p, q));
+  });
+});
+
+/** Whether `promise` settles within `ms` milliseconds: "resolved", "rejected" or "pending". */
+async function within(promise: Promise<unknown>, ms: number): Promise<"resolved" | "rejected" | "pending"> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const pending = new Promise<"pending">((resolve) => (timer = setTimeout(() => resolve("pending"), ms)));
+  const outcome = await Promise.race([promise.then(() => "resolved" as const, () => "rejected" as const), pending]);
+  clearTimeout(timer);
+  return outcome;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe("terminate()", () => {
+  it("rejects the calls in flight and every later call with a KLError TERMINATED, and resolves after", async () => {
+    const pool = await createKLPool({ threads: 2 });
+    const x = inputs(Float64Array, 51);
+    const out = pool.alloc(x.b.length, Float64Array).fill(7);
+    const calls = [
+      pool.kl(x.p, x.q, { rows: ROWS }),
+      pool.forwardGrad(x.a, x.b, { rows: ROWS, space: "logits", out }),
+      pool.reverseGrad(x.a, x.b, { rows: ROWS, space: "logits" }),
+    ];
+    calls.forEach((call) => call.catch(() => undefined));
+    expect(await within(pool.terminate(), 5000)).toBe("resolved");
+    for (const call of calls) {
+      expect(await within(call, 1000)).toBe("rejected");
+      await expect(call).rejects.toMatchObject({ name: "KLError", code: "TERMINATED", argument: "pool" });
+    }
+    // Later calls, large, small and in this thread alike.
+    await expect(pool.kl(x.p, x.q, { rows: ROWS })).rejects.toMatchObject({ code: "TERMINATED" });
+    await expect(pool.kl([0.5, 0.5], [0.5, 0.5])).rejects.toMatchObject({ code: "TERMINATED" });
+    await expect(pool.relEntr([0.5, 0.5], [0.5, 0.5])).rejects.toMatchObject({ code: "TERMINATED" });
+    await expect(pool.jsdGrad(x.a, x.b, { rows: ROWS })).rejects.toMatchObject({ code: "TERMINATED" });
+    await sleep(50);
+    expect(out.every((value) => value === 7)).toBe(true);
+  });
+});
+
+describe("a worker that exits without an error event", () => {
+  it("settles every call, in this thread, with createKL's results", async () => {
+    const pool = await createKLPool({ threads: 2, workerUrl: new URL("./fixtures/exiting-worker.mjs", import.meta.url) });
+    const x = inputs(Float64Array, 61);
+    try {
+      const first = pool.kl(x.p, x.q, { rows: ROWS });
+      expect(await within(first, 5000)).toBe("resolved");
+      expect(identical(await first, single.kl(x.p, x.q, { rows: ROWS }))).toBe(true);
+      const later = pool.forwardGrad(x.a, x.b, { rows: ROWS, space: "logits" });
+      expect(await within(later, 5000)).toBe("resolved");
+      expect(identical(await later, single.forwardGrad(x.a, x.b, { rows: ROWS, space: "logits" }))).toBe(true);
+    } finally {
+      expect(await within(pool.terminate(), 5000)).toBe("resolved");
+    }
+  });
+});
+
+describe("options.signal", () => {
+  const x = inputs(Float32Array, 71);
+
+  it("an aborted signal rejects with its reason, before anything runs", async () => {
+    const pool = pools.get(2)!;
+    const reason = new Error("stop");
+    const out = pool.alloc(x.b.length, Float32Array).fill(7);
+    await expect(pool.forwardGrad(x.a, x.b, { rows: ROWS, space: "logits", out, signal: AbortSignal.abort(reason) })).rejects.toBe(reason);
+    await expect(pool.kl([0.5, 0.5], [0.5, 0.5], { signal: AbortSignal.abort(reason) })).rejects.toBe(reason);
+    await expect(pool.entropy(x.p, { rows: ROWS, signal: AbortSignal.abort(reason) })).rejects.toBe(reason);
+    expect(out.every((value) => value === 7)).toBe(true);
+  });
+
+  it("a signal that gives no reason rejects with a KLError ABORTED", async () => {
+    const signal = { aborted: true, reason: undefined, addEventListener() {}, removeEventListener() {} } as unknown as AbortSignal;
+    await expect(pools.get(2)!.kl(x.p, x.q, { rows: ROWS, signal })).rejects.toMatchObject({ code: "ABORTED", argument: "options.signal" });
+  });
+
+  it("a signal that never aborts changes nothing: createKL's results bit for bit", async () => {
+    const signal = new AbortController().signal;
+    for (const [label, call] of CASES) {
+      const expected = call(single, x);
+      const pool = pools.get(3)!;
+      const wrapped = new Proxy(pool, {
+        get: (target, key) => (...args: unknown[]) => {
+          const options = args[args.length - 1] as object;
+          return (target as unknown as Record<string | symbol, (...a: unknown[]) => unknown>)[key]!(...args.slice(0, -1), { ...options, signal });
+        },
+      });
+      expect(identical(await call(wrapped as KLPool, x), expected), label).toBe(true);
+    }
+  });
+
+  it("is an AbortSignal or a KLError BAD_OPTION", async () => {
+    for (const signal of [1, "abort", {}, null, () => undefined]) {
+      await expect(pools.get(2)!.kl(x.p, x.q, { rows: ROWS, signal: signal as unknown as AbortSignal })).rejects.toMatchObject({ code: "BAD_OPTION", argument: "options.signal" });
+    }
+  });
+
+  it("aborting at any moment: the call gives createKL's result or rejects at once with the reason, and out is written only with the result (fast-check)", async () => {
+    const pool = pools.get(2)!;
+    const expected = single.forwardGrad(x.a, x.b, { rows: ROWS, space: "logits" });
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 0, max: 30 }), fc.boolean(), async (delay, sharedOut) => {
+        const out = sharedOut ? pool.alloc(x.b.length, Float32Array).fill(7) : new Float32Array(x.b.length).fill(7);
+        const controller = new AbortController();
+        const reason = new Error(`abort after ${delay} ms`);
+        const call = pool.forwardGrad(x.a, x.b, { rows: ROWS, space: "logits", out, signal: controller.signal });
+        call.catch(() => undefined);
+        await sleep(delay);
+        controller.abort(reason);
+        const outcome = await within(call, 2000);
+        expect(outcome).not.toBe("pending");
+        if (outcome === "resolved") {
+          expect(identical(await call, expected)).toBe(true);
+        } else {
+          await expect(call).rejects.toBe(reason);
+          await sleep(40); // the workers' late results must not reach out
+          expect(out.every((value) => value === 7)).toBe(true);
+        }
+      }),
+      { numRuns: 25 },
+    );
+  });
+});
+
+describe("options holding a function or a Symbol", () => {
+  // The pool sends workers Settings (plain data), never the options: nothing there is cloned.
+  const x = inputs(Float64Array, 81);
+  const symbol = Symbol("tag");
+  const OPTIONS: Array<[string, Record<string | symbol, unknown>]> = [
+    ["a function value", { rows: ROWS, onProgress: () => undefined }],
+    ["a Symbol value", { rows: ROWS, tag: symbol }],
+    ["a Symbol key", { rows: ROWS, [symbol]: 1 }],
+    ["a function as a known option", { rows: ROWS, base: () => 2 }],
+    ["a Symbol as a known option", { rows: ROWS, reduction: symbol }],
+  ];
+
+  /** A call's outcome: its result, or its error's name, code and argument. */
+  async function outcome(call: () => unknown): Promise<unknown> {
+    try {
+      return { result: await call() };
+    } catch (error) {
+      const { name, code, argument } = error as KLError;
+      return { name, code, argument };
+    }
+  }
+
+  it.each(OPTIONS)("%s: each method on a large call behaves as createKL's", async (_, options) => {
+    const pool = pools.get(2)!;
+    for (const name of ["kl", "forward", "jsd", "forwardGrad", "reverseGrad"] as const) {
+      const want = await outcome(() => (single[name] as (...a: unknown[]) => unknown)(x.p, x.q, options));
+      const got = await outcome(() => (pool[name] as (...a: unknown[]) => unknown)(x.p, x.q, options));
+      const same = "result" in (want as object) ? identical((got as { result: unknown }).result, (want as { result: unknown }).result) : JSON.stringify(got) === JSON.stringify(want);
+      expect(same, `${name}: ${JSON.stringify(got)}`).toBe(true);
+    }
   });
 });
