@@ -232,7 +232,7 @@ describe("terminate()", () => {
 
 describe("a worker that exits without an error event", () => {
   it("settles every call, in this thread, with createKL's results", async () => {
-    const pool = await createKLPool({ threads: 2, workerUrl: new URL("./fixtures/exiting-worker.mjs", import.meta.url) });
+    const pool = await createKLPool({ threads: 2, workerUrl: new URL("../../fixtures/exiting-worker.mjs", import.meta.url) });
     const x = inputs(Float64Array, 61);
     try {
       const first = pool.kl(x.p, x.q, { rows: ROWS });
