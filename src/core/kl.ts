@@ -123,7 +123,8 @@ export function buildKL(engine: Engine): KL {
     const plain: Route = ROUTES[method];
     const defaultRowValue = engine.defaultRowValue?.bind(engine);
     return (x: Vector, second?: unknown, third?: unknown): number | Float64Array => {
-      const [y, options] = plain.unary ? [undefined, second] : [second, third];
+      const y = plain.unary ? undefined : second;
+      const options = plain.unary ? second : third;
       if (options === undefined && defaultRowValue !== undefined && (plain.unary || (x !== undefined && y !== undefined))) {
         const value = plain.swap ? defaultRowValue(plain.divergence, y as Vector, x) : defaultRowValue(plain.divergence, x, y as Vector | undefined);
         if (value !== undefined) return value;
