@@ -71,6 +71,10 @@ export interface KLLossOptions extends Omit<DivergenceOptions, "rows"> {
  */
 export function klLoss(kl: KL, target: Tensor, approx: Tensor, options: KLLossOptions = {}): Tensor {
   const { direction = "forward", ...divergence } = options;
+  // Any other unknown key is refused by forwardGrad/reverseGrad; these two it would accept.
+  for (const key of ["rows", "out"]) {
+    if (key in divergence) throw new KLError("BAD_OPTION", `options.${key}`, "is not an option of klLoss: rows come from approx's shape, and the gradient goes to tfjs");
+  }
   if (direction !== "forward" && direction !== "reverse") {
     throw new KLError("BAD_OPTION", "options.direction", `must be "forward" or "reverse", got ${JSON.stringify(direction)}`);
   }

@@ -7,7 +7,7 @@
  * - k3 = (eʳ − 1) − r: unbiased (E_Q[eʳ − 1] = 0) and ≥ 0 for every sample (eʳ ≥ 1 + r),
  *   with a variance close to k2's when P and Q are close. It is the default.
  */
-import { checkChoice, checkFinite, checkLength, checkOptionsObject, checkReducedOutput, checkVectorShape } from "../core/checks.js";
+import { checkChoice, checkFinite, checkKnownKeys, checkLength, checkOptionsObject, checkReducedOutput, checkVectorShape } from "../core/checks.js";
 import { expm1MinusX } from "../numeric/series.js";
 import { mulExp, wideMean } from "../numeric/wide-range.js";
 import type { Reduced, Vector } from "../core/types.js";
@@ -71,6 +71,7 @@ const TERMS: Record<Estimator, (logp: number, logq: number, scale: number) => nu
 export function estimateKL<O extends EstimateOptions = {}>(logp: Vector, logq: Vector, options?: O): Reduced<O> {
   const given: EstimateOptions = options === undefined ? {} : options;
   checkOptionsObject(given);
+  checkKnownKeys(given, ["estimator", "reduction", "out"]);
   checkVectorShape(logp, "logp");
   checkVectorShape(logq, "logq");
   checkLength(logq, "logq", logp.length, "logp");

@@ -9,7 +9,7 @@
  * is finite wherever its value is representable: where an intermediate (e^δ, z, a mean
  * difference) would over- or underflow, it is taken in logs or halves (numeric/wide-range.ts).
  */
-import { checkChoice, checkFinite, checkLength, checkOptionsObject, checkOutput, checkReducedOutput, checkRows, checkSPD, checkScalar, checkSquare, checkVectorShape } from "../core/checks.js";
+import { checkChoice, checkFinite, checkKnownKeys, checkLength, checkOptionsObject, checkOutput, checkReducedOutput, checkRows, checkSPD, checkScalar, checkSquare, checkVectorShape } from "../core/checks.js";
 import { CompensatedSum } from "../numeric/compensated-sum.js";
 import { expm1MinusX } from "../numeric/series.js";
 import { halfExpm1, halfExpm1MinusX, mulExp, wideMean } from "../numeric/wide-range.js";
@@ -105,8 +105,13 @@ interface DiagInput {
   out: Float64Array | undefined;
 }
 
-function settleDiag(mu1: unknown, logvar1: unknown, mu2: unknown, logvar2: unknown, options: DiagGaussianOptions): DiagInput {
+/** The options of diagGaussianKL and of diagGaussianKLGrad: any other key is refused. */
+const DIAG_KEYS: readonly string[] = ["rows", "reduction", "out"];
+const DIAG_GRAD_KEYS: readonly string[] = [...DIAG_KEYS, "gradMu", "gradLogvar"];
+
+function settleDiag(mu1: unknown, logvar1: unknown, mu2: unknown, logvar2: unknown, options: DiagGaussianOptions, known: readonly string[]): DiagInput {
   checkOptionsObject(options);
+  checkKnownKeys(options, known);
   checkVectorShape(mu1, "mu1");
   checkVectorShape(logvar1, "logvar1");
   checkLength(logvar1, "logvar1", mu1.length, "mu1");
@@ -196,7 +201,7 @@ export function diagGaussianKL<O extends DiagGaussianOptions = {}>(
   logvar2?: Vector,
   options?: O,
 ): Reduced<O> {
-  return diagRows(settleDiag(mu1, logvar1, mu2, logvar2, options === undefined ? {} : options)) as Reduced<O>;
+  return diagRows(settleDiag(mu1, logvar1, mu2, logvar2, options === undefined ? {} : options, DIAG_KEYS)) as Reduced<O>;
 }
 
 /**
@@ -219,7 +224,7 @@ export function diagGaussianKLGrad<O extends DiagGaussianGradOptions = {}>(
   options?: O,
 ): DiagGaussianGrad<O> {
   const given: DiagGaussianGradOptions = options === undefined ? {} : options;
-  const input = settleDiag(mu1, logvar1, mu2, logvar2, given);
+  const input = settleDiag(mu1, logvar1, mu2, logvar2, given, DIAG_GRAD_KEYS);
   const length = input.mu1.length;
   const gradMu = checkOutput(given.gradMu, "gradMu", length, "the gradient with respect to mu1") ?? new Float64Array(length);
   const gradLogvar =

@@ -15,7 +15,7 @@ export const LOG_MAX = Math.log(Number.MAX_VALUE);
 export function checkValues(values: Vector, space: Space, argument: string, normalize = false): void {
   for (let i = 0; i < values.length; i++) {
     const x = values[i]!;
-    if (typeof x !== "number") throw new KLError("NOT_A_VECTOR", argument, `element ${i} is ${typeof x}, not a number`, i);
+    if (typeof x !== "number") throw notANumber(argument, i, x);
     if (Number.isNaN(x)) throw new KLError("NAN", argument, `element ${i} is NaN`, i);
     if (space === "prob") {
       if (x < 0) throw new KLError("NEGATIVE", argument, `element ${i} is negative (${x}); probabilities must be ≥ 0`, i);
@@ -26,6 +26,21 @@ export function checkValues(values: Vector, space: Space, argument: string, norm
       throw new KLError("INFINITE", argument, `element ${i} is ${x}: as a log-probability its probability e^x overflows (the limit is ${LOG_MAX})`, i);
     }
   }
+}
+
+/**
+ * The error for element `index` of an array that is not a number (a string, null, a boolean, a
+ * bigint, an object with valueOf): nothing is coerced, on any backend.
+ */
+export function notANumber(argument: string, index: number, value: unknown): KLError {
+  const what = value === null ? "null" : typeof value === "string" ? `the string ${JSON.stringify(value)}` : `a ${typeof value}`;
+  return new KLError("NOT_A_VECTOR", argument, `element ${index} is ${what}, not a number`, index);
+}
+
+/** Throws notANumber for the first element of an array that is not a number (typed arrays hold only numbers). */
+export function checkNumbers(values: Vector, argument: string): void {
+  if (!Array.isArray(values)) return;
+  for (let i = 0; i < values.length; i++) if (typeof values[i] !== "number") throw notANumber(argument, i, values[i]);
 }
 
 /** The error for a row whose total probability is zero where it must be rescaled. */
@@ -70,7 +85,7 @@ export function checkLength(values: Vector, argument: string, length: number, re
 export function checkFinite(values: Vector, argument: string, allowMinusInfinity = false): void {
   for (let i = 0; i < values.length; i++) {
     const x = values[i]!;
-    if (typeof x !== "number") throw new KLError("NOT_A_VECTOR", argument, `element ${i} is ${typeof x}, not a number`, i);
+    if (typeof x !== "number") throw notANumber(argument, i, x);
     if (Number.isNaN(x)) throw new KLError("NAN", argument, `element ${i} is NaN`, i);
     if (x === Infinity || (x === -Infinity && !allowMinusInfinity)) {
       throw new KLError("INFINITE", argument, `element ${i} is ${x}; it must be finite`, i);
@@ -93,6 +108,55 @@ export function checkRows(rows: unknown, length: number): number {
   }
   if (length % rows !== 0) throw new KLError("BAD_ROWS", "options.rows", `${rows} does not divide the length ${length}`);
   return rows;
+}
+
+/** A name with case, "_" and "-" ignored, for suggestions: `q_space` and `QSpace` read as `qSpace`. */
+const folded = (name: string) => name.toLowerCase().replace(/[_-]/g, "");
+
+/** Levenshtein distance between two short names. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
+}
+
+/**
+ * The known name closest to `key`, if one is close: the same name in another case or with
+ * underscores (`qspace`, `q_space`), two edits or fewer (`normalise`), or the same first five
+ * letters (`reduce` for `reduction`, `maxMemory` for `maxMemoryBytes`).
+ */
+function closest(key: string, known: readonly string[]): string | undefined {
+  const given = folded(key);
+  let best: string | undefined;
+  let bestScore = Infinity;
+  for (const name of known) {
+    const candidate = folded(name);
+    const distance = editDistance(given, candidate);
+    const sharedStart = given.length >= 5 && candidate.length >= 5 && given.slice(0, 5) === candidate.slice(0, 5);
+    const score = distance <= 2 ? distance : sharedStart ? 3 : Infinity;
+    if (score < bestScore) [best, bestScore] = [name, score];
+  }
+  return best;
+}
+
+/**
+ * Throws BAD_OPTION for the first own key of `options` that is not one of `known`, naming it
+ * (`options.<key>`, or `<where>.<key>`) and suggesting the closest known name: a misspelt
+ * option would otherwise be ignored silently and the call would compute something else.
+ */
+export function checkKnownKeys(options: object, known: readonly string[], where = "options"): void {
+  for (const key of Object.keys(options)) {
+    if (known.includes(key)) continue;
+    const suggestion = closest(key, known);
+    const hint = suggestion === undefined ? `the options here are ${known.map((k) => `\`${k}\``).join(", ")}` : `did you mean \`${suggestion}\`?`;
+    throw new KLError("BAD_OPTION", `${where}.${key}`, `is not an option of this call: ${hint}`);
+  }
 }
 
 /** Options must be an object (or omitted). */

@@ -3,7 +3,7 @@
  * options are checked already. Reductions, the log base and the scaled JSD are applied after,
  * by `finish` (kl.ts), the same for every backend and for the pool.
  */
-import type { Settings } from "./options.js";
+import type { ArgumentNames, Settings } from "./options.js";
 import type { Divergence, GradientKind } from "./routes.js";
 import type { Backend, Vector } from "./types.js";
 
@@ -22,9 +22,9 @@ export interface Engine {
    * The value in nats of a one-row call with every option at its default, where the engine
    * has a cheaper path for it than rowValues (small inputs outside its memory), else
    * undefined: the call then takes rowValues, which also reports any bad input. `second` is
-   * undefined for a divergence of one vector (entropy).
+   * undefined for a divergence of one vector (entropy); `names` are the arguments' names.
    */
-  defaultRowValue?(divergence: Divergence, first: Vector, second: Vector | undefined): number | undefined;
+  defaultRowValue?(divergence: Divergence, first: Vector, second: Vector | undefined, names: ArgumentNames): number | undefined;
   /**
    * Per-row values (nats) of the `kind` divergence of target and approx, with its gradient
    * with respect to approx — times gradientScale(settings) — written into `out`. Returns the

@@ -8,9 +8,9 @@ import { compensatedSum } from "../numeric/compensated-sum.js";
 import { checkOptionsObject, checkVectorShape } from "./checks.js";
 import type { ElementArray, Engine } from "./engine.js";
 import { KLError } from "./errors.js";
-import { defaultSettings, readSettings, scaledOption, type ArgumentNames, type Settings } from "./options.js";
+import { defaultSettings, ELEMENTWISE_KEYS, readSettings, scaledOption, type ArgumentNames, type Settings } from "./options.js";
 import {
-  DIVERGENCE_METHODS, GRADIENT_METHODS, GRADIENT_NAMES, GRADIENTS, ROUTES, SCALED_JSD_LIMITS,
+  DIVERGENCE_METHODS, GRADIENT_METHODS, GRADIENT_NAMES, GRADIENT_OPTION_KEYS, GRADIENTS, ROUTES, SCALED_JSD_LIMITS,
   type Divergence, type DivergenceMethod, type GradientKind, type GradientMethod, type Route,
 } from "./routes.js";
 import type { DivergenceOptions, ElementwiseOptions, GradientOptions, JSDOptions, KL, ValueAndGradient, Vector } from "./types.js";
@@ -63,7 +63,7 @@ function settleDivergence(checkView: ViewCheck, route: Route, x: unknown, y: unk
   checkArguments(checkView, route.names, x, y, route.unary);
   return options === undefined
     ? route.defaults
-    : readSettings(options as DivergenceOptions & JSDOptions, x.length, route.names, route.swap, route.divergence === "jsd");
+    : readSettings(options as DivergenceOptions & JSDOptions, x.length, route.names, route.keys, route.swap, route.divergence === "jsd");
 }
 
 /** Checks a divergence call, given as the caller's arguments (a unary method's second is its options), and plans it. */
@@ -98,7 +98,9 @@ export function planGradient(checkView: ViewCheck, method: GradientMethod, targe
   checkArguments(checkView, GRADIENT_NAMES, target, approxValues);
   const approx = approxValues as Vector;
   checkView(given.out, "options.out");
-  const settings = options === undefined ? GRADIENT_DEFAULTS : readSettings(given, target.length, GRADIENT_NAMES, false, kind === "jsd");
+  const settings = options === undefined
+    ? GRADIENT_DEFAULTS
+    : readSettings(given, target.length, GRADIENT_NAMES, GRADIENT_OPTION_KEYS[method], false, kind === "jsd");
   if (settings.normalize && settings.spaces[1] === "prob") {
     throw new KLError("BAD_OPTION", "options.normalize", "a probability-space approx is differentiated as given: rescale it first, or pass logits");
   }
@@ -126,7 +128,8 @@ export function buildKL(engine: Engine): KL {
       const y = plain.unary ? undefined : second;
       const options = plain.unary ? second : third;
       if (options === undefined && defaultRowValue !== undefined && (plain.unary || (x !== undefined && y !== undefined))) {
-        const value = plain.swap ? defaultRowValue(plain.divergence, y as Vector, x) : defaultRowValue(plain.divergence, x, y as Vector | undefined);
+        const names = plain.defaults.names;
+        const value = plain.swap ? defaultRowValue(plain.divergence, y as Vector, x, names) : defaultRowValue(plain.divergence, x, y as Vector | undefined, names);
         if (value !== undefined) return value;
       }
       const route = options === undefined ? plain : routeOf(method, options as JSDOptions);
@@ -153,8 +156,7 @@ export function buildKL(engine: Engine): KL {
       checkOptionsObject(options);
       checkArguments(checkView, ROUTES.kl.names, p, q);
       engine.checkView(options.out, "options.out");
-      const { space, pSpace, qSpace, validate } = options;
-      const settings = readSettings({ space, pSpace, qSpace, validate }, p.length, ROUTES.kl.names);
+      const settings = readSettings(options, p.length, ROUTES.kl.names, ELEMENTWISE_KEYS);
       const [first, second] = settings.spaces;
       if (first !== second || first === "logits") {
         throw new KLError("BAD_OPTION", "options.space", `relEntr takes both arguments as "prob" or both as "log", got ${first} and ${second}`);

@@ -4,13 +4,20 @@
  * call's Settings, which the engines, the pool's workers and `finish` share. Omitted options
  * cost nothing: each call shape has its default Settings made once.
  */
-import { checkChoice, checkFlag, checkOptionsObject, checkRows } from "./checks.js";
+import { checkChoice, checkFlag, checkKnownKeys, checkOptionsObject, checkRows } from "./checks.js";
 import { KLError } from "./errors.js";
 import type { DivergenceOptions, JSDOptions, Reduction, Space } from "./types.js";
 
 const SPACES: readonly Space[] = ["prob", "log", "logits"];
 const REDUCTIONS: readonly Reduction[] = ["sum", "mean", "none"];
 const PRECISIONS = ["accurate", "fast"] as const;
+
+/** The options of each kind of call: any other key is a BAD_OPTION that names it (checkKnownKeys). */
+export const DIVERGENCE_KEYS: readonly string[] = ["rows", "space", "pSpace", "qSpace", "reduction", "normalize", "base", "validate", "precision"];
+export const JSD_KEYS: readonly string[] = [...DIVERGENCE_KEYS, "beta", "scaled"];
+export const GRADIENT_KEYS: readonly string[] = [...DIVERGENCE_KEYS, "out"];
+export const JSD_GRADIENT_KEYS: readonly string[] = [...JSD_KEYS, "out"];
+export const ELEMENTWISE_KEYS: readonly string[] = ["space", "pSpace", "qSpace", "validate", "out"];
 
 /** The names of a call's two arguments, as the caller knows them (errors name them). */
 export type ArgumentNames = readonly [first: string, second: string];
@@ -72,12 +79,16 @@ export function defaultSettings(names: ArgumentNames, spaces: readonly [Space, S
 }
 
 /**
- * Checks `options` for a call on inputs of `length` elements whose arguments are `names`;
- * with `swap` the engine reads the second argument first (reverse KL: D(approx‖target)).
- * `jsd`: the call is a JSD, whose `scaled` option sets the factor.
+ * Checks `options` for a call on inputs of `length` elements whose arguments are `names` and
+ * whose options are `known` (one of the *_KEYS lists); with `swap` the engine reads the second
+ * argument first (reverse KL: D(approx‖target)). `jsd`: the call is a JSD, whose `scaled`
+ * option sets the factor.
  */
-export function readSettings(options: DivergenceOptions & JSDOptions, length: number, names: ArgumentNames, swap = false, jsd = false): Settings {
+export function readSettings(
+  options: DivergenceOptions & JSDOptions, length: number, names: ArgumentNames, known: readonly string[], swap = false, jsd = false,
+): Settings {
   checkOptionsObject(options);
+  checkKnownKeys(options, known);
   const rows = checkRows(options.rows, length);
   const logBase = logBaseOf(options.base);
   const [pSpace, qSpace] = spacesOf(options);

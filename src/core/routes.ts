@@ -2,7 +2,7 @@
  * The public methods and what an engine computes for each: the one table a new divergence adds
  * a line to. `buildKL` and the pool make their methods from it.
  */
-import { defaultSettings, type ArgumentNames, type Settings } from "./options.js";
+import { defaultSettings, DIVERGENCE_KEYS, GRADIENT_KEYS, JSD_GRADIENT_KEYS, JSD_KEYS, type ArgumentNames, type Settings } from "./options.js";
 
 /**
  * The divergences an engine computes per row. Each but "jsd" (a mixture) is a sum of
@@ -19,12 +19,14 @@ export interface Route {
   readonly swap: boolean;
   /** Whether the method takes one vector (then its second parameter is the options). */
   readonly unary: boolean;
+  /** The method's options: any other key is refused. */
+  readonly keys: readonly string[];
   readonly defaults: Settings;
 }
 
-function route(divergence: Divergence, names: ArgumentNames, { swap = false, unary = false } = {}): Route {
+function route(divergence: Divergence, names: ArgumentNames, { swap = false, unary = false, keys = DIVERGENCE_KEYS } = {}): Route {
   const engineNames: ArgumentNames = swap ? [names[1], names[0]] : names;
-  return { divergence, names, swap, unary, defaults: defaultSettings(engineNames) };
+  return { divergence, names, swap, unary, keys, defaults: defaultSettings(engineNames) };
 }
 
 const PQ: ArgumentNames = ["p", "q"];
@@ -37,14 +39,14 @@ export const ROUTES = {
   reverse: route("kl", TARGET_APPROX, { swap: true }),
   entropy: route("entropy", ["p", "p"], { unary: true }),
   crossEntropy: route("crossEntropy", PQ),
-  jsd: route("jsd", PQ),
+  jsd: route("jsd", PQ, { keys: JSD_KEYS }),
 } as const satisfies Record<string, Route>;
 
 export type DivergenceMethod = keyof typeof ROUTES;
 export const DIVERGENCE_METHODS = Object.keys(ROUTES) as DivergenceMethod[];
 
 /** The scaled JSD's limits, returned exactly at the ends: D(P‖Q) at β = 0, D(Q‖P) at β = 1. */
-export const SCALED_JSD_LIMITS = [route("kl", PQ), route("kl", PQ, { swap: true })] as const;
+export const SCALED_JSD_LIMITS = [route("kl", PQ, { keys: JSD_KEYS }), route("kl", PQ, { swap: true, keys: JSD_KEYS })] as const;
 
 /**
  * The public gradient methods and the value each differentiates with respect to approx:
@@ -55,6 +57,11 @@ export const GRADIENTS = { forwardGrad: "forward", reverseGrad: "reverse", jsdGr
 export type GradientMethod = keyof typeof GRADIENTS;
 export type GradientKind = (typeof GRADIENTS)[GradientMethod];
 export const GRADIENT_METHODS = Object.keys(GRADIENTS) as GradientMethod[];
+
+/** Each gradient method's options: any other key is refused. */
+export const GRADIENT_OPTION_KEYS: Record<GradientMethod, readonly string[]> = {
+  forwardGrad: GRADIENT_KEYS, reverseGrad: GRADIENT_KEYS, jsdGrad: JSD_GRADIENT_KEYS,
+};
 
 /** The argument names of every gradient call. */
 export const GRADIENT_NAMES: ArgumentNames = TARGET_APPROX;

@@ -19,6 +19,7 @@
  * (Λ = Σ⁻¹), narrower than the marginals.
  */
 import { checkChoice, checkIntegerOption, checkNumberOption } from "../core/checks.js";
+import { KLError } from "../core/errors.js";
 import type { KL } from "../core/types.js";
 import type { Problem } from "./targets.js";
 import type { FitDirection, FitOptions } from "./types.js";
@@ -76,10 +77,24 @@ export interface Point {
 }
 
 /**
- * Adam on θ = (μ, log σ) over a discretised problem. Yields the point of every evaluation
- * (the start first); returns how the run ended.
+ * Whether Q's logits describe a distribution: no NaN (σ² underflowed) and some point not at
+ * −∞ (Q is not all beyond the grid's reach).
  */
-export function* optimise(kl: KL, problem: Problem, settings: Settings, mu0: number[], sigma0: number[]): Generator<Point, Ending> {
+function representable(logits: Float64Array): boolean {
+  let finite = false;
+  for (const z of logits) {
+    if (Number.isNaN(z)) return false;
+    if (z > -Infinity) finite = true;
+  }
+  return finite;
+}
+
+/**
+ * Adam on θ = (μ, log σ) over a discretised problem. Yields the point of every evaluation
+ * (the start first); returns how the run ended. `start`: the caller's argument the start came
+ * from, named if Q cannot be put on the grid there (the kernels would name their own `approx`).
+ */
+export function* optimise(kl: KL, problem: Problem, settings: Settings, mu0: number[], sigma0: number[], start: string): Generator<Point, Ending> {
   const { dims, coords, target, space, logCell } = problem;
   const n = target.length;
   const logits = new Float64Array(n);
@@ -104,6 +119,13 @@ export function* optimise(kl: KL, problem: Problem, settings: Settings, mu0: num
       const c = coords[k]!;
       const scale = -0.5 * Math.exp(-2 * logSigma[k]!);
       for (let i = 0; i < n; i++) logits[i]! += scale * (c[i]! - mu[k]!) ** 2;
+    }
+    if (!representable(logits)) {
+      if (step === 0) {
+        throw new KLError("BAD_OPTION", start, `gives a start (μ = ${mu0.join(", ")}, σ = ${sigma0.join(", ")}) whose Gaussian cannot be represented on the grid from ${problem.bounds.map(([a, b]) => `${a} to ${b}`).join(" × ")}: σ² underflows or Q lies beyond it; rescale the problem or give options.init`);
+      }
+      // The optimiser walked to a σ the grid cannot hold: the last evaluated point is the result.
+      return { steps: step - 1, converged: false };
     }
     const result = call(logits);
     const value = result.value;

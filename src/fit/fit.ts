@@ -4,7 +4,8 @@
  * library's gradient kernels, on any backend. The entry points: each sets up the discretised
  * target (targets.ts) and the start, runs the optimiser (adam.ts) and records its history.
  */
-import { checkHasKeys, checkList, checkNumberOption, checkPositive } from "../core/checks.js";
+import { checkHasKeys, checkKnownKeys, checkList, checkNumberOption, checkOptionsObject, checkPositive } from "../core/checks.js";
+import { KLError } from "../core/errors.js";
 import type { KL } from "../core/types.js";
 import { optimise, readSettings, type Ending, type Point } from "./adam.js";
 import { checkAxis, densityProblem, gaussianProblem, heaviestComponent, isMixture, mixtureProblem, perAxis, type Problem } from "./targets.js";
@@ -14,6 +15,27 @@ import type {
 
 const TARGETS_1D = "a mixture { weights, means, sigmas } or a grid density { x, density }";
 const TARGETS_ND = "a Gaussian { mean, cov } or a grid density { axes, density }";
+
+/**
+ * The fits' options, and those of their `init` and `grid` objects, are known keys only: a
+ * misspelt one would otherwise be ignored and the fit would run with its default.
+ */
+function checkFitOptions(options: FitOptions | DiagFitOptions): void {
+  checkOptionsObject(options);
+  checkKnownKeys(options, ["direction", "steps", "learningRate", "tolerance", "init", "grid", "onStep"]);
+  const nested = [["init", ["mu", "sigma"]], ["grid", ["min", "max", "points"]]] as const;
+  for (const [name, keys] of nested) {
+    const value = options[name];
+    if (value === undefined) continue;
+    if (typeof value !== "object" || value === null) throw new KLError("BAD_OPTION", `options.${name}`, `must be an object with ${keys.join(", ")}`);
+    checkKnownKeys(value, keys, `options.${name}`);
+  }
+}
+
+/** The argument the fit's start came from: `options.init` where given, else the target (or grid) it was derived from. */
+function startOf(options: FitOptions | DiagFitOptions, problem: Problem): string {
+  return options.init?.mu !== undefined || options.init?.sigma !== undefined ? "options.init" : problem.origin;
+}
 
 /** The highest point of a density and the width where it falls to e^(−1/2) of that (a Gaussian's σ). */
 function peakOf(x: number[], density: number[]): { mu: number; sigma: number } {
@@ -39,7 +61,7 @@ function setUp1D(target: Mixture | GridDensity, options: FitOptions, direction: 
   } else {
     checkHasKeys(target, "target", ["x", "density"], TARGETS_1D);
     const x = checkAxis(target.x, "target.x");
-    problem = densityProblem([x], target.density, direction);
+    problem = densityProblem([x], target.density, direction, "target.x");
     peak = peakOf(x, Array.from(target.density, Number));
   }
   const [min, max] = problem.bounds[0]!;
@@ -56,7 +78,7 @@ function setUpND(target: GaussianTarget | GridDensityND, options: DiagFitOptions
   } else {
     checkHasKeys(target, "target", ["axes", "density"], TARGETS_ND);
     const axes = checkList(target.axes, "target.axes").map((a, k) => checkAxis(a, `target.axes[${k}]`));
-    problem = densityProblem(axes, target.density, direction);
+    problem = densityProblem(axes, target.density, direction, "target.axes");
   }
   const sigma = problem.bounds.map(([a, b]) => (b - a) / 8);
   if (direction === "forward") return { problem, start: { mu: problem.bounds.map(([a, b]) => (a + b) / 2), sigma } };
@@ -109,11 +131,12 @@ function runToEnd<S, R>(run: Generator<S, R, boolean | void>, onStep: ((state: S
  * @returns a generator of FitState whose return value is the GaussianFit.
  */
 export function* fitGaussianSteps(kl: KL, target: Mixture | GridDensity, options: FitOptions = {}): Generator<FitState, GaussianFit, boolean | void> {
+  checkFitOptions(options);
   const settings = readSettings(options);
   const { problem, start } = setUp1D(target, options, settings.direction);
   const mu = checkNumberOption(options.init?.mu ?? start.mu, "options.init.mu");
   const sigma = checkNumberOption(options.init?.sigma ?? start.sigma, "options.init.sigma", { above: 0 });
-  return yield* record(optimise(kl, problem, settings, [mu], [sigma]), (point) => ({
+  return yield* record(optimise(kl, problem, settings, [mu], [sigma], startOf(options, problem)), (point) => ({
     mu: point.mu[0]!, sigma: Math.exp(point.logSigma[0]!), kl: point.kl,
   }));
 }
@@ -140,7 +163,7 @@ export function* fitGaussianSteps(kl: KL, target: Mixture | GridDensity, options
  *   whether the tolerance was met, and every evaluation in `history`.
  */
 export function fitGaussian(kl: KL, target: Mixture | GridDensity, options: FitOptions = {}): GaussianFit {
-  return runToEnd(fitGaussianSteps(kl, target, options), options.onStep);
+  return runToEnd(fitGaussianSteps(kl, target, options), options?.onStep);
 }
 
 /**
@@ -159,13 +182,14 @@ export function fitGaussian(kl: KL, target: Mixture | GridDensity, options: FitO
  * @returns a generator of DiagFitState whose return value is the DiagGaussianFit.
  */
 export function* fitDiagGaussianSteps(kl: KL, target: GaussianTarget | GridDensityND, options: DiagFitOptions = {}): Generator<DiagFitState, DiagGaussianFit, boolean | void> {
+  checkFitOptions(options);
   const settings = readSettings(options);
   const { problem, start } = setUpND(target, options, settings.direction);
   const d = problem.dims;
   const muStart = perAxis(options.init?.mu, d, "options.init.mu") ?? start.mu;
   const sigmaStart = perAxis(options.init?.sigma, d, "options.init.sigma") ?? start.sigma;
   checkPositive(sigmaStart, "options.init.sigma");
-  return yield* record(optimise(kl, problem, settings, muStart, sigmaStart), (point) => ({
+  return yield* record(optimise(kl, problem, settings, muStart, sigmaStart, startOf(options, problem)), (point) => ({
     mu: Array.from(point.mu), sigma: Array.from(point.logSigma, Math.exp), kl: point.kl,
   }));
 }
@@ -194,5 +218,5 @@ export function* fitDiagGaussianSteps(kl: KL, target: GaussianTarget | GridDensi
  *   steps, whether the tolerance was met, and every evaluation in `history`.
  */
 export function fitDiagGaussian(kl: KL, target: GaussianTarget | GridDensityND, options: DiagFitOptions = {}): DiagGaussianFit {
-  return runToEnd(fitDiagGaussianSteps(kl, target, options), options.onStep);
+  return runToEnd(fitDiagGaussianSteps(kl, target, options), options?.onStep);
 }

@@ -3,8 +3,8 @@
  * a d-dimensional Gaussian on a product grid, each turned into the Problem the optimiser
  * (adam.ts) works on.
  */
+import { checkFiniteArray, checkHasKeys, checkIncreasing, checkKnownKeys, checkIntegerOption, checkInterval, checkMass, checkPositive, checkSPD, checkSquare } from "../core/checks.js";
 import { KLError } from "../core/errors.js";
-import { checkFiniteArray, checkIncreasing, checkIntegerOption, checkInterval, checkMass, checkPositive, checkSPD, checkSquare } from "../core/checks.js";
 import type { Space } from "../core/types.js";
 import type { FitDirection, FitGrid, FitGridND, GaussianTarget, Mixture } from "./types.js";
 
@@ -31,20 +31,25 @@ export const GRID_DEFAULTS = Object.freeze({
   maxPoints: 2 ** 26,
 });
 
-/** TOO_LARGE where a grid of `total` points is more than a fit can hold (`grid` says which grid). */
-function checkGridSize(total: number, grid: string): void {
+/** TOO_LARGE where a grid of `total` points is more than a fit can hold (`grid` says which grid, `argument` its option). */
+function checkGridSize(total: number, argument: string, grid: string): void {
   if (total > GRID_DEFAULTS.maxPoints) {
-    throw new KLError("TOO_LARGE", "options.grid.points", `${grid} has ${total} points, more than the ${GRID_DEFAULTS.maxPoints} (2^26) a fit can hold: give fewer`);
+    throw new KLError("TOO_LARGE", argument, `${grid} has ${total} points, more than the ${GRID_DEFAULTS.maxPoints} (2^26) a fit can hold: give fewer`);
   }
 }
 
-/** A checked mixture with weights normalised to sum 1. */
-function checkMixture(mixture: Mixture): { weights: number[]; means: number[]; sigmas: number[] } {
-  const weights = checkFiniteArray(mixture.weights, "target.weights");
-  const total = checkMass(weights, "target.weights");
-  const means = checkFiniteArray(mixture.means, "target.means", weights.length);
-  const sigmas = checkFiniteArray(mixture.sigmas, "target.sigmas", weights.length);
-  checkPositive(sigmas, "target.sigmas");
+/**
+ * A checked mixture with weights normalised to sum 1. `where`: the mixture's name for the
+ * caller ("target" in a fit, "mixture" in the functions taking one), so that errors name
+ * its fields as the caller knows them (`target.sigmas`).
+ */
+function checkMixture(mixture: Mixture, where: string): { weights: number[]; means: number[]; sigmas: number[] } {
+  checkHasKeys(mixture, where, [], "a mixture { weights, means, sigmas }");
+  const weights = checkFiniteArray(mixture.weights, `${where}.weights`);
+  const total = checkMass(weights, `${where}.weights`);
+  const means = checkFiniteArray(mixture.means, `${where}.means`, weights.length);
+  const sigmas = checkFiniteArray(mixture.sigmas, `${where}.sigmas`, weights.length);
+  checkPositive(sigmas, `${where}.sigmas`);
   return { weights: weights.map((w) => w / total), means, sigmas };
 }
 
@@ -67,7 +72,10 @@ export function mixtureMoments(mixture: Mixture): {
   /** The square root of Σ w_k·(s_k² + m_k²) − mean². */
   sigma: number;
 } {
-  const { weights, means, sigmas } = checkMixture(mixture);
+  return momentsOf(checkMixture(mixture, "mixture"));
+}
+
+function momentsOf({ weights, means, sigmas }: Mixture & { weights: number[] }): { mean: number; sigma: number } {
   const mean = weights.reduce((sum, w, k) => sum + w * means[k]!, 0);
   const variance = weights.reduce((sum, w, k) => sum + w * (sigmas[k]! ** 2 + (means[k]! - mean) ** 2), 0);
   return { mean, sigma: Math.sqrt(variance) };
@@ -84,15 +92,31 @@ export function mixtureMoments(mixture: Mixture): {
  * @returns `points` evenly spaced points from `min` to `max`.
  */
 export function mixtureGrid(mixture: Mixture, grid: FitGrid = {}): Float64Array {
-  const { means, sigmas } = checkMixture(mixture);
-  const { mean, sigma } = mixtureMoments(mixture);
+  return gridOf(checkMixture(mixture, "mixture"), grid, "mixture", "grid");
+}
+
+/**
+ * mixtureGrid of a checked mixture, its errors naming `where` (the mixture) and `gridName`:
+ * a default end the f64 grid cannot resolve (components too narrow for their means) is the
+ * mixture's fault, not the grid's the caller never gave.
+ */
+function gridOf(mixture: ReturnType<typeof checkMixture>, grid: FitGrid, where: string, gridName: string): Float64Array {
+  checkKnownKeys(grid, ["min", "max", "points"], gridName);
+  const { means, sigmas } = mixture;
+  const { mean, sigma } = momentsOf(mixture);
   const reach = GRID_DEFAULTS.reach;
   const min = grid.min ?? Math.min(mean - reach * sigma, ...means.map((m, k) => m - reach * sigmas[k]!));
   const max = grid.max ?? Math.max(mean + reach * sigma, ...means.map((m, k) => m + reach * sigmas[k]!));
-  const points = checkIntegerOption(grid.points ?? GRID_DEFAULTS.points, "options.grid.points", 2);
-  checkGridSize(points, "the grid");
-  checkInterval(min, max, "options.grid");
-  return Float64Array.from({ length: points }, (_, i) => min + ((max - min) * i) / (points - 1));
+  const points = checkIntegerOption(grid.points ?? GRID_DEFAULTS.points, `${gridName}.points`, 2);
+  checkGridSize(points, `${gridName}.points`, "the grid");
+  const x = Float64Array.from({ length: points }, (_, i) => min + ((max - min) * i) / (points - 1));
+  const resolved = Number.isFinite(min) && Number.isFinite(max) && x.every((v, i) => i === 0 || v > x[i - 1]!);
+  if (!resolved && grid.min === undefined && grid.max === undefined) {
+    throw new KLError("BAD_OPTION", `${where}.sigmas`, `are too narrow (or too wide) for their means: the ${points} points of a grid over mean ± ${reach}σ are not distinct finite numbers; give the grid's min and max`);
+  }
+  checkInterval(min, max, gridName);
+  if (!resolved) throw new KLError("BAD_OPTION", gridName, `its ${points} points from ${min} to ${max} are not distinct finite numbers`);
+  return x;
 }
 
 /**
@@ -106,7 +130,10 @@ export function mixtureGrid(mixture: Mixture, grid: FitGrid = {}): Float64Array 
  * @returns the log-density at each x_i, a Float64Array of x's length.
  */
 export function mixtureLogDensity(mixture: Mixture, x: ArrayLike<number>): Float64Array {
-  const { weights, means, sigmas } = checkMixture(mixture);
+  return logDensityOf(checkMixture(mixture, "mixture"), x);
+}
+
+function logDensityOf({ weights, means, sigmas }: ReturnType<typeof checkMixture>, x: ArrayLike<number>): Float64Array {
   const offsets = weights.map((w, k) => Math.log(w) - Math.log(sigmas[k]!) - 0.5 * Math.log(2 * Math.PI));
   const out = new Float64Array(x.length);
   const terms = new Float64Array(weights.length);
@@ -205,10 +232,12 @@ export interface Problem {
   logCell: Float64Array | undefined;
   /** Per axis: the grid's first and last coordinate. */
   bounds: Array<[number, number]>;
+  /** What the grid, and so a fit's default start, came from: the argument to name if Q cannot be put on it. */
+  origin: string;
 }
 
 /** A product grid of increasing axes, flattened row-major; points where `keep` is false dropped. */
-function productGrid(axes: number[][], target: Float64Array, space: Space, keep: (i: number) => boolean): Problem {
+function productGrid(axes: number[][], target: Float64Array, space: Space, keep: (i: number) => boolean): Omit<Problem, "origin"> {
   const dims = axes.length;
   const widths = axes.map(cellWidths);
   const even = widths.every(isEven);
@@ -244,26 +273,31 @@ function productGrid(axes: number[][], target: Float64Array, space: Space, keep:
 
 /** A mixture on its grid (options.grid), in log space: its density underflows far from its modes, and D(Q‖P) needs log p there. */
 export function mixtureProblem(mixture: Mixture, grid: FitGrid | undefined): Problem {
-  const x = mixtureGrid(mixture, grid);
-  return productGrid([Array.from(x)], mixtureLogDensity(mixture, x), "log", () => true);
+  const checked = checkMixture(mixture, "target");
+  const x = gridOf(checked, grid ?? {}, "target", "options.grid");
+  const origin = grid?.min === undefined && grid?.max === undefined ? "target.sigmas" : "options.grid";
+  return { ...productGrid([Array.from(x)], logDensityOf(checked, x), "log", () => true), origin };
 }
 
 /** The mean and σ of a mixture's largest-weight component: where a reverse fit starts. */
 export function heaviestComponent(mixture: Mixture): { mu: number; sigma: number } {
-  const { weights, means, sigmas } = checkMixture(mixture);
+  const { weights, means, sigmas } = checkMixture(mixture, "target");
   const k = weights.indexOf(Math.max(...weights));
   return { mu: means[k]!, sigma: sigmas[k]! };
 }
 
-/** A density given by the user on checked axes: probabilities, checked; zeros dropped for reverse fits. */
-export function densityProblem(axes: number[][], density: unknown, direction: FitDirection): Problem {
+/**
+ * A density given by the user on checked axes: probabilities, checked; zeros dropped for
+ * reverse fits. `origin`: the axes' name for the caller (`target.x`, `target.axes`).
+ */
+export function densityProblem(axes: number[][], density: unknown, direction: FitDirection, origin: string): Problem {
   const size = axes.reduce((n, a) => n * a.length, 1);
   const values = Float64Array.from(checkFiniteArray(density, "target.density", size));
   checkMass(values, "target.density");
   // D(Q‖P) is infinite for any Q with mass where P has none, and a Gaussian has mass
   // everywhere: a reverse fit works on P's support, where the optimum Q lives anyway.
   const keep = direction === "reverse" ? (i: number) => values[i]! > 0 : () => true;
-  return productGrid(axes, values, "prob", keep);
+  return { ...productGrid(axes, values, "prob", keep), origin };
 }
 
 /** `value` for every one of `dims` axes: a number repeated, or an array of that length (checked finite). */
@@ -286,7 +320,7 @@ export function gaussianProblem(target: GaussianTarget, grid: FitGridND = {}): P
   const given = perAxis(grid.points, d, "options.grid.points");
   const points = (given ?? mean.map(() => Math.max(minAxisPoints, Math.round(totalPoints ** (1 / d)) | 1)))
     .map((count) => checkIntegerOption(count, "options.grid.points", 2));
-  checkGridSize(points.reduce((a, b) => a * b, 1), given === undefined ? `the default grid of ${points[0]} points per axis in ${d} dimensions` : "the product grid");
+  checkGridSize(points.reduce((a, b) => a * b, 1), "options.grid.points", given === undefined ? `the default grid of ${points[0]} points per axis in ${d} dimensions` : "the product grid");
   const min = perAxis(grid.min, d, "options.grid.min") ?? mean.map((m, k) => m - reach * Math.sqrt(cov[k * d + k]!));
   const max = perAxis(grid.max, d, "options.grid.max") ?? mean.map((m, k) => m + reach * Math.sqrt(cov[k * d + k]!));
   const axes = mean.map((_, k) => {
@@ -313,5 +347,6 @@ export function gaussianProblem(target: GaussianTarget, grid: FitGridND = {}): P
       index[k] = 0;
     }
   }
-  return productGrid(axes, logDensity, "log", () => true);
+  const origin = grid.min === undefined && grid.max === undefined ? "target.cov" : "options.grid";
+  return { ...productGrid(axes, logDensity, "log", () => true), origin };
 }

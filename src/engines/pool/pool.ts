@@ -18,7 +18,7 @@ import { checkAllocation } from "../../core/checks.js";
 import { KLError } from "../../core/errors.js";
 import type { DivergenceOptions, GradientOptions, JSDOptions, KL, Reduced, ValueAndGradient, Vector } from "../../core/types.js";
 import { compensatedSum } from "../../numeric/compensated-sum.js";
-import { compileFor, createKL, type CreateOptions, type WasmBackend } from "../wasm/create.js";
+import { compileFor, CREATE_KEYS, createKL, type CreateOptions, type WasmBackend } from "../wasm/create.js";
 import type { URLInstance } from "../wasm/loader.js";
 import type { EngineCall, Reply } from "./protocol.js";
 import { isShared, planShares, shareOf, type Share } from "./shares.js";
@@ -149,9 +149,9 @@ export interface KLPool {
  * @param options `threads`, `workerUrl`, and createKL's options (`simd`, `relaxed`, `module`, `maxMemoryBytes`).
  */
 export async function createKLPool(options: PoolOptions = {}): Promise<KLPool> {
+  const { module, backend } = await compileFor(options, POOL_KEYS);
   const threads = await threadCount(options.threads);
-  const { module, backend } = await compileFor(options);
-  const local = await createKL({ ...options, module });
+  const local = await createKL({ simd: options.simd, relaxed: options.relaxed, maxMemoryBytes: options.maxMemoryBytes, module });
   const url = options.workerUrl ?? new URL("./pool-worker.js", import.meta.url);
   const workers = await Promise.all(Array.from({ length: threads }, () => startWorker(url)));
   // After a worker fails, every call runs in this thread.
@@ -199,12 +199,13 @@ export async function createKLPool(options: PoolOptions = {}): Promise<KLPool> {
     } catch {
       return inThisThread(method, args);
     }
-    if (shares === undefined || anyFailed()) return inThisThread(method, args);
     const first = typedArray(plan.first);
     const second = plan.second === undefined ? undefined : typedArray(plan.second);
+    const nonNumbers = first === undefined || (plan.second !== undefined && second === undefined);
+    if (shares === undefined || anyFailed() || nonNumbers) return inThisThread(method, args);
     const done = await fanOut(shares, plan.settings, false, (share, settings, transfer) => ({
       method: "rowValues", divergence: plan.divergence, settings,
-      first: shareOf(first, share, transfer), second: second === undefined ? undefined : shareOf(second, share, transfer),
+      first: shareOf(first!, share, transfer), second: second === undefined ? undefined : shareOf(second, share, transfer),
     }));
     // Abandoned: the results are dropped (and a rerun here, which would write `out`, is not made).
     if (!mayWrite()) return undefined;
@@ -221,9 +222,9 @@ export async function createKLPool(options: PoolOptions = {}): Promise<KLPool> {
     } catch {
       return inThisThread(method, args);
     }
-    if (shares === undefined || anyFailed()) return inThisThread(method, args);
     const target = typedArray(plan.target);
     const approx = typedArray(plan.approx);
+    if (shares === undefined || anyFailed() || target === undefined || approx === undefined) return inThisThread(method, args);
     const holdGradient = plan.out !== undefined && isShared(plan.out);
     const done = await fanOut(shares, plan.settings, holdGradient, (share, settings, transfer) => ({
       method: "gradient", kind: plan.kind, settings,
@@ -300,7 +301,13 @@ export async function createKLPool(options: PoolOptions = {}): Promise<KLPool> {
     alloc<A extends Float64Array | Float32Array>(length: number, type: { new (buffer: ArrayBufferLike): A; BYTES_PER_ELEMENT: number }): A {
       checkAllocation(length, type);
       const bytes = length * type.BYTES_PER_ELEMENT;
-      return new type(shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
+      let buffer: ArrayBufferLike;
+      try {
+        buffer = shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes);
+      } catch {
+        throw new KLError("TOO_LARGE", "length", `${length} elements need ${bytes} bytes, more than this engine can allocate`);
+      }
+      return new type(buffer);
     },
     async terminate() {
       terminated = true;
@@ -314,12 +321,26 @@ export async function createKLPool(options: PoolOptions = {}): Promise<KLPool> {
   return pool as unknown as KLPool;
 }
 
+/** The options of createKLPool: createKL's and the workers'. */
+const POOL_KEYS: readonly string[] = [...CREATE_KEYS, "threads", "workerUrl"];
+
 /** The pool's inputs are never views of an instance's memory: there is nothing to check. */
 const NO_VIEWS: ViewCheck = () => undefined;
 
-/** A vector as a typed array the workers can receive (arrays of numbers as f64). */
-function typedArray(values: Vector): ElementArray {
-  return Array.isArray(values) ? Float64Array.from(values) : (values as ElementArray);
+/**
+ * A vector as a typed array the workers can receive (arrays of numbers as f64), or undefined
+ * for an array holding something else: nothing is coerced, and the call then runs in this
+ * thread, whose instance says which element.
+ */
+function typedArray(values: Vector): ElementArray | undefined {
+  if (!Array.isArray(values)) return values as ElementArray;
+  const copy = new Float64Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const x: unknown = values[i];
+    if (typeof x !== "number") return undefined;
+    copy[i] = x;
+  }
+  return copy;
 }
 
 /** A pool call in flight: `stop` rejects it unless it is `writing` its out; `finished` when its work is. */

@@ -5,7 +5,8 @@
  * taken without rounding p/q where that would lose digits. It shares no numerical code with
  * the engines it checks (terms.ts holds its own).
  */
-import { checkValues } from "../../core/checks.js";
+import { checkAllocation, checkNumbers, checkValues } from "../../core/checks.js";
+import { KLError } from "../../core/errors.js";
 import type { Engine } from "../../core/engine.js";
 import type { Divergence, GradientKind } from "../../core/routes.js";
 import { buildKL } from "../../core/kl.js";
@@ -42,8 +43,12 @@ function operandsOf(values: Array<Vector | undefined>, settings: Settings): { op
   return { operands, shape: { cols: operands[0]!.values.length / settings.rows, normalize: settings.normalize } };
 }
 
-/** Validates up front, then reports rows without probability mass argument by argument, then row by row. */
+/**
+ * Refuses non-numbers (whatever `validate` says: nothing is coerced), validates up front, then
+ * reports rows without probability mass argument by argument, then row by row.
+ */
 function checkOperands(operands: Operand[], settings: Settings, shape: RowShape): void {
+  for (const o of operands) checkNumbers(o.values, o.name);
   if (settings.validate) for (const o of operands) checkValues(o.values, o.space, o.name, settings.normalize);
   for (const operand of operands) for (let row = 0; row < settings.rows; row++) probabilities(operand, row, shape);
 }
@@ -157,12 +162,20 @@ const referenceEngine: Engine = {
   },
   relEntr(p, q, settings, out) {
     const { operands } = operandsOf([p, q], settings);
+    for (const o of operands) checkNumbers(o.values, o.name);
     if (settings.validate) for (const o of operands) checkValues(o.values, o.space, o.name);
     const term = settings.spaces[0] === "log" ? klTermLog : klTerm;
     for (let i = 0; i < out.length; i++) out[i] = term(p[i]!, q[i]!);
     return out;
   },
-  alloc: (length, type) => new type(length),
+  alloc(length, type) {
+    checkAllocation(length, type);
+    try {
+      return new type(length);
+    } catch {
+      throw new KLError("TOO_LARGE", "length", `${length} elements are more than this engine can allocate`);
+    }
+  },
   free: () => undefined,
   reserve: () => undefined,
   memoryBytes: () => 0,

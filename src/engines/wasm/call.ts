@@ -3,12 +3,12 @@
  * module's memory, and the conversions the divergences share (rescaling, log-sum-exp,
  * probabilities and log-probabilities), all in the call's scratch.
  */
-import { checkValues, LOG_MAX, zeroSumRow } from "../../core/checks.js";
+import { checkNumbers, checkValues, LOG_MAX, notANumber, zeroSumRow } from "../../core/checks.js";
 import type { ElementArray } from "../../core/engine.js";
-import type { KLError } from "../../core/errors.js";
+import { KLError } from "../../core/errors.js";
 import type { Space, Vector } from "../../core/types.js";
 import { reduce, type OpTable, type ReduceExtras, type TypedKernels } from "./kernels.js";
-import type { Scratch, Views } from "./memory.js";
+import type { Allocations, Scratch, Views } from "./memory.js";
 
 /**
  * One argument of a call: its values, the space they are in, its name for errors, and a way
@@ -30,6 +30,7 @@ export function operand(views: Views, values: Vector, space: Space, name: string
 export interface Instance {
   readonly views: Views;
   readonly scratch: Scratch;
+  readonly allocations: Allocations;
   readonly ops: OpTable;
 }
 
@@ -49,14 +50,70 @@ export function readable(operands: Operand[]): Operand[] {
   return operands.map((o) => ({ ...o, values: o.read() }));
 }
 
-/** Whether `values` is read in place: a view of this memory in the kernels' element type. */
-export function isZeroCopy(views: Views, values: Vector | undefined, t: TypedKernels): boolean {
-  return values instanceof t.array && values.buffer === views.buffer;
+/** Whether `values` is read (or written) in place: in the kernels' element type, inside a live alloc block. */
+export function isZeroCopy(instance: Instance, values: Vector | undefined, t: TypedKernels): boolean {
+  return values instanceof t.array && instance.allocations.holds(values);
+}
+
+/**
+ * How often a copy is made again after an element's getter (a Proxy) called this instance
+ * and grew its memory, detaching the view being written: a second pass finds the memory grown.
+ */
+const COPY_ATTEMPTS = 3;
+
+/**
+ * Copies `length` values of `values` from `start` into the module's memory at `address`, as
+ * `type`. An array's elements are checked in the same loop: a string, null, boolean, bigint or
+ * object is refused with its index (`name`: the caller's argument), never coerced (typed arrays
+ * hold numbers only). If an element's getter grew the memory, the copy is made again.
+ */
+export function copyInto(views: Views, type: typeof Float64Array | typeof Float32Array, values: Vector, start: number, length: number, address: number, name: string): void {
+  const at = address / type.BYTES_PER_ELEMENT;
+  for (let attempt = 0; attempt < COPY_ATTEMPTS; attempt++) {
+    const memory = views.of(type);
+    if (Array.isArray(values)) {
+      for (let i = 0; i < length; i++) {
+        const x: unknown = values[start + i];
+        if (typeof x !== "number") throw notANumber(name, start + i, x);
+        memory[at + i] = x;
+      }
+    } else {
+      const typed = values as ElementArray;
+      memory.set(start === 0 && length === typed.length ? typed : typed.subarray(start, start + length), at);
+    }
+    if (memory.length !== 0) return;
+  }
+  throw new KLError("NOT_A_VECTOR", name, "reading its elements kept growing this instance's memory (an element getter calling the instance): pass the numbers themselves");
+}
+
+/** The operand's address in Wasm memory: its own inside a live alloc block, else a scratch copy. */
+export function stage(instance: Instance, t: TypedKernels, o: Operand): number {
+  const values = o.read();
+  if (isZeroCopy(instance, values, t)) return (values as ElementArray).byteOffset;
+  const { length } = values;
+  const address = instance.scratch.alloc(length * t.array.BYTES_PER_ELEMENT);
+  // read() again: allocating may have grown the memory and detached a view of it (whose length is then 0).
+  copyInto(instance.views, t.array, o.read(), 0, length, address, o.name);
+  return address;
+}
+
+/**
+ * Throws for the first element that is not a number, in any operand (first operand first), as
+ * the reference does before it looks at values: copies find them piece by piece.
+ */
+export function reportNonNumbers(operands: ReadonlyArray<{ values: Vector; name: string }>): void {
+  for (const operand of operands) checkNumbers(operand.values, operand.name);
+}
+
+/** Throws the KLError for the first bad element as the reference finds it: non-numbers first, then bad values. */
+export function checkOperands(operands: Operand[], normalize: boolean): void {
+  reportNonNumbers(operands);
+  for (const operand of operands) checkValues(operand.values, operand.space, operand.name, normalize);
 }
 
 /** Called when a kernel flagged bad input: throws the KLError that says where. */
 export function reportInvalid(operands: Operand[], normalize: boolean): never {
-  for (const operand of operands) checkValues(operand.values, operand.space, operand.name, normalize);
+  checkOperands(operands, normalize);
   throw new Error("klwasm: a kernel flagged input that validation accepts");
 }
 
@@ -81,21 +138,10 @@ export class KernelCall {
   ) {
     this.n = operands[0]!.read().length;
     this.cols = this.n / rows;
-    this.staged = operands.map((o) => this.stage(o.read));
+    this.staged = operands.map((o) => stage(instance, t, o));
     // Log-probabilities used as given must have finite probabilities (checkValues' LOG_MAX).
     const logRange = operands.every((o, i) => o.space !== "log" || normalize || withinLogRange(instance, t, this.staged[i]!, this.n));
     if (!logRange && validate) reportInvalid(readable(operands), normalize);
-  }
-
-  /** The input's address in Wasm memory: its own for views into it, else a scratch copy. */
-  private stage(source: () => Vector): number {
-    const values = source();
-    const { views } = this.instance;
-    if (isZeroCopy(views, values, this.t)) return (values as ElementArray).byteOffset;
-    const address = this.instance.scratch.alloc(values.length * this.t.array.BYTES_PER_ELEMENT);
-    // source() again: allocating may have grown the memory and detached a view of it.
-    views.of(this.t.array).set(source(), address / this.t.array.BYTES_PER_ELEMENT);
-    return address;
   }
 
   /** A fresh f64 view of `length` values at `address` (views made before growth are detached). */
@@ -110,7 +156,7 @@ export class KernelCall {
 
   /** Errors about the data's meaning come after errors about bad values, as in the reference. */
   fail(error: KLError): never {
-    if (this.validate) for (const o of readable(this.operands)) checkValues(o.values, o.space, o.name, this.normalize);
+    if (this.validate) checkOperands(readable(this.operands), this.normalize);
     throw error;
   }
 

@@ -3,7 +3,7 @@
  * module comes from, and how large its memory may grow.
  */
 import { buildKL } from "../../core/kl.js";
-import { checkFlag, checkNumberOption, checkOptionsObject } from "../../core/checks.js";
+import { checkFlag, checkKnownKeys, checkNumberOption, checkOptionsObject } from "../../core/checks.js";
 import { KLError } from "../../core/errors.js";
 import type { KL } from "../../core/types.js";
 import { WasmEngine } from "./engine.js";
@@ -47,8 +47,13 @@ export type WasmBackend = "wasm-simd" | "wasm-relaxed-simd" | "wasm";
 
 const BACKENDS: Record<Build, WasmBackend> = { simd: "wasm-simd", relaxed: "wasm-relaxed-simd", scalar: "wasm" };
 
-function chooseBuild(options: CreateOptions): Build {
+/** The options of createKL and createKLSync: any other key is refused. */
+export const CREATE_KEYS: readonly string[] = ["simd", "relaxed", "module", "maxMemoryBytes"];
+
+/** The build `options` ask for; `known`: the caller's options (createKLPool has more). */
+function chooseBuild(options: CreateOptions, known = CREATE_KEYS): Build {
   checkOptionsObject(options);
+  checkKnownKeys(options, known);
   checkFlag(options.simd, "simd", false);
   checkFlag(options.relaxed, "relaxed", false);
   if (options.simd === true && !hasSimd()) {
@@ -81,9 +86,12 @@ export async function createKL(options: CreateOptions = {}): Promise<KL> {
   return fromKernels(await instantiate(options.module ?? await buildBytes(build)), build, options);
 }
 
-/** The module createKL would instantiate, compiled, and its backend: what a pool's workers run. */
-export async function compileFor(options: CreateOptions): Promise<{ module: CompiledModule; backend: WasmBackend }> {
-  const build = chooseBuild(options);
+/**
+ * The module createKL would instantiate, compiled, and its backend: what a pool's workers run.
+ * `known`: the options the pool's caller may give.
+ */
+export async function compileFor(options: CreateOptions, known: readonly string[]): Promise<{ module: CompiledModule; backend: WasmBackend }> {
+  const build = chooseBuild(options, known);
   return { module: await compile(options.module ?? await buildBytes(build)), backend: BACKENDS[build] };
 }
 

@@ -4,14 +4,14 @@
  * path of most calls), and everything else (logits, rescaled rows, the JSD, gradients) stages
  * its inputs and conversions in a KernelCall (call.ts), in groups of rows that fit the memory.
  */
-import { checkValues, zeroSumRow } from "../../core/checks.js";
+import { zeroSumRow } from "../../core/checks.js";
 import type { ElementArray, Engine } from "../../core/engine.js";
 import type { Divergence, GradientKind } from "../../core/routes.js";
 import { KLError } from "../../core/errors.js";
-import { gradientScale, type Settings } from "../../core/options.js";
+import { gradientScale, type ArgumentNames, type Settings } from "../../core/options.js";
 import type { Backend, Vector } from "../../core/types.js";
 import { CompensatedSum } from "../../numeric/compensated-sum.js";
-import { isZeroCopy, KernelCall, operand, readable, reportInvalid, withinLogRange, type Instance, type Operand } from "./call.js";
+import { checkOperands, copyInto, isZeroCopy, KernelCall, operand, pin, readable, reportInvalid, reportNonNumbers, stage, withinLogRange, type Instance, type Operand } from "./call.js";
 import { reduce, type Kernels, type OpTable, type TypedKernels } from "./kernels.js";
 import { Allocations, Heap, MAX_MEMORY_BYTES, Scratch, Views } from "./memory.js";
 
@@ -37,8 +37,8 @@ export class WasmEngine implements Engine, Instance {
   readonly views: Views;
   readonly scratch: Scratch;
   readonly ops: OpTable;
+  readonly allocations: Allocations;
   private readonly heap: Heap;
-  private readonly allocations: Allocations;
   private readonly f64: TypedKernels;
   private readonly f32: TypedKernels;
   /** The per-row values of one-row calls: reused, since `finish` reads them at once. */
@@ -109,28 +109,38 @@ export class WasmEngine implements Engine, Instance {
     return this.termOp(divergence, space === "log", settings.precision);
   }
 
-  defaultRowValue(divergence: Divergence, first: Vector, second: Vector | undefined): number | undefined {
+  defaultRowValue(divergence: Divergence, first: Vector, second: Vector | undefined, names: ArgumentNames): number | undefined {
     const op = this.termOp(divergence, false, "accurate");
     if (op < 0 || this.smallBusy || !this.copiable(first)) return undefined;
     const n = first.length;
     if (!(n > 0 && n <= SMALL_ROW) || (second !== undefined && !(this.copiable(second) && second.length === n))) return undefined;
     const f32 = first instanceof Float32Array && (second === undefined || second instanceof Float32Array);
     const t = f32 ? this.f32 : this.f64;
-    if (this.smallRegion === 0) this.smallRegion = this.heap.alloc(2 * SMALL_ROW * 8 + 16);
+    if (this.smallRegion === 0) this.smallRegion = this.regionForSmallRows();
+    if (this.smallRegion === 0) return undefined;
     const x = this.smallRegion;
     const y = x + SMALL_ROW * 8;
     const out = y + SMALL_ROW * 8;
-    const memory = this.views.of(t.array);
+    // A call from an input's getter meanwhile takes the general path, not this region.
     this.smallBusy = true;
     try {
-      memory.set(first, x / t.array.BYTES_PER_ELEMENT);
-      if (second !== undefined) memory.set(second, y / t.array.BYTES_PER_ELEMENT);
+      copyInto(this.views, t.array, first, 0, n, x, names[0]);
+      if (second !== undefined) copyInto(this.views, t.array, second, 0, n, y, names[1]);
     } finally {
       this.smallBusy = false;
     }
-    // An input's getter that grew the memory detached the view written to: take the general path.
-    if (memory.length === 0 || reduce(t, op, x, y, 1, n, out) !== 0) return undefined;
+    if (reduce(t, op, x, y, 1, n, out) !== 0) return undefined;
     return this.views.f64()[out >> 3];
+  }
+
+  /** The region of defaultRowValue, or 0 where the memory's limit leaves no room for it (calls then take the general path). */
+  private regionForSmallRows(): number {
+    try {
+      return this.heap.alloc(2 * SMALL_ROW * 8 + 16, "memory");
+    } catch (error) {
+      if (error instanceof KLError) return 0;
+      throw error;
+    }
   }
 
   /** Whether defaultRowValue may copy `values`: a vector outside this memory. */
@@ -147,7 +157,7 @@ export class WasmEngine implements Engine, Instance {
     }
     const operands = this.operandsOf(first, second, settings);
     return this.inRowGroups(operands, settings, (part, rows) =>
-      this.withScratch(() => this.compute(divergence, t, part, rows, settings)),
+      this.withScratch(settings.names[0], () => this.compute(divergence, t, part, rows, settings)),
     );
   }
 
@@ -156,9 +166,9 @@ export class WasmEngine implements Engine, Instance {
     return !Array.isArray(values) && (values as ElementArray).buffer === this.views.buffer;
   }
 
-  /** Runs `work` with the call's scratch open, released after (also when it throws). */
-  private withScratch<R>(work: () => R): R {
-    this.scratch.begin();
+  /** Runs `work` with the call's scratch open (`argument` is named if it does not fit), released after (also when it throws). */
+  private withScratch<R>(argument: string, work: () => R): R {
+    this.scratch.begin(argument);
     try {
       return work();
     } finally {
@@ -204,7 +214,8 @@ export class WasmEngine implements Engine, Instance {
   /** An error from a row group, restated for the whole input. */
   private inWholeInput(error: unknown, operands: Operand[], settings: Settings, firstRow: number): unknown {
     if (!(error instanceof KLError)) return error;
-    if (settings.validate) for (const o of operands) checkValues(o.values, o.space, o.name, settings.normalize);
+    if (settings.validate) checkOperands(operands, settings.normalize);
+    else reportNonNumbers(operands);
     if (error.code !== "ZERO_SUM" && error.code !== "NO_MASS") return error;
     const operand = operands.find((o) => o.name === error.argument)!;
     return zeroSumRow(operand.name, error.index! + firstRow, operand.space);
@@ -255,7 +266,8 @@ export class WasmEngine implements Engine, Instance {
     const rowsPerPiece = Math.min(rows, cols <= STREAM_CHUNK ? Math.floor(STREAM_CHUNK / cols) : 1);
     const pieceBytes = rowsPerPiece * width * t.array.BYTES_PER_ELEMENT;
     const logSpace = settings.spaces[0] === "log";
-    this.scratch.begin();
+    const [nameX, nameY] = settings.names;
+    this.scratch.begin(nameX);
     try {
       const bufferX = this.scratch.alloc(pieceBytes);
       const bufferY = second === undefined ? 0 : this.scratch.alloc(pieceBytes);
@@ -268,8 +280,14 @@ export class WasmEngine implements Engine, Instance {
           const pieceCols = Math.min(width, cols - col);
           const start = row * cols + col;
           const length = pieceRows * pieceCols;
-          this.copyIn(first, start, length, bufferX, t);
-          if (second !== undefined) this.copyIn(second, start, length, bufferY, t);
+          try {
+            copyInto(this.views, t.array, first, start, length, bufferX, nameX);
+            if (second !== undefined) copyInto(this.views, t.array, second, start, length, bufferY, nameY);
+          } catch (error) {
+            // A non-number in a later piece of the first argument is reported before one here in the second.
+            reportNonNumbers(this.operandsOf(first, second, settings));
+            throw error;
+          }
           const status = reduce(t, op, bufferX, bufferY, pieceRows, pieceCols, out);
           const logRange = !logSpace || (withinLogRange(this, t, bufferX, length) && (second === undefined || withinLogRange(this, t, bufferY, length)));
           if ((status !== 0 || !logRange) && validate) reportInvalid(this.operandsOf(first, second, settings), false);
@@ -285,24 +303,23 @@ export class WasmEngine implements Engine, Instance {
     }
   }
 
-  /** Copies `length` values of `values` from `start` into the module's memory at `address`. */
-  private copyIn(values: Vector, start: number, length: number, address: number, t: TypedKernels): void {
-    const memory = this.views.of(t.array);
-    const at = address / t.array.BYTES_PER_ELEMENT;
-    if (start === 0 && length === values.length) memory.set(values, at);
-    else if (Array.isArray(values)) for (let i = 0; i < length; i++) memory[at + i] = values[start + i]!;
-    else memory.set((values as ElementArray).subarray(start, start + length), at);
-  }
-
+  /**
+   * A call that throws leaves `out` untouched: the gradient goes to scratch and is copied into
+   * `out` once the kernels accepted the input (a kernel flags bad input after writing), and a
+   * call split into row groups gathers it apart until the last group is done.
+   */
   gradient(kind: GradientKind, target: Vector, approx: Vector, settings: Settings, out: ElementArray): { perRow: Float64Array; grad: ElementArray } {
     const operands = this.operandsOf(target, approx, settings);
     const cols = target.length / settings.rows;
-    // `out` is pinned like an operand: the call's growth may detach it if it is a view of this memory.
-    const outView = operand(this.views, out, "prob", "options.out");
-    const perRow = this.inRowGroups(operands, settings, (part, rows, first) =>
-      this.withScratch(() =>
-        this.gradientRows(kind, part, rows, settings, () => (outView.read() as ElementArray).subarray(first * cols, (first + rows) * cols))),
-    );
+    // `out` is pinned like an operand: the call's growth may detach it if it is an alloc view.
+    const outView = pin(this.views, out) as () => ElementArray;
+    let gathered: ElementArray | undefined;
+    const perRow = this.inRowGroups(operands, settings, (part, rows, first) => {
+      const whole = rows === settings.rows;
+      const into = () => whole ? outView() : (gathered ??= new (out.constructor as typeof Float64Array)(out.length)).subarray(first * cols, (first + rows) * cols);
+      return this.withScratch(settings.names[0], () => this.gradientRows(kind, part, rows, settings, into));
+    });
+    if (gathered !== undefined) outView().set(gathered);
     return { perRow, grad: this.allocations.survivor(out) };
   }
 
@@ -311,10 +328,9 @@ export class WasmEngine implements Engine, Instance {
     const t = this.lanes(kind === "jsd" ? "jsd" : "kl", operands[0]!.values, operands[1]!.values, settings);
     const call = this.call(t, operands, rows, settings);
     const { n } = call;
-    // Written in place when `out` is a view of this memory in the kernel's element type.
-    const before = out();
-    const inPlace = isZeroCopy(this.views, before, t);
-    const grad = inPlace ? before.byteOffset : call.elements();
+    // In place only without validation: a kernel that flags bad input has written its gradient.
+    const inPlace = !settings.validate && isZeroCopy(this, out(), t);
+    const grad = inPlace ? out().byteOffset : call.elements();
     const values = kind === "jsd" ? this.jsdGradient(call, operands, settings, rows, grad) : this.klGradient(kind === "forward", call, operands, settings, rows, grad);
     if (!inPlace) out().set(new t.array(this.views.buffer, grad, n));
     return values;
@@ -386,33 +402,26 @@ export class WasmEngine implements Engine, Instance {
 
   relEntr(p: Vector, q: Vector, settings: Settings, out: ElementArray): ElementArray {
     const operands = this.operandsOf(p, q, settings);
-    // Decided before anything grows the memory and detaches `out`.
-    const inPlace = out.buffer === this.views.buffer;
+    // Decided before anything grows the memory and detaches `out`. In place only without
+    // validation, as for gradients: the kernel flags bad input after writing.
+    const inPlace = !settings.validate && this.allocations.holds(out);
+    const outView = pin(this.views, out) as () => ElementArray;
     const outAddress = out.byteOffset;
     const n = out.length;
     const t = out instanceof Float32Array ? this.f32 : this.f64;
-    this.scratch.begin();
+    this.scratch.begin(settings.names[0]);
     try {
       const target = inPlace ? outAddress : this.scratch.alloc(n * t.array.BYTES_PER_ELEMENT);
-      const staged = operands.map((o) => this.stage(o.read, t));
+      const staged = operands.map((o) => stage(this, t, o));
       const logSpace = settings.spaces[0] === "log";
       const status = t.relEntr(logSpace ? 1 : 0, staged[0]!, staged[1]!, n, target);
       const logRange = !logSpace || staged.every((address) => withinLogRange(this, t, address, n));
       if ((status !== 0 || !logRange) && settings.validate) reportInvalid(readable(operands), false);
-      if (!inPlace) out.set(new t.array(this.views.buffer, target, n));
+      if (!inPlace) outView().set(new t.array(this.views.buffer, target, n));
       return this.allocations.survivor(out);
     } finally {
       this.scratch.end();
     }
-  }
-
-  /** The input's address in Wasm memory: its own for views into it, else a scratch copy. */
-  private stage(source: () => Vector, t: TypedKernels): number {
-    const values = source();
-    if (isZeroCopy(this.views, values, t)) return (values as ElementArray).byteOffset;
-    const address = this.scratch.alloc(values.length * t.array.BYTES_PER_ELEMENT);
-    this.copyIn(source(), 0, values.length, address, t);
-    return address;
   }
 
   alloc<A extends ElementArray>(length: number, type: { new (length: number): A }): A {

@@ -46,8 +46,11 @@ export class Heap {
     return this.limit - this.top;
   }
 
-  /** Byte address of a new block of `bytes`; grows the memory if no gap fits. */
-  alloc(bytes: number): number {
+  /**
+   * Byte address of a new block of `bytes`; grows the memory if no gap fits. If it cannot,
+   * throws TOO_LARGE naming `argument` and leaves the heap as it was.
+   */
+  alloc(bytes: number, argument: string): number {
     const size = aligned(bytes);
     let start = this.base;
     let index = 0;
@@ -56,7 +59,7 @@ export class Heap {
       if (block.start - start >= size) break;
       start = block.end;
     }
-    this.ensure(start + size);
+    this.ensure(start + size, argument);
     this.blocks.splice(index, 0, { start, end: start + size });
     return start;
   }
@@ -71,12 +74,26 @@ export class Heap {
     return this.blocks.length === 0 ? this.base : this.blocks[this.blocks.length - 1]!.end;
   }
 
-  /** Grows the memory so that addresses below `end` exist. */
-  ensure(end: number): void {
+  /**
+   * Grows the memory so that addresses below `end` exist, or throws TOO_LARGE naming
+   * `argument` (past the limit, or where the engine refuses to grow).
+   */
+  ensure(end: number, argument: string): void {
     const have = this.memory.buffer.byteLength;
     if (end <= have) return;
-    if (end > this.limit) throw new RangeError(`klwasm: ${end} bytes exceed the module's memory limit of ${this.limit} bytes`);
-    this.memory.grow(Math.ceil((end - have) / PAGE));
+    const tooLarge = (why: string) =>
+      new KLError("TOO_LARGE", argument, `needs the module's memory to reach ${end} bytes, ${why}; free kl.alloc blocks, split the input, or raise maxMemoryBytes`);
+    if (end > this.limit) throw tooLarge(`more than its limit of ${this.limit} bytes`);
+    try {
+      this.memory.grow(Math.ceil((end - have) / PAGE));
+    } catch {
+      throw tooLarge("and the engine could not grow it that far");
+    }
+  }
+
+  /** Grows the memory towards `end` as far as the limit allows (room kept for later calls, never required). */
+  ensureUpTo(end: number, argument: string): void {
+    this.ensure(Math.min(end, this.limit), argument);
   }
 }
 
@@ -93,6 +110,8 @@ export class Scratch {
   private top = 0;
   /** Per open call: the arena top and the number of heap blocks at its begin. */
   private readonly marks: number[] = [];
+  /** Per open call: the argument named if its scratch does not fit (its first input). */
+  private readonly arguments: string[] = [];
   private readonly heapBlocks: number[] = [];
   /** Bytes the open outermost call has taken, and the most any call has taken. */
   private used = 0;
@@ -100,17 +119,19 @@ export class Scratch {
 
   constructor(private readonly heap: Heap) {}
 
-  /** Opens a call's scratch. */
-  begin(): void {
+  /** Opens a call's scratch; `argument` is named if it does not fit (the call's first input). */
+  begin(argument: string): void {
     if (this.marks.length === 0) {
       this.fit(Math.min(ARENA_LIMIT, this.mostUsed));
       this.used = 0;
     }
     this.marks.push(this.top, this.heapBlocks.length);
+    this.arguments.push(argument);
   }
 
   /** Releases everything allocated since the matching `begin`. */
   end(): void {
+    this.arguments.pop();
     const blocks = this.marks.pop()!;
     this.top = this.marks.pop()!;
     while (this.heapBlocks.length > blocks) this.heap.free(this.heapBlocks.pop()!);
@@ -125,7 +146,7 @@ export class Scratch {
       this.top += size;
       return address;
     }
-    const address = this.heap.alloc(size);
+    const address = this.heap.alloc(size, this.arguments[this.arguments.length - 1]!);
     this.heapBlocks.push(address);
     return address;
   }
@@ -140,7 +161,15 @@ export class Scratch {
     if (this.arena !== 0) this.heap.free(this.arena);
     this.arena = 0;
     this.arenaEnd = 0;
-    this.arena = this.heap.alloc(bytes);
+    this.top = 0;
+    // The arena only saves allocations: where the limit leaves no room for it, calls take
+    // their scratch from the heap (and a call that does not fit there says so).
+    try {
+      this.arena = this.heap.alloc(bytes, "memory");
+    } catch (error) {
+      if (error instanceof KLError) return;
+      throw error;
+    }
     this.arenaEnd = this.arena + bytes;
     this.top = this.arena;
   }
@@ -188,12 +217,24 @@ export class Views {
   }
 }
 
-/** The blocks `alloc` handed out, and the views over them. */
+/** A live alloc block: its bytes [start, end) and the allocation that made it. */
+interface Block {
+  start: number;
+  end: number;
+  allocation: number;
+}
+
+/**
+ * The blocks `alloc` handed out, and the views over them. Only what lies inside a live block
+ * is the caller's: everything else in the module's memory (static data, the heap's other
+ * blocks, call scratch, freed blocks) is the instance's own, so a view of it is refused, never
+ * read or written in place.
+ */
 export class Allocations {
   /** Views handed out by alloc: their block's address and the allocation that made it. */
   private readonly views = new WeakMap<ElementArray, { address: number; length: number; allocation: number }>();
-  /** Live alloc blocks: address → allocation number (a reused address gets a new one). */
-  private readonly liveBlocks = new Map<number, number>();
+  /** Live alloc blocks, sorted by start (a reused address gets a new allocation number). */
+  private readonly live: Block[] = [];
   private allocations = 0;
 
   constructor(private readonly heap: Heap, private readonly memory: Views) {}
@@ -201,11 +242,19 @@ export class Allocations {
   alloc<A extends ElementArray>(length: number, type: { new (length: number): A }): A {
     const array: unknown = type;
     checkAllocation(length, array);
-    const address = this.heap.alloc(length * array.BYTES_PER_ELEMENT);
-    // Room for a call's small scratch now, so that calls on this view rarely grow (and detach) it.
-    this.heap.ensure(this.heap.top + ALLOC_SLACK);
+    const bytes = length * array.BYTES_PER_ELEMENT;
+    const address = this.heap.alloc(bytes, "length");
+    // Room for a call's small scratch where the limit leaves it, so that calls on this view
+    // rarely grow (and detach) it.
+    try {
+      this.heap.ensureUpTo(this.heap.top + ALLOC_SLACK, "length");
+    } catch (error) {
+      this.heap.free(address);
+      throw error;
+    }
     const allocation = ++this.allocations;
-    this.liveBlocks.set(address, allocation);
+    const at = this.blockAfter(address);
+    this.live.splice(at, 0, { start: address, end: address + bytes, allocation });
     const view = new array(this.memory.buffer, address, length) as unknown as A;
     this.views.set(view, { address, length, allocation });
     return view;
@@ -213,13 +262,40 @@ export class Allocations {
 
   reserve(bytes: number): void {
     if (!(bytes >= 0) || !Number.isFinite(bytes)) throw new KLError("BAD_OPTION", "bytes", `must be a finite number ≥ 0, got ${bytes}`);
-    this.heap.ensure(this.heap.top + bytes + ALLOC_SLACK);
+    this.heap.ensure(this.heap.top + bytes, "bytes");
+    this.heap.ensureUpTo(this.heap.top + bytes + ALLOC_SLACK, "bytes");
+  }
+
+  /** The index of the first live block starting after `address`. */
+  private blockAfter(address: number): number {
+    let low = 0;
+    let high = this.live.length;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if (this.live[middle]!.start <= address) low = middle + 1;
+      else high = middle;
+    }
+    return low;
+  }
+
+  /** The live block holding every byte of `values`, a view of the current memory, if there is one. */
+  private blockOf(values: ElementArray): Block | undefined {
+    if (values.buffer !== this.memory.buffer) return undefined;
+    const block = this.live[this.blockAfter(values.byteOffset) - 1];
+    return block !== undefined && values.byteOffset + values.byteLength <= block.end ? block : undefined;
+  }
+
+  /** Whether `values` may be read or written in place: a view of the memory inside one live alloc block. */
+  holds(values: unknown): boolean {
+    return (values instanceof Float64Array || values instanceof Float32Array) && this.blockOf(values) !== undefined;
   }
 
   /** Whether the view's block is still allocated (not freed, its address not reused since). */
   private isLive(view: ElementArray): boolean {
     const block = this.views.get(view);
-    return block !== undefined && this.liveBlocks.get(block.address) === block.allocation;
+    if (block === undefined) return false;
+    const live = this.live[this.blockAfter(block.address) - 1];
+    return live !== undefined && live.start === block.address && live.allocation === block.allocation;
   }
 
   free(view: ElementArray): void {
@@ -228,7 +304,7 @@ export class Allocations {
     }
     const { address } = this.views.get(view)!;
     this.heap.free(address);
-    this.liveBlocks.delete(address);
+    this.live.splice(this.blockAfter(address) - 1, 1);
   }
 
   /**
@@ -245,11 +321,16 @@ export class Allocations {
 
   checkView(values: unknown, argument: string): void {
     if (!(values instanceof Float64Array || values instanceof Float32Array)) return;
-    // Only a view of this memory, or a detached one (of a buffer before growth), can be an alloc view.
-    if ((values.length !== 0 && values.buffer !== this.memory.buffer) || !this.views.has(values)) return;
-    if (!this.isLive(values)) throw new KLError("STALE_VIEW", argument, "is a view that kl.free released; its memory may hold other data now");
-    if (values.buffer !== this.memory.buffer) {
-      throw new KLError("STALE_VIEW", argument, "is a kl.alloc view from before the module's memory grew (growth detaches every view); call kl.reserve(bytes) before allocating, or allocate it again");
+    if (this.views.has(values)) {
+      if (!this.isLive(values)) throw new KLError("STALE_VIEW", argument, "is a view that kl.free released; its memory may hold other data now");
+      if (values.buffer !== this.memory.buffer) {
+        throw new KLError("STALE_VIEW", argument, "is a kl.alloc view from before the module's memory grew (growth detaches every view); call kl.reserve(bytes) before allocating, or allocate it again");
+      }
+      return;
+    }
+    // Another view of this memory (a sub-view, or one made over its buffer) is the caller's only inside a live block.
+    if (values.buffer === this.memory.buffer && this.blockOf(values) === undefined) {
+      throw new KLError("STALE_VIEW", argument, "is a view of this instance's memory outside every live kl.alloc block (a sub-view of a freed block, or a view made over its buffer): those bytes are the instance's own; use a kl.alloc view, or copy the values out");
     }
   }
 }

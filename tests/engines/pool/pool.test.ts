@@ -345,3 +345,70 @@ describe("options holding a function or a Symbol", () => {
     }
   });
 });
+
+describe("the API boundary, as createKL's", () => {
+  const rows = ROWS;
+  const n = ROWS * COLS;
+  const plain = (value: number) => new Array<unknown>(n).fill(value);
+
+  it("unknown option keys, of createKLPool and of every method, are BAD_OPTION naming them", async () => {
+    await expect(createKLPool({ thread: 2 } as never)).rejects.toMatchObject({ code: "BAD_OPTION", argument: "options.thread", message: expect.stringContaining("`threads`") });
+    await expect(createKLPool({ worker_url: "x" } as never)).rejects.toMatchObject({ code: "BAD_OPTION", argument: "options.worker_url" });
+    const pool = pools.get(2)!;
+    const x = inputs(Float64Array, 51);
+    for (const call of [
+      () => pool.kl(x.p, x.q, { rows, reduce: "mean" } as never),
+      () => pool.jsd(x.p, x.q, { rows, betta: 0.3 } as never),
+      () => pool.forwardGrad(x.p, x.q, { rows, axis: 0 } as never),
+      () => pool.relEntr(x.p, x.q, { rows } as never),
+    ]) {
+      const error = await call().then(() => undefined, (e: unknown) => e);
+      expect(error).toBeInstanceOf(KLError);
+      expect((error as KLError).code).toBe("BAD_OPTION");
+      expect((error as KLError).argument).toMatch(/^options\.(reduce|betta|axis|rows)$/);
+    }
+  });
+
+  it("a non-number in a large array is createKL's NOT_A_VECTOR, never coerced", async () => {
+    const pool = pools.get(3)!;
+    for (const bad of ["0.5", null, true, 1n, { valueOf: () => 0.5 }]) {
+      for (const k of [0, 1]) {
+        const args = [plain(0.5), plain(0.5)];
+        args[k]![n - 2] = bad;
+        for (const method of ["kl", "forwardGrad"] as const) {
+          const error = await (pool[method] as (...a: unknown[]) => Promise<unknown>)(args[0], args[1], { rows }).then(() => undefined, (e: unknown) => e);
+          expect(error, `${method} ${String(bad)}`).toBeInstanceOf(KLError);
+          const names = method === "kl" ? ["p", "q"] : ["target", "approx"];
+          expect([(error as KLError).code, (error as KLError).argument, (error as KLError).index]).toEqual(["NOT_A_VECTOR", names[k], n - 2]);
+        }
+      }
+    }
+  });
+
+  it("a rejected call leaves out untouched, shared or not, whichever share holds the fault", async () => {
+    const pool = pools.get(4)!;
+    for (const at of [0, n - 1, Math.floor(n / 2)]) {
+      for (const shared of [true, false]) {
+        const target = plain(1 / COLS) as number[];
+        target[at] = NaN;
+        const out = shared ? pool.alloc(n, Float64Array) : new Float64Array(n);
+        out.fill(-3.5);
+        const error = await pool.forwardGrad(target, plain(1 / COLS) as number[], { rows, out }).then(() => undefined, (e: unknown) => e);
+        expect((error as KLError).code).toBe("NAN");
+        expect(out.every((value) => value === -3.5), `NaN at ${at}, shared ${shared}`).toBe(true);
+      }
+    }
+  });
+
+  it("pool.alloc of more than the engine can hold is TOO_LARGE", () => {
+    const pool = pools.get(1)!;
+    let error: unknown;
+    try {
+      pool.alloc(2 ** 40, Float64Array);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(KLError);
+    expect([(error as KLError).code, (error as KLError).argument]).toEqual(["TOO_LARGE", "length"]);
+  });
+});
