@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { KLError } from "../../src/core/errors.js";
 import { finish, gradientArray, planDivergence, planGradient, type ViewCheck } from "../../src/core/kl.js";
-import { defaultSettings, readSettings, type Settings } from "../../src/core/options.js";
+import { defaultSettings, JSD_KEYS, readSettings, type Settings } from "../../src/core/options.js";
 import { show, thrown } from "../errors-helpers.js";
 
 /** A view check that accepts everything: the plans' own checks are under test. */
@@ -219,6 +219,6 @@ describe("planGradient", () => {
 
   it("reads 'mean' over the call's rows", () => {
     const plan = planGradient(ANY_VIEW, "forwardGrad", [0.5, 0.5, 0.5, 0.5], [0.9, 0.1, 0.2, 0.8], { rows: 2, reduction: "mean" });
-    expect(plan.settings).toEqual(readSettings({ rows: 2, reduction: "mean" }, 4, ["target", "approx"]));
+    expect(plan.settings).toEqual(readSettings({ rows: 2, reduction: "mean" }, 4, ["target", "approx"], JSD_KEYS));
   });
 });

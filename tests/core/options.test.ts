@@ -2,7 +2,7 @@
 // `swap`, `jsd` and `base` do to them, the KLError of each refused option, and the gradient's scale.
 import { describe, expect, it } from "vitest";
 import { KLError } from "../../src/core/errors.js";
-import { defaultSettings, gradientScale, readSettings, type Settings } from "../../src/core/options.js";
+import { defaultSettings, gradientScale, JSD_KEYS, readSettings, type Settings } from "../../src/core/options.js";
 import { show, thrown } from "../errors-helpers.js";
 
 const PQ = ["p", "q"] as const;
@@ -10,20 +10,20 @@ const TARGET_APPROX = ["target", "approx"] as const;
 
 describe("readSettings", () => {
   it("fills every omitted option with its default", () => {
-    expect(readSettings({}, 6, PQ)).toEqual({
+    expect(readSettings({}, 6, PQ, JSD_KEYS)).toEqual({
       names: ["p", "q"], spaces: ["prob", "prob"], rows: 1, meanRows: 1, reduction: "sum", normalize: false,
       logBase: 1, validate: true, precision: "accurate", beta: 0.5, factor: 1,
     });
   });
 
   it("equals defaultSettings when no option is given", () => {
-    expect(readSettings({}, 4, PQ)).toEqual(defaultSettings(PQ));
-    expect(readSettings({}, 4, TARGET_APPROX)).toEqual(defaultSettings(TARGET_APPROX));
+    expect(readSettings({}, 4, PQ, JSD_KEYS)).toEqual(defaultSettings(PQ));
+    expect(readSettings({}, 4, TARGET_APPROX, JSD_KEYS)).toEqual(defaultSettings(TARGET_APPROX));
   });
 
   it("keeps the options it is given", () => {
     const settings = readSettings(
-      { rows: 3, reduction: "mean", normalize: true, validate: false, precision: "fast", beta: 0.25, space: "log" }, 12, PQ,
+      { rows: 3, reduction: "mean", normalize: true, validate: false, precision: "fast", beta: 0.25, space: "log" }, 12, PQ, JSD_KEYS,
     );
     expect(settings).toMatchObject({
       rows: 3, meanRows: 3, reduction: "mean", normalize: true, validate: false, precision: "fast", beta: 0.25, spaces: ["log", "log"],
@@ -31,49 +31,49 @@ describe("readSettings", () => {
   });
 
   it("lets pSpace and qSpace override space, each for its own argument", () => {
-    expect(readSettings({ space: "log", qSpace: "logits" }, 2, PQ).spaces).toEqual(["log", "logits"]);
-    expect(readSettings({ space: "logits", pSpace: "prob" }, 2, PQ).spaces).toEqual(["prob", "logits"]);
-    expect(readSettings({ pSpace: "log" }, 2, PQ).spaces).toEqual(["log", "prob"]);
+    expect(readSettings({ space: "log", qSpace: "logits" }, 2, PQ, JSD_KEYS).spaces).toEqual(["log", "logits"]);
+    expect(readSettings({ space: "logits", pSpace: "prob" }, 2, PQ, JSD_KEYS).spaces).toEqual(["prob", "logits"]);
+    expect(readSettings({ pSpace: "log" }, 2, PQ, JSD_KEYS).spaces).toEqual(["log", "prob"]);
   });
 
   it("with swap, gives the names and spaces in the order the engine reads them (second argument first)", () => {
-    const settings = readSettings({ pSpace: "log", qSpace: "logits" }, 2, TARGET_APPROX, true);
+    const settings = readSettings({ pSpace: "log", qSpace: "logits" }, 2, TARGET_APPROX, JSD_KEYS, true);
     expect(settings.names).toEqual(["approx", "target"]);
     expect(settings.spaces).toEqual(["logits", "log"]);
     // Nothing else depends on the order.
-    const unswapped = readSettings({ pSpace: "log", qSpace: "logits" }, 2, TARGET_APPROX);
+    const unswapped = readSettings({ pSpace: "log", qSpace: "logits" }, 2, TARGET_APPROX, JSD_KEYS);
     expect({ ...settings, names: unswapped.names, spaces: unswapped.spaces }).toEqual(unswapped);
   });
 
   it("takes ln(base) as logBase, and 1 for base e or none", () => {
-    expect(readSettings({ base: 2 }, 2, PQ).logBase).toBe(Math.LN2);
-    expect(readSettings({ base: 10 }, 2, PQ).logBase).toBe(Math.LN10);
-    expect(readSettings({ base: 0.5 }, 2, PQ).logBase).toBe(-Math.LN2);
-    expect(readSettings({ base: Math.E }, 2, PQ).logBase).toBe(1);
-    expect(readSettings({}, 2, PQ).logBase).toBe(1);
+    expect(readSettings({ base: 2 }, 2, PQ, JSD_KEYS).logBase).toBe(Math.LN2);
+    expect(readSettings({ base: 10 }, 2, PQ, JSD_KEYS).logBase).toBe(Math.LN10);
+    expect(readSettings({ base: 0.5 }, 2, PQ, JSD_KEYS).logBase).toBe(-Math.LN2);
+    expect(readSettings({ base: Math.E }, 2, PQ, JSD_KEYS).logBase).toBe(1);
+    expect(readSettings({}, 2, PQ, JSD_KEYS).logBase).toBe(1);
   });
 
   describe("the JSD's factor", () => {
     it.each([0.5, 0.25, 0.1, 0.9, 1e-6])("is 1/(β(1 − β)) for a scaled JSD at β = %s", (beta) => {
-      expect(readSettings({ beta, scaled: true }, 2, PQ, false, true).factor).toBe(1 / (beta * (1 - beta)));
+      expect(readSettings({ beta, scaled: true }, 2, PQ, JSD_KEYS, false, true).factor).toBe(1 / (beta * (1 - beta)));
     });
 
     it("is 4 for the scaled symmetric JSD (β = ½ by default)", () => {
-      expect(readSettings({ scaled: true }, 2, PQ, false, true).factor).toBe(4);
+      expect(readSettings({ scaled: true }, 2, PQ, JSD_KEYS, false, true).factor).toBe(4);
     });
 
     it("is 1 at β = 0 and β = 1, where 1/(β(1 − β)) has no value", () => {
-      expect(readSettings({ beta: 0, scaled: true }, 2, PQ, false, true).factor).toBe(1);
-      expect(readSettings({ beta: 1, scaled: true }, 2, PQ, false, true).factor).toBe(1);
+      expect(readSettings({ beta: 0, scaled: true }, 2, PQ, JSD_KEYS, false, true).factor).toBe(1);
+      expect(readSettings({ beta: 1, scaled: true }, 2, PQ, JSD_KEYS, false, true).factor).toBe(1);
     });
 
     it("is 1 unless scaled", () => {
-      expect(readSettings({ beta: 0.25 }, 2, PQ, false, true).factor).toBe(1);
-      expect(readSettings({ beta: 0.25, scaled: false }, 2, PQ, false, true).factor).toBe(1);
+      expect(readSettings({ beta: 0.25 }, 2, PQ, JSD_KEYS, false, true).factor).toBe(1);
+      expect(readSettings({ beta: 0.25, scaled: false }, 2, PQ, JSD_KEYS, false, true).factor).toBe(1);
     });
 
     it("is 1 for a call that is not a JSD, scaled or not", () => {
-      expect(readSettings({ beta: 0.25, scaled: true } as never, 2, PQ, false, false).factor).toBe(1);
+      expect(readSettings({ beta: 0.25, scaled: true } as never, 2, PQ, JSD_KEYS, false, false).factor).toBe(1);
     });
   });
 
@@ -104,14 +104,14 @@ describe("readSettings", () => {
       ["beta '0.5'", { beta: "0.5" }, 4, "BAD_OPTION", "options.beta"],
     ];
     it.each(cases)("%s", (_, options, length, code, argument) => {
-      const error = thrown(() => readSettings(options as never, length, PQ, false, true));
+      const error = thrown(() => readSettings(options as never, length, PQ, JSD_KEYS, false, true));
       expect(error, show(error)).toBeInstanceOf(KLError);
       expect((error as KLError).code).toBe(code);
       expect((error as KLError).argument).toBe(argument);
     });
 
     it("scaled 'yes' in a JSD", () => {
-      const error = thrown(() => readSettings({ scaled: "yes" as never }, 4, PQ, false, true));
+      const error = thrown(() => readSettings({ scaled: "yes" as never }, 4, PQ, JSD_KEYS, false, true));
       expect(error, show(error)).toBeInstanceOf(KLError);
       expect(error).toMatchObject({ code: "BAD_OPTION", argument: "options.scaled" });
     });
@@ -143,24 +143,24 @@ describe("gradientScale", () => {
   });
 
   it("divides by ln(base)", () => {
-    expect(gradientScale(readSettings({ base: 2 }, 4, TARGET_APPROX))).toBe(1 / Math.LN2);
+    expect(gradientScale(readSettings({ base: 2 }, 4, TARGET_APPROX, JSD_KEYS))).toBe(1 / Math.LN2);
   });
 
   it("divides by the call's rows for 'mean' only", () => {
-    expect(gradientScale(readSettings({ rows: 4, reduction: "mean" }, 8, TARGET_APPROX))).toBe(0.25);
-    expect(gradientScale(readSettings({ rows: 4, reduction: "sum" }, 8, TARGET_APPROX))).toBe(1);
-    expect(gradientScale(readSettings({ rows: 4, reduction: "none" }, 8, TARGET_APPROX))).toBe(1);
+    expect(gradientScale(readSettings({ rows: 4, reduction: "mean" }, 8, TARGET_APPROX, JSD_KEYS))).toBe(0.25);
+    expect(gradientScale(readSettings({ rows: 4, reduction: "sum" }, 8, TARGET_APPROX, JSD_KEYS))).toBe(1);
+    expect(gradientScale(readSettings({ rows: 4, reduction: "none" }, 8, TARGET_APPROX, JSD_KEYS))).toBe(1);
   });
 
   it("divides by meanRows, not rows: a pool worker's share of a 'mean' call scales by the whole call", () => {
-    const whole = readSettings({ rows: 8, reduction: "mean" }, 16, TARGET_APPROX);
+    const whole = readSettings({ rows: 8, reduction: "mean" }, 16, TARGET_APPROX, JSD_KEYS);
     const share: Settings = { ...whole, rows: 2 };
     expect(gradientScale(share)).toBe(1 / 8);
   });
 
   it("multiplies by the scaled JSD's factor", () => {
     // β = ¼: 1/(¼·¾) = 16/3.
-    const settings = readSettings({ beta: 0.25, scaled: true, base: 2, rows: 2, reduction: "mean" }, 4, TARGET_APPROX, false, true);
+    const settings = readSettings({ beta: 0.25, scaled: true, base: 2, rows: 2, reduction: "mean" }, 4, TARGET_APPROX, JSD_KEYS, false, true);
     expect(gradientScale(settings)).toBeCloseTo(16 / 3 / Math.LN2 / 2, 15);
   });
 });

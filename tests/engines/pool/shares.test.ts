@@ -3,13 +3,13 @@
 // independent splits into 65 536-element pieces whatever the number of workers; rows that are
 // rescaled as a whole are never split; shares of ordinary memory are copies handed over.
 import { describe, expect, it } from "vitest";
-import { readSettings, type Settings } from "../../../src/core/options.js";
+import { JSD_KEYS, readSettings, type Settings } from "../../../src/core/options.js";
 import { isShared, planShares, shareOf, type Share } from "../../../src/engines/pool/shares.js";
 
 const SMALL_CALL = 2 ** 15;
 const PIECE = 65536;
 
-const settingsOf = (n: number, options: object = {}): Settings => readSettings(options, n, ["p", "q"]);
+const settingsOf = (n: number, options: object = {}): Settings => readSettings(options, n, ["p", "q"], JSD_KEYS);
 
 /** Checks that shares are contiguous, in order, and cover [0, n) once; returns their rows. */
 function expectCover(shares: Share[], n: number): void {

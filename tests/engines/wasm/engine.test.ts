@@ -11,6 +11,7 @@ import type { KL, Vector } from "../../../src/core/types.js";
 import { WasmEngine } from "../../../src/engines/wasm/engine.js";
 import type { Build } from "../../../src/engines/wasm/loader.js";
 import { KLError, referenceKL } from "../../../src/index.js";
+import { kernelsOf } from "../../../src/engines/wasm/kernels.js";
 import { loadKernels, wasmBackendNames } from "../../backends.js";
 import { show, thrown } from "../../errors-helpers.js";
 import { probabilityLike } from "../../generate.js";
@@ -19,7 +20,7 @@ const BUILDS: Record<(typeof wasmBackendNames)[number], Build> = { "wasm-simd": 
 
 /** An engine on its own instance, and the public interface over it. */
 function engineOf(backend: (typeof wasmBackendNames)[number]): { engine: WasmEngine; kl: KL } {
-  const engine = new WasmEngine(loadKernels(BUILDS[backend]), backend);
+  const engine = new WasmEngine(kernelsOf(loadKernels(BUILDS[backend])), backend);
   return { engine, kl: buildKL(engine) };
 }
 
@@ -81,12 +82,12 @@ describe.each(wasmBackendNames)("%s", (backend) => {
       const { engine } = engineOf(backend);
       const p = probabilityLike({ length: 1025, seed: 1, zeros: 0.1, decades: 8 });
       const q = probabilityLike({ length: 1025, seed: 2, zeros: 0, decades: 8 });
-      expect(typeof engine.defaultRowValue("kl", p.subarray(0, 1024), q.subarray(0, 1024))).toBe("number");
-      expect(typeof engine.defaultRowValue("entropy", Array.from(p.subarray(0, 1)), undefined)).toBe("number");
-      expect(engine.defaultRowValue("kl", p, q)).toBeUndefined();
-      expect(engine.defaultRowValue("jsd", p.subarray(0, 8), q.subarray(0, 8))).toBeUndefined();
+      expect(typeof engine.defaultRowValue("kl", p.subarray(0, 1024), q.subarray(0, 1024), ["p", "q"])).toBe("number");
+      expect(typeof engine.defaultRowValue("entropy", Array.from(p.subarray(0, 1)), undefined, ["p", "q"])).toBe("number");
+      expect(engine.defaultRowValue("kl", p, q, ["p", "q"])).toBeUndefined();
+      expect(engine.defaultRowValue("jsd", p.subarray(0, 8), q.subarray(0, 8), ["p", "q"])).toBeUndefined();
       // Bad input is left to the general path, which says where it is.
-      expect(engine.defaultRowValue("kl", [0.5, NaN], [0.5, 0.5])).toBeUndefined();
+      expect(engine.defaultRowValue("kl", [0.5, NaN], [0.5, 0.5], ["p", "q"])).toBeUndefined();
     });
 
     it("gives the definitions' values on small inputs", () => {
@@ -135,9 +136,9 @@ describe.each(wasmBackendNames)("%s", (backend) => {
       const qView = kl.alloc(n, Float64Array);
       pView.set(p);
       qView.set(q);
-      expect(engine.defaultRowValue("kl", pView, qView)).toBeUndefined();
-      expect(engine.defaultRowValue("kl", pView, q)).toBeUndefined();
-      expect(engine.defaultRowValue("entropy", qView, undefined)).toBeUndefined();
+      expect(engine.defaultRowValue("kl", pView, qView, ["p", "q"])).toBeUndefined();
+      expect(engine.defaultRowValue("kl", pView, q, ["p", "q"])).toBeUndefined();
+      expect(engine.defaultRowValue("entropy", qView, undefined, ["p", "q"])).toBeUndefined();
       const value = kl.kl(pView, qView);
       expect(Object.is(value, kl.kl(p, q, { rows: 1 }))).toBe(true);
       expect(value).toBeCloseTo(referenceKL.kl(p, q), 14);

@@ -12,7 +12,8 @@ import { probabilityLike } from "../../generate.js";
 
 // What the module declares it exports, read from its source: the op globals and the kernels.
 const assemblySource = readFileSync(new URL("../../../assembly/index.ts", import.meta.url), "utf8");
-const OP_GLOBALS = [...assemblySource.matchAll(/^export const (OP_\w+)/gm)].map((m) => m[1]!);
+// (index.ts re-exports ops.ts's codes: `export { KL as OP_KL, … }`.)
+const OP_GLOBALS = [...assemblySource.matchAll(/(?:^export const |\bas )(OP_\w+)/gm)].map((m) => m[1]!);
 const KERNELS = [...assemblySource.matchAll(/^export function (\w+)F64\(/gm)].map((m) => m[1]!);
 /** The ops the engine calls by name: a module without one is not a build of this version. */
 const REQUIRED_OPS = [
