@@ -227,6 +227,10 @@ const FLAGS: Record<string, string> = {
   "options.grid.points": "--points", "options.grid": "--points", "options.steps": "--steps", "options.learningRate": "--learning-rate",
   "options.tolerance": "--tolerance", "options.init.mu": "--init", "options.init.sigma": "--init",
   "target.weights": "--mixture", "target.means": "--mixture", "target.sigmas": "--mixture",
+  // mixtureGrid and mixtureMoments name their own parameters.
+  "grid.points": "--points", grid: "--points",
+  "mixture.weights": "--mixture", "mixture.means": "--mixture", "mixture.sigmas": "--mixture",
+  "options.init": "--init",
 };
 
 async function main(argv: string[]): Promise<number> {
