@@ -16,20 +16,22 @@ import { build } from "esbuild";
 
 const KB = 1000;
 const FILES = [
-  // Measured 56.6 kB: 24.3 kB SIMD module, 9.5 kB scalar module, 22.4 kB JavaScript (names
-  // and syntax minified, line breaks kept; removing them too saves ~4 kB).
-  { file: "dist/index.js", budget: 58 * KB },
-  // Measured 11.2 kB: referenceKL 4.8 kB, the closed forms and estimators 2.2 kB, the fits 3.9 kB.
-  { file: "dist/reference.js", budget: 11.5 * KB },
+  // Measured 61.0 kB: 24.7 kB SIMD module, 9.5 kB scalar module, 26.4 kB JavaScript (names
+  // and syntax minified, line breaks kept; removing them too saves ~4 kB). The JavaScript grew
+  // by 4 kB with the checks of unknown option keys, of non-numbers and of views, and the
+  // closed forms' wide-range arithmetic.
+  { file: "dist/index.js", budget: 63 * KB },
+  // Measured 13.1 kB: referenceKL with its checks, the closed forms and estimators, the fits.
+  { file: "dist/reference.js", budget: 13.5 * KB },
   // Measured 0.8 kB: the tfjs loss alone (tfjs-core and the library stay imports).
   { file: "dist/tfjs.js", budget: 1.5 * KB },
 ];
 const APPS = [
-  // Measured 43.9 kB: both inlined modules (24.3 kB SIMD, 9.5 kB scalar, for engines without
-  // SIMD) and ~10 kB of JavaScript; no fitting code, no closed forms.
-  { name: 'app: import { createKL } from "klwasm"', source: 'import { createKL } from "./dist/index.js"; globalThis.kl = createKL;', budget: 46 * KB, target: 40 * KB },
-  // Measured 4.4 kB.
-  { name: 'app: import { referenceKL } from "klwasm/reference"', source: 'import { referenceKL } from "./dist/reference.js"; globalThis.kl = referenceKL;', budget: 5 * KB, target: 6 * KB },
+  // Measured 45.6 kB: both inlined modules (24.7 kB SIMD, 9.5 kB scalar, for engines without
+  // SIMD) and ~11 kB of JavaScript; no fitting code, no closed forms.
+  { name: 'app: import { createKL } from "klwasm"', source: 'import { createKL } from "./dist/index.js"; globalThis.kl = createKL;', budget: 48 * KB, target: 40 * KB },
+  // Measured 5.1 kB.
+  { name: 'app: import { referenceKL } from "klwasm/reference"', source: 'import { referenceKL } from "./dist/reference.js"; globalThis.kl = referenceKL;', budget: 5.5 * KB, target: 6 * KB },
 ];
 
 const gzip = (data) => gzipSync(data, { level: 9 }).length;
