@@ -9,7 +9,7 @@
  * ```
  */
 export { createKL, createKLSync, type CreateOptions, type WasmBackend } from "./engines/wasm/create.js";
-export { createKLPool, type KLPool, type PoolCallOptions, type PoolOptions } from "./engines/pool/pool.js";
+export { createKLPool, type AbortSignalLike, type KLPool, type PoolCallOptions, type PoolOptions } from "./engines/pool/pool.js";
 export { KLError } from "./core/errors.js";
 export type { KLErrorCode } from "./core/errors.js";
 export { referenceKL } from "./engines/reference/engine.js";

@@ -41,6 +41,28 @@ export interface PoolOptions extends CreateOptions {
 type Async<F> = F extends (...args: infer A) => infer R ? (...args: A) => Promise<R> : never;
 
 /**
+ * As much of an `AbortSignal` as a pool call uses, spelled out so that the published types name
+ * no DOM or Node type: every AbortSignal is one.
+ * @example const signal: AbortSignalLike = AbortSignal.timeout(1000);
+ */
+export interface AbortSignalLike {
+  /** Whether the signal has aborted. */
+  readonly aborted: boolean;
+  /** Why it aborted (the pool rejects with it). */
+  readonly reason?: unknown;
+  /**
+   * Calls `listener` when the signal aborts.
+   * @example signal.addEventListener("abort", () => console.log("aborted"), { once: true });
+   */
+  addEventListener(type: "abort", listener: () => void, options?: { once?: boolean }): void;
+  /**
+   * Stops calling `listener`.
+   * @example signal.removeEventListener("abort", onAbort);
+   */
+  removeEventListener(type: "abort", listener: () => void): void;
+}
+
+/**
  * What a pool call accepts beside createKL's options.
  * @example
  * const controller = new AbortController();
@@ -53,7 +75,7 @@ export interface PoolCallOptions {
    * ABORTED where the reason is undefined), the workers' results are dropped, and `out` is
    * left untouched.
    */
-  signal?: AbortSignal;
+  signal?: AbortSignalLike;
 }
 
 
@@ -254,7 +276,7 @@ export async function createKLPool(options: PoolOptions = {}): Promise<KLPool> {
    * false once the call was abandoned (drop the results); true makes the call finish as it
    * is, as writes spread over several workers cannot be taken back.
    */
-  function settle(signal: AbortSignal | undefined, work: (mayWrite: () => boolean) => Promise<unknown>): Promise<unknown> {
+  function settle(signal: AbortSignalLike | undefined, work: (mayWrite: () => boolean) => Promise<unknown>): Promise<unknown> {
     if (terminated) return Promise.reject(terminatedError());
     if (signal?.aborted) return Promise.reject(abortReason(signal));
     return new Promise((resolve, reject) => {
@@ -281,7 +303,7 @@ export async function createKLPool(options: PoolOptions = {}): Promise<KLPool> {
 
   /** A method taking options at `at`: its signal is split off (the engines know no signal) before the call runs. */
   const method = (at: number, run: (args: unknown[], mayWrite: () => boolean) => Promise<unknown>) => (...args: unknown[]) => {
-    let signal: AbortSignal | undefined;
+    let signal: AbortSignalLike | undefined;
     try {
       [signal, args[at]] = splitSignal(args[at]);
     } catch (error) {
@@ -355,7 +377,7 @@ function terminatedError(): KLError {
 }
 
 /** Why an aborted call rejects: the signal's reason, or a KLError where it gives none. */
-function abortReason(signal: AbortSignal): unknown {
+function abortReason(signal: AbortSignalLike): unknown {
   return signal.reason ?? new KLError("ABORTED", "options.signal", "aborted the call");
 }
 
@@ -364,13 +386,13 @@ function abortReason(signal: AbortSignal): unknown {
  * the engines' readSettings reads. Options that are not an object are passed on as they are,
  * for the engines to reject as createKL does.
  */
-function splitSignal(options: unknown): [AbortSignal | undefined, unknown] {
+function splitSignal(options: unknown): [AbortSignalLike | undefined, unknown] {
   if (options === null || typeof options !== "object" || !("signal" in options)) return [undefined, options];
   const { signal, ...rest } = options as { signal?: unknown };
   if (signal === undefined) return [undefined, rest];
-  const candidate = signal as Partial<AbortSignal>;
+  const candidate = signal as Partial<AbortSignalLike>;
   if (typeof candidate !== "object" || signal === null || typeof candidate.aborted !== "boolean" || typeof candidate.addEventListener !== "function") {
     throw new KLError("BAD_OPTION", "options.signal", "must be an AbortSignal (from an AbortController)");
   }
-  return [signal as AbortSignal, rest];
+  return [signal as AbortSignalLike, rest];
 }
