@@ -61,6 +61,9 @@ export function isZeroCopy(instance: Instance, values: Vector | undefined, t: Ty
  */
 const COPY_ATTEMPTS = 3;
 
+/** Typed arrays of up to this many elements are copied element by element (see copyInto). */
+const SHORT_COPY = 32;
+
 /**
  * Copies `length` values of `values` from `start` into the module's memory at `address`, as
  * `type`. An array's elements are checked in the same loop: a string, null, boolean, bigint or
@@ -77,6 +80,10 @@ export function copyInto(views: Views, type: typeof Float64Array | typeof Float3
         if (typeof x !== "number") throw notANumber(name, start + i, x);
         memory[at + i] = x;
       }
+    } else if (length <= SHORT_COPY) {
+      // An element loop costs less than TypedArray.prototype.set's fixed cost on a few elements.
+      const typed = values as ElementArray;
+      for (let i = 0; i < length; i++) memory[at + i] = typed[start + i]!;
     } else {
       const typed = values as ElementArray;
       memory.set(start === 0 && length === typed.length ? typed : typed.subarray(start, start + length), at);
