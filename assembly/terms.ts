@@ -66,7 +66,8 @@ function gradientTermScalar<T>(op: i32, x: f64, y: f64, offsetX: f64, offsetY: f
     return termScalar(KL, x, y, 0, 0);
   }
   if (op == GRAD_REVERSE_PROB) {
-    const ratio = y == 0 ? -Infinity : x == 0 ? Infinity : logRatioScalar(y, x);
+    // One-sided at q = 0: +Infinity where p = 0 too (the term jumps to +Infinity), else −Infinity.
+    const ratio = x == 0 ? Infinity : y == 0 ? -Infinity : logRatioScalar(y, x);
     storeGradient<T>(gradAt, (ratio + 1) * scale);
     return termScalar(KL, y, x, 0, 0);
   }

@@ -91,7 +91,7 @@ function klRowGradient(forward: boolean, [target, approx]: Operand[], row: numbe
     for (let i = 0; i < n; i++) {
       grad[i] = forward
         ? p[i] === 0 ? 0 : -p[i]! / q[i]!
-        : q[i] === 0 ? -Infinity : p[i] === 0 ? Infinity : logRatio(q[i]!, p[i]!) + 1;
+        : p[i] === 0 ? Infinity : q[i] === 0 ? -Infinity : logRatio(q[i]!, p[i]!) + 1;
     }
     return sum(n, (i) => (forward ? klTerm(p[i]!, q[i]!) : klTerm(q[i]!, p[i]!)));
   }
