@@ -1,5 +1,5 @@
 /**
- * Element-wise kernels: rel_entr terms, log and exp of arrays, normalisation and mixtures.
+ * Element-wise kernels: rel_entr terms, log and exp of arrays, normalisation, log-ratios.
  * Each writes elements of the input's own type T and returns 1 if it met invalid input.
  */
 import { horizontalMax, lanes, offsetHi, offsetLo } from "./lanes";
@@ -31,8 +31,8 @@ function storeTermScalar<T>(op: i32, x: usize, y: usize, i: i32, out: usize): vo
     for (; i + LANES <= n; i += LANES) {
       const xv = v128.load(at<T>(x, i));
       const yv = usesSecond(op) ? v128.load(at<T>(y, i)) : xv;
-      if (laneCheckPassed<T>(op, laneCheckFold<T>(op, laneCheckStart(op), xv, yv))) {
-        v128.store(at<T>(out, i), termVector<T>(op, xv, yv, none, none, none, none, none, none, 0));
+      if (laneCheckPassed<T>(op, laneCheckFold<T>(op, laneCheckStart(op), xv, yv, none, none))) {
+        v128.store(at<T>(out, i), termVector<T>(op, xv, yv, none, none, none, none, none, none, none, 0));
       } else {
         for (let j = i; j < i + LANES; j++) storeTermScalar<T>(op, x, y, j, out);
       }
@@ -95,14 +95,6 @@ export function divideRows<T>(x: usize, rows: i32, cols: i32, divisors: usize, o
   }
 }
 
-/** out[i] = β·x[i] + (1 − β)·y[i]: the mixture M of the (generalised) Jensen–Shannon divergence. */
-export function mixture<T>(x: usize, y: usize, n: i32, beta: f64, out: usize): void {
-  const complement = 1 - beta;
-  for (let i: i32 = 0; i < n; i++) {
-    store<T>(at<T>(out, i), <T>(beta * <f64>load<T>(at<T>(x, i)) + complement * <f64>load<T>(at<T>(y, i))));
-  }
-}
-
 /**
  * out[r] = max_i x[r, i]. Returns 1 if a row holds NaN or +Infinity (invalid in log space).
  */
@@ -140,7 +132,7 @@ export function rowMaxima<T>(x: usize, rows: i32, cols: i32, out: usize): i32 {
 }
 
 /**
- * out[i] = log(x[i]/y[i]), for the JSD gradient's log(q/m): −Infinity where x[i] = 0,
+ * out[i] = log(x[i]/y[i]): −Infinity where x[i] = 0,
  * +Infinity where y[i] = 0 < x[i], NaN for negative or NaN input. Vectors whose lanes all pass
  * the KL term's lane check take the vector log-ratio (≤ 2 ulp of the true value); the others,
  * and the tail, take the exact scalar form (terms.ts).

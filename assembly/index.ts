@@ -5,10 +5,10 @@
  */
 import {
   CROSS_ENTROPY, CROSS_ENTROPY_LOG, ENTROPY, ENTROPY_LOG, EXP_SUM, GRAD_FORWARD_LOG, GRAD_FORWARD_PROB,
-  GRAD_REVERSE_LOG, GRAD_REVERSE_PROB, KL, KL_EXCESS, KL_LOG, SUM,
+  GRAD_JSD, GRAD_REVERSE_LOG, GRAD_REVERSE_PROB, JSD, KL, KL_EXCESS, KL_LOG, SUM,
 } from "./ops";
 import { reduceRows } from "./reduce";
-import { divideRows, expShiftedRows, logElements, logRatioElements, mapTerms, mixture, rowMaxima } from "./elementwise";
+import { divideRows, expShiftedRows, logElements, logRatioElements, mapTerms, rowMaxima } from "./elementwise";
 
 // The op table (ops.ts) as immutable exported globals OP_<name>: the loader reads the codes from
 // the module rather than restating them (src/engines/wasm/kernels.ts lists the names it expects).
@@ -17,7 +17,7 @@ export {
   KL_LOG as OP_KL_LOG, ENTROPY_LOG as OP_ENTROPY_LOG, CROSS_ENTROPY_LOG as OP_CROSS_ENTROPY_LOG,
   EXP_SUM as OP_EXP_SUM, SUM as OP_SUM, GRAD_FORWARD_PROB as OP_GRAD_FORWARD_PROB,
   GRAD_REVERSE_PROB as OP_GRAD_REVERSE_PROB, GRAD_FORWARD_LOG as OP_GRAD_FORWARD_LOG,
-  GRAD_REVERSE_LOG as OP_GRAD_REVERSE_LOG,
+  GRAD_REVERSE_LOG as OP_GRAD_REVERSE_LOG, JSD as OP_JSD, GRAD_JSD as OP_GRAD_JSD,
 } from "./ops";
 
 /** First byte the wrapper may use: static data lies below it. */
@@ -47,6 +47,8 @@ export function heapBase(): usize {
     case GRAD_REVERSE_PROB: return reduceRows<T>(GRAD_REVERSE_PROB, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out);
     case GRAD_FORWARD_LOG: return reduceRows<T>(GRAD_FORWARD_LOG, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out);
     case GRAD_REVERSE_LOG: return reduceRows<T>(GRAD_REVERSE_LOG, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out);
+    case JSD: return reduceRows<T>(JSD, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out);
+    case GRAD_JSD: return reduceRows<T>(GRAD_JSD, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out);
     case SUM: return reduceRows<T>(SUM, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out);
     default: unreachable(); return 0;
   }
@@ -96,9 +98,6 @@ export function divideRowsF64(x: usize, rows: i32, cols: i32, divisors: usize, o
 export function divideRowsF32(x: usize, rows: i32, cols: i32, divisors: usize, out: usize): void {
   divideRows<f32>(x, rows, cols, divisors, out);
 }
-
-export function mixtureF64(x: usize, y: usize, n: i32, beta: f64, out: usize): void { mixture<f64>(x, y, n, beta, out); }
-export function mixtureF32(x: usize, y: usize, n: i32, beta: f64, out: usize): void { mixture<f32>(x, y, n, beta, out); }
 
 export function rowMaximaF64(x: usize, rows: i32, cols: i32, out: usize): i32 { return rowMaxima<f64>(x, rows, cols, out); }
 export function rowMaximaF32(x: usize, rows: i32, cols: i32, out: usize): i32 { return rowMaxima<f32>(x, rows, cols, out); }

@@ -21,6 +21,8 @@
  * | GRAD_REVERSE_PROB | yes     | prob  | yes         | scale              |
  * | GRAD_FORWARD_LOG  | yes     | log   | yes         | offsets, rowParam  |
  * | GRAD_REVERSE_LOG  | yes     | log   | yes         | offsets, rowParam  |
+ * | JSD               | yes     | prob  | no          | rowParam (β)       |
+ * | GRAD_JSD          | yes     | prob  | yes         | rowParam (β), scale|
  *
  * "prob" operands are accepted in [0, +Infinity); "log" operands in [−Infinity, +Infinity)
  * (−Infinity is a zero probability). NaN is never accepted. Log-space operands are shifted by
@@ -65,6 +67,26 @@ export const GRAD_REVERSE_LOG: i32 = 11;
  */
 export const KL_EXCESS: i32 = 12;
 
+/**
+ * The generalised JSD's terms, x = p and y = q, rowParam β, M = βp + (1 − β)q:
+ * β·[p·log(p/m) − (p − m)] + (1 − β)·[q·log(q/m) − (q − m)], whose first-order parts cancel
+ * in the sum. Each bracket is a KL excess ≥ 0 whose difference comes from d = p − q (p − m =
+ * (1 − β)·d, q − m = −β·d), never from the rounded m, so the sum keeps its digits however
+ * close p and q are (and however close β is to 0 or 1). A weight of 0 drops its bracket.
+ */
+export const JSD: i32 = 13;
+/**
+ * JSD's terms, gradient (1 − β)·log(q/m) = ∂/∂q (the terms through m cancel), with q − m from
+ * d as above; where p = 0 the term is linear in q and the gradient −(1 − β)·log(1 − β), also
+ * at q = 0; −Infinity where q = 0 < p (the one-sided derivative); 0 at β = 1.
+ */
+export const GRAD_JSD: i32 = 14;
+
+/** Whether the op reads β from rowParams and mixes p and q (JSD, GRAD_JSD). */
+@inline export function mixes(op: i32): bool {
+  return op == JSD || op == GRAD_JSD;
+}
+
 /** Whether the op sums the differences x − y beside its terms (KL_EXCESS). */
 @inline export function sumsDifferences(op: i32): bool {
   return op == KL_EXCESS;
@@ -72,12 +94,12 @@ export const KL_EXCESS: i32 = 12;
 
 /** Whether the op writes a gradient element for each input element. */
 @inline export function writesGradient(op: i32): bool {
-  return op >= GRAD_FORWARD_PROB && op <= GRAD_REVERSE_LOG;
+  return (op >= GRAD_FORWARD_PROB && op <= GRAD_REVERSE_LOG) || op == GRAD_JSD;
 }
 
 /** Whether the op reads its second operand y. */
 @inline export function usesSecond(op: i32): bool {
-  return op == KL || op == KL_EXCESS || op == CROSS_ENTROPY || op == KL_LOG || op == CROSS_ENTROPY_LOG || writesGradient(op);
+  return op == KL || op == KL_EXCESS || op == CROSS_ENTROPY || op == KL_LOG || op == CROSS_ENTROPY_LOG || mixes(op) || writesGradient(op);
 }
 
 /** Whether the operands are log-probabilities (−Infinity allowed) rather than probabilities. */
@@ -88,7 +110,7 @@ export const KL_EXCESS: i32 = 12;
 
 /** Whether the op's term is a log-ratio of probabilities (its lane check is an exponent range). */
 @inline export function takesLogRatio(op: i32): bool {
-  return op == KL || op == KL_EXCESS || op == GRAD_FORWARD_PROB || op == GRAD_REVERSE_PROB;
+  return op == KL || op == KL_EXCESS || op == GRAD_FORWARD_PROB || op == GRAD_REVERSE_PROB || mixes(op);
 }
 
 /** Whether one operand value is acceptable input to the op at all (NaN never is). */

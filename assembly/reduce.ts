@@ -84,6 +84,8 @@ const BLOCK: i32 = 256;
         const oxHi = offsetHi<T>(offsetX), oxLo = offsetLo<T>(offsetX);
         const oyHi = offsetHi<T>(offsetY), oyLo = offsetLo<T>(offsetY);
         const rowParamLanes = v128.splat<T>(<T>rowParam);
+        // The JSD's 1 − β, from the f64 β: in f32 lanes β near 1 rounds to 1, its complement not to 0.
+        const complementLanes = v128.splat<T>(<T>(1 - rowParam));
         const scaleLanes = v128.splat<T>(<T>scale);
         let acc0 = f64x2.splat(0), acc1 = f64x2.splat(0);
         let check = laneCheckStart(op);
@@ -97,12 +99,12 @@ const BLOCK: i32 = 256;
           const y1 = second ? v128.load(py, STRIDE) : x1;
           const y2 = second ? v128.load(py, 2 * STRIDE) : x2;
           const y3 = second ? v128.load(py, 3 * STRIDE) : x3;
-          check = laneCheckFold<T>(op, laneCheckFold<T>(op, check, x0, y0), x1, y1);
-          check = laneCheckFold<T>(op, laneCheckFold<T>(op, check, x2, y2), x3, y3);
-          const t0 = termVector<T>(op, x0, y0, oxHi, oxLo, oyHi, oyLo, rowParamLanes, scaleLanes, g);
-          const t1 = termVector<T>(op, x1, y1, oxHi, oxLo, oyHi, oyLo, rowParamLanes, scaleLanes, g + STRIDE);
-          const t2 = termVector<T>(op, x2, y2, oxHi, oxLo, oyHi, oyLo, rowParamLanes, scaleLanes, g + 2 * STRIDE);
-          const t3 = termVector<T>(op, x3, y3, oxHi, oxLo, oyHi, oyLo, rowParamLanes, scaleLanes, g + 3 * STRIDE);
+          check = laneCheckFold<T>(op, laneCheckFold<T>(op, check, x0, y0, rowParamLanes, complementLanes), x1, y1, rowParamLanes, complementLanes);
+          check = laneCheckFold<T>(op, laneCheckFold<T>(op, check, x2, y2, rowParamLanes, complementLanes), x3, y3, rowParamLanes, complementLanes);
+          const t0 = termVector<T>(op, x0, y0, oxHi, oxLo, oyHi, oyLo, rowParamLanes, complementLanes, scaleLanes, g);
+          const t1 = termVector<T>(op, x1, y1, oxHi, oxLo, oyHi, oyLo, rowParamLanes, complementLanes, scaleLanes, g + STRIDE);
+          const t2 = termVector<T>(op, x2, y2, oxHi, oxLo, oyHi, oyLo, rowParamLanes, complementLanes, scaleLanes, g + 2 * STRIDE);
+          const t3 = termVector<T>(op, x3, y3, oxHi, oxLo, oyHi, oyLo, rowParamLanes, complementLanes, scaleLanes, g + 3 * STRIDE);
           if (sumsDifferences(op)) {
             differenceErrors = foldDifferenceErrors<T>(differences, differenceErrors, x0, y0);
             differences = foldDifferenceSums<T>(differences, x0, y0);
@@ -126,8 +128,8 @@ const BLOCK: i32 = 256;
         for (; j < count; j += LANES) {
           const x0 = v128.load(bx + byteOffset<T>(j));
           const y0 = second ? v128.load(by + byteOffset<T>(j)) : x0;
-          check = laneCheckFold<T>(op, check, x0, y0);
-          const t0 = termVector<T>(op, x0, y0, oxHi, oxLo, oyHi, oyLo, rowParamLanes, scaleLanes, bg + byteOffset<T>(j));
+          check = laneCheckFold<T>(op, check, x0, y0, rowParamLanes, complementLanes);
+          const t0 = termVector<T>(op, x0, y0, oxHi, oxLo, oyHi, oyLo, rowParamLanes, complementLanes, scaleLanes, bg + byteOffset<T>(j));
           if (sumsDifferences(op)) {
             differenceErrors = foldDifferenceErrors<T>(differences, differenceErrors, x0, y0);
             differences = foldDifferenceSums<T>(differences, x0, y0);

@@ -10,12 +10,14 @@
  * is +Infinity. In log space the same rules hold for -Infinity.
  */
 import {
-  expF32x4, expF64x2, klExcessF32x4, klExcessF64x2, klExcessScalar, logPositiveF32x4, logPositiveF64x2,
-  logRatioF32x4, logRatioF64x2, logRatioScalar,
+  expF32x4, expF64x2, klExcessF32x4, klExcessF64x2, klExcessGivenF32x4, klExcessGivenF64x2, klExcessGivenScalar,
+  klExcessScalar, logPositiveF32x4, logPositiveF64x2, logRatioF32x4, logRatioF64x2, logRatioGivenF32x4,
+  logRatioGivenF64x2, logRatioGivenScalar, logRatioScalar,
 } from "./vecmath";
 import {
-  CROSS_ENTROPY, CROSS_ENTROPY_LOG, ENTROPY, ENTROPY_LOG, EXP_SUM, GRAD_FORWARD_LOG, GRAD_FORWARD_PROB, GRAD_REVERSE_LOG,
-  GRAD_REVERSE_PROB, inLogSpace, KL, KL_EXCESS, KL_LOG, SUM, takesLogRatio, usesSecond, writesGradient,
+  CROSS_ENTROPY, CROSS_ENTROPY_LOG, ENTROPY, ENTROPY_LOG, EXP_SUM, GRAD_FORWARD_LOG, GRAD_FORWARD_PROB, GRAD_JSD,
+  GRAD_REVERSE_LOG, GRAD_REVERSE_PROB, inLogSpace, JSD, KL, KL_EXCESS, KL_LOG, mixes, SUM, takesLogRatio, usesSecond,
+  writesGradient,
 } from "./ops";
 
 /** Stores a gradient element of type T. */
@@ -23,14 +25,49 @@ import {
   store<T>(at, <T>value);
 }
 
+/**
+ * The JSD's term (ops.ts JSD) for p, q ≥ 0 and β ∈ [0, 1]: two KL excesses against m whose
+ * differences come from d = p − q. At β = 0 or 1, m is q or p and the term is 0 (the bracket
+ * of weight 0, perhaps infinite, is dropped).
+ */
+function jsdTermScalar(p: f64, q: f64, beta: f64): f64 {
+  if (beta == 0 || beta == 1) return 0;
+  const complement = 1 - beta;
+  const d = p - q;
+  const m = beta * p + complement * q;
+  // m = 0: p = q = 0, or both so deep in the subnormals that the term rounds to 0.
+  if (m == 0) return 0;
+  const fromP = complement * d; // p − m
+  const fromQ = -beta * d; // q − m
+  // x = 0: x·log(x/m) is 0 and the bracket is −(x − m).
+  const a = p == 0 ? -fromP : klExcessGivenScalar(p, m, fromP);
+  const b = q == 0 ? -fromQ : klExcessGivenScalar(q, m, fromQ);
+  return beta * a + complement * b;
+}
+
+/** ∂/∂q of the JSD's term, (1 − β)·log(q/m), with the conventions of ops.ts GRAD_JSD. */
+function jsdGradientScalar(p: f64, q: f64, beta: f64): f64 {
+  // β = 0: m = q, log(q/m) = 0; β = 1: q has no weight.
+  if (beta == 0 || beta == 1) return 0;
+  const complement = 1 - beta;
+  if (p == 0) return -complement * Math.log1p(-beta);
+  if (q == 0) return -Infinity;
+  return complement * logRatioGivenScalar(q, beta * p + complement * q, -beta * (p - q));
+}
+
 /** The exact scalar value-and-gradient terms (see the GRAD_* codes). */
 function gradientTermScalar<T>(op: i32, x: f64, y: f64, offsetX: f64, offsetY: f64, rowParam: f64, scale: f64, gradAt: usize): f64 {
+  if (op == GRAD_JSD) {
+    storeGradient<T>(gradAt, jsdGradientScalar(x, y, rowParam) * scale);
+    return jsdTermScalar(x, y, rowParam);
+  }
   if (op == GRAD_FORWARD_PROB) {
     storeGradient<T>(gradAt, x == 0 ? 0 : (-x / y) * scale);
     return termScalar(KL, x, y, 0, 0);
   }
   if (op == GRAD_REVERSE_PROB) {
-    const ratio = y == 0 ? -Infinity : x == 0 ? Infinity : logRatioScalar(y, x);
+    // One-sided at q = 0: +Infinity where p = 0 too (the term jumps to +Infinity), else −Infinity.
+    const ratio = x == 0 ? Infinity : y == 0 ? -Infinity : logRatioScalar(y, x);
     storeGradient<T>(gradAt, (ratio + 1) * scale);
     return termScalar(KL, y, x, 0, 0);
   }
@@ -51,6 +88,7 @@ function gradientTermScalar<T>(op: i32, x: f64, y: f64, offsetX: f64, offsetY: f
  * `gradAt`. `offsetX`/`offsetY` shift log-space operands (log-sum-exp per row).
  */
 export function termWithGradientScalar<T>(op: i32, x: f64, y: f64, offsetX: f64, offsetY: f64, rowParam: f64, scale: f64, gradAt: usize): f64 {
+  if (op == JSD) return jsdTermScalar(x, y, rowParam);
   return writesGradient(op)
     ? gradientTermScalar<T>(op, x, y, offsetX, offsetY, rowParam, scale, gradAt)
     : termScalar(op, x, y, offsetX, offsetY);
@@ -123,12 +161,43 @@ const SPAN_F32: i32 = 0x7D000000;
   return takesLogRatio(op) ? i32x4.splat(0) : i64x2.splat(-1);
 }
 
-/** Folds one vector of operands into a block's lane check. */
-@inline export function laneCheckFold<T>(op: i32, check: v128, x: v128, y: v128): v128 {
+/** m = βp + (1 − β)q of one vector, `beta` and `complement` the weights' lanes. */
+@inline function mixtureVector<T>(p: v128, q: v128, beta: v128, complement: v128): v128 {
+  return v128.add<T>(v128.mul<T>(beta, p), v128.mul<T>(complement, q));
+}
+
+/**
+ * The JSD gradient's operands (GRAD_JSD): q, and 1 where p = 0 (the gradient does not depend on
+ * q there, and q = 1 gives it as log(1/(1 − β)) for q = 0 too).
+ */
+@inline function gradientOperand<T>(p: v128, q: v128): v128 {
+  return v128.bitselect(v128.splat<T>(<T>1), q, v128.eq<T>(p, v128.splat<T>(<T>0)));
+}
+
+/**
+ * Folds one vector of operands into a block's lane check. The JSD ops fold their log-ratios
+ * x/m and y/m (m = 0 only where x = y = 0, whose term is 0: 1 stands in), with `beta` and
+ * `complement` the weights' lanes; other ops ignore them.
+ */
+@inline export function laneCheckFold<T>(op: i32, check: v128, x: v128, y: v128, beta: v128, complement: v128): v128 {
+  if (mixes(op)) {
+    const zero = v128.splat<T>(<T>0);
+    const m = mixtureVector<T>(x, y, beta, complement);
+    const denominator = v128.bitselect(v128.splat<T>(<T>1), m, v128.eq<T>(v128.add<T>(x, y), zero));
+    let folded = logRatioCheckFold<T>(logRatioCheckFold<T>(check, x, denominator), y, denominator);
+    if (op == GRAD_JSD) {
+      const operand = gradientOperand<T>(x, y);
+      folded = logRatioCheckFold<T>(folded, operand, mixtureVector<T>(x, operand, beta, complement));
+    }
+    return folded;
+  }
   if (!takesLogRatio(op)) return v128.and(check, fastLanes<T>(op, x, y));
+  return op == GRAD_REVERSE_PROB ? logRatioCheckFold<T>(check, y, x) : logRatioCheckFold<T>(check, x, y);
+}
+
+/** Folds the range check of a log-ratio's operands into a block's check (see P_LOW_F64). */
+@inline function logRatioCheckFold<T>(check: v128, numerator: v128, denominator: v128): v128 {
   // The ratio's numerator p may be 0 (its term is 0): test 1 in its place.
-  const numerator = op == GRAD_REVERSE_PROB ? y : x;
-  const denominator = op == GRAD_REVERSE_PROB ? x : y;
   const p = v128.bitselect(v128.splat<T>(<T>1), numerator, v128.eq<T>(numerator, v128.splat<T>(<T>0)));
   const pLow = sizeof<T>() == 8 ? i64x2.splat(<i64>P_LOW_F64 << 32) : i32x4.splat(P_LOW_F32);
   const qLow = sizeof<T>() == 8 ? i64x2.splat(<i64>Q_LOW_F64 << 32) : i32x4.splat(Q_LOW_F32);
@@ -158,19 +227,52 @@ const SPAN_F32: i32 = 0x7D000000;
   return v128.bitselect(zero, v128.mul<T>(p, ratio), v128.eq<T>(p, zero));
 }
 
+@inline function klExcessGiven<T>(p: v128, q: v128, difference: v128): v128 {
+  return sizeof<T>() == 8 ? klExcessGivenF64x2(p, q, difference) : klExcessGivenF32x4(p, q, difference);
+}
+
+/** The JSD's term (see jsdTermScalar) for lanes that pass the lane check and β ∈ [0, 1]. */
+@inline function jsdTermVector<T>(p: v128, q: v128, beta: v128, complement: v128): v128 {
+  const zero = v128.splat<T>(<T>0);
+  const d = v128.sub<T>(p, q);
+  const m = mixtureVector<T>(p, q, beta, complement);
+  const fromP = v128.mul<T>(complement, d);
+  const fromQ = v128.neg<T>(v128.mul<T>(beta, d));
+  const a = v128.bitselect(v128.neg<T>(fromP), klExcessGiven<T>(p, m, fromP), v128.eq<T>(p, zero));
+  const b = v128.bitselect(v128.neg<T>(fromQ), klExcessGiven<T>(q, m, fromQ), v128.eq<T>(q, zero));
+  return v128.add<T>(v128.mul<T>(beta, a), v128.mul<T>(complement, b));
+}
+
+/** The JSD's gradient (see jsdGradientScalar) for lanes that pass GRAD_JSD's lane check. */
+@inline function jsdGradientVector<T>(p: v128, q: v128, beta: v128, complement: v128): v128 {
+  const zero = v128.splat<T>(<T>0);
+  const x = gradientOperand<T>(p, q);
+  const m = mixtureVector<T>(p, x, beta, complement);
+  const difference = v128.neg<T>(v128.mul<T>(beta, v128.sub<T>(p, x)));
+  const ratio = sizeof<T>() == 8 ? logRatioGivenF64x2(x, m, difference) : logRatioGivenF32x4(x, m, difference);
+  const gradient = v128.bitselect(v128.splat<T>(<T>-Infinity), v128.mul<T>(complement, ratio), v128.eq<T>(x, zero));
+  return v128.bitselect(zero, gradient, v128.eq<T>(complement, zero));
+}
+
 /**
  * The term for lanes that pass the lane check. Log-space offsets come as a hi/lo pair so
  * that f32 lanes subtract a log-sum-exp without rounding it to f32 first. Gradient ops
- * also store their gradient vector (times `scale`) at `gradAt`.
+ * also store their gradient vector (times `scale`) at `gradAt`. The JSD ops read β from
+ * `rowParam` and 1 − β, rounded once from the f64 β, from `complement`.
  */
 @inline export function termVector<T>(
   op: i32, x: v128, y: v128, offsetXHi: v128, offsetXLo: v128, offsetYHi: v128, offsetYLo: v128,
-  rowParam: v128, scale: v128, gradAt: usize,
+  rowParam: v128, complement: v128, scale: v128, gradAt: usize,
 ): v128 {
   const zero = v128.splat<T>(<T>0);
   const INF = v128.splat<T>(<T>Infinity);
   const NEG_INF = v128.splat<T>(<T>-Infinity);
   if (op == SUM) return x;
+  if (op == JSD) return jsdTermVector<T>(x, y, rowParam, complement);
+  if (op == GRAD_JSD) {
+    v128.store(gradAt, v128.mul<T>(jsdGradientVector<T>(x, y, rowParam, complement), scale));
+    return jsdTermVector<T>(x, y, rowParam, complement);
+  }
   if (op == KL) return klTermVector<T>(x, y);
   if (op == KL_EXCESS) {
     // p = 0: the excess is q.
@@ -224,7 +326,8 @@ const SPAN_F32: i32 = 0x7D000000;
  * passes (p = 0 allowed, giving −Infinity), by the same vector log-ratio as the terms.
  */
 @inline export function logRatioLanesPass<T>(p: v128, q: v128): bool {
-  return laneCheckPassed<T>(KL, laneCheckFold<T>(KL, laneCheckStart(KL), p, q));
+  const none = v128.splat<T>(<T>0);
+  return laneCheckPassed<T>(KL, laneCheckFold<T>(KL, laneCheckStart(KL), p, q, none, none));
 }
 
 @inline export function logRatioVector<T>(p: v128, q: v128): v128 {

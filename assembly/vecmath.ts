@@ -215,13 +215,17 @@ const MAGIC_BITS_F32: i32 = 0x4B400000;
  * The excess is s·(p − q') + p·s·z·P(z) + (p·k·ln2 − (q' − q)): near 1 (k = 0) only the
  * first two parts remain, and they carry the sign they should, so it keeps every digit
  * where p·log(p/q) and p − q cancel.
+ * With `given`, `difference` holds p − q of a q the caller knows better than its rounding
+ * (the JSD's mixture m): lanes with k = 0 take it for p − q', so that the log and the excess
+ * are those of the unrounded q; the other lanes lose nothing to q's rounding.
  * Requires p ∈ [2^-1020, 2^1022) and q positive normal (terms.ts checks it per block).
  */
-@inline function scaledRatioF64x2(p: v128, q: v128, excess: bool): v128 { // see: scripts/fit_log_ratio.py
+@inline function scaledRatioF64x2(p: v128, q: v128, excess: bool, given: bool, difference: v128): v128 { // see: scripts/fit_log_ratio.py
   const d = v128.sub<i64>(p, q);
   const k = v128.shr<i64>(v128.add<i64>(d, i64x2.splat(0x0008000000000000)), 52);
   const scaledQ = v128.add<i64>(q, v128.shl<i64>(k, 52));
-  const numerator = v128.sub<f64>(p, scaledQ);
+  let numerator = v128.sub<f64>(p, scaledQ);
+  if (given) numerator = v128.bitselect(difference, numerator, v128.eq<i64>(k, i64x2.splat(0)));
   const s = v128.div<f64>(numerator, v128.add<f64>(p, scaledQ));
   const z = v128.mul<f64>(s, s);
   const z2 = v128.mul<f64>(z, z);
@@ -242,20 +246,31 @@ const MAGIC_BITS_F32: i32 = 0x4B400000;
 
 /** log(p/q) for the lanes scaledRatioF64x2 accepts. */
 @inline export function logRatioF64x2(p: v128, q: v128): v128 {
-  return scaledRatioF64x2(p, q, false);
+  return scaledRatioF64x2(p, q, false, false, p);
+}
+
+/** log(p/q) of an unrounded q, `difference` its p − q (see scaledRatioF64x2). */
+@inline export function logRatioGivenF64x2(p: v128, q: v128, difference: v128): v128 {
+  return scaledRatioF64x2(p, q, false, true, difference);
 }
 
 /** p·log(p/q) − (p − q) for the lanes scaledRatioF64x2 accepts. */
 @inline export function klExcessF64x2(p: v128, q: v128): v128 {
-  return scaledRatioF64x2(p, q, true);
+  return scaledRatioF64x2(p, q, true, false, p);
+}
+
+/** p·log(p/q) − (p − q) of an unrounded q, `difference` its p − q (see scaledRatioF64x2). */
+@inline export function klExcessGivenF64x2(p: v128, q: v128, difference: v128): v128 {
+  return scaledRatioF64x2(p, q, true, true, difference);
 }
 
 /** The f32 form of scaledRatioF64x2. Requires p ∈ [2^-124, 2^126) and q positive normal. */
-@inline function scaledRatioF32x4(p: v128, q: v128, excess: bool): v128 { // see: scripts/fit_log_ratio.py
+@inline function scaledRatioF32x4(p: v128, q: v128, excess: bool, given: bool, difference: v128): v128 { // see: scripts/fit_log_ratio.py
   const d = v128.sub<i32>(p, q);
   const k = v128.shr<i32>(v128.add<i32>(d, i32x4.splat(0x00400000)), 23);
   const scaledQ = v128.add<i32>(q, v128.shl<i32>(k, 23));
-  const numerator = v128.sub<f32>(p, scaledQ);
+  let numerator = v128.sub<f32>(p, scaledQ);
+  if (given) numerator = v128.bitselect(difference, numerator, v128.eq<i32>(k, i32x4.splat(0)));
   const s = v128.div<f32>(numerator, v128.add<f32>(p, scaledQ));
   const z = v128.mul<f32>(s, s);
   const poly = mulAdd<f32>(f32x4.splat(ATF2), v128.mul<f32>(z, z), pairF32(ATF0, ATF1, z));
@@ -271,12 +286,22 @@ const MAGIC_BITS_F32: i32 = 0x4B400000;
 
 /** log(p/q) for the lanes scaledRatioF32x4 accepts. */
 @inline export function logRatioF32x4(p: v128, q: v128): v128 {
-  return scaledRatioF32x4(p, q, false);
+  return scaledRatioF32x4(p, q, false, false, p);
+}
+
+/** log(p/q) of an unrounded q, `difference` its p − q (see scaledRatioF64x2). */
+@inline export function logRatioGivenF32x4(p: v128, q: v128, difference: v128): v128 {
+  return scaledRatioF32x4(p, q, false, true, difference);
 }
 
 /** p·log(p/q) − (p − q) for the lanes scaledRatioF32x4 accepts. */
 @inline export function klExcessF32x4(p: v128, q: v128): v128 {
-  return scaledRatioF32x4(p, q, true);
+  return scaledRatioF32x4(p, q, true, false, p);
+}
+
+/** p·log(p/q) − (p − q) of an unrounded q, `difference` its p − q (see scaledRatioF64x2). */
+@inline export function klExcessGivenF32x4(p: v128, q: v128, difference: v128): v128 {
+  return scaledRatioF32x4(p, q, true, true, difference);
 }
 
 /** 2^k for integer lanes k in the normal exponent range: [k0, k1] => [2^k0, 2^k1]. */
@@ -364,13 +389,26 @@ function atanhExcess(s: f64): f64 {
  * s·(p − q) + p·(2·atanh(s) − 2s) with s = (p − q)/(p + q), free of cancellation.
  */
 export function klExcessScalar(p: f64, q: f64): f64 {
+  return klExcessGivenScalar(p, q, p - q);
+}
+
+/**
+ * klExcessScalar of an unrounded q, `difference` its p − q (the JSD's mixture m: p − m comes
+ * from p − q of the inputs, exact where they are close).
+ */
+export function klExcessGivenScalar(p: f64, q: f64, difference: f64): f64 {
   const r = p / q;
   if (r > 0.5 && r < 2) {
-    const difference = p - q;
     const s = difference / (p + q);
     return s * difference + p * atanhExcess(s);
   }
-  return p * logRatioScalar(p, q) - (p - q);
+  return p * logRatioScalar(p, q) - difference;
+}
+
+/** logRatioScalar of an unrounded q, `difference` its p − q. */
+export function logRatioGivenScalar(p: f64, q: f64, difference: f64): f64 {
+  const r = p / q;
+  return r > 0.5 && r < 2 ? Math.log1p(difference / q) : logRatioScalar(p, q);
 }
 
 /**

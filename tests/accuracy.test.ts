@@ -1,14 +1,19 @@
 /**
  * KL against 50-digit values of the exact divergence of the given floating-point inputs
- * (tests/fixtures/make_exact.py): ordinary, near-identical and wide-range inputs, f64 and f32.
+ * (tests/fixtures/make_exact.py): ordinary, near-identical and wide-range inputs, f64 and f32;
+ * the generalised JSD against 80-digit values (tests/fixtures/make_jsd.py), a closed form and
+ * the reference over random nearly equal rows.
  */
 import { readFileSync } from "node:fs";
+import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { KL } from "../src/index.js";
+import { referenceKL, type KL } from "../src/index.js";
 import { backendNames, loadBackend } from "./backends.js";
 import { klInputs } from "./exact-inputs.mjs";
 
 type KLRecipe = import("./exact-inputs.mjs").KLRecipe;
+
+fc.configureGlobal({ seed: Number(process.env.FC_SEED ?? 20261130), numRuns: 150 });
 
 const { kl: recipes } = JSON.parse(readFileSync(new URL("./fixtures/exact.json", import.meta.url), "utf8")) as { kl: KLRecipe[] };
 
@@ -73,5 +78,119 @@ describe.each(backendNames)("%s: gradients element by element against 50-digit v
       worst = Math.max(worst, error);
     });
     expect(worst).toBeLessThanOrEqual(4);
+  });
+});
+
+interface JSDCase {
+  name: string;
+  p: number[];
+  q: number[];
+  beta: number;
+  f32: boolean;
+  value: number;
+  scaled: number;
+  grad: Array<number | null>;
+}
+const jsdCases = (JSON.parse(readFileSync(new URL("./fixtures/jsd.json", import.meta.url), "utf8")) as { cases: JSDCase[] }).cases;
+
+const relativeError = (got: number, exact: number) => (got === exact ? 0 : Math.abs(got - exact) / Math.abs(exact));
+
+/**
+ * The generalised JSD of two-point rows [x, y] and [y, x] at β = ½, by its closed form:
+ * M = [s/2, s/2] with s = x + y, and with t = (x − y)/s,
+ * J = (s/2)·[(1 + t)·log(1 + t) + (1 − t)·log(1 − t)] = (s/2)·Σ_k t^{2k}/(k(2k − 1)).
+ */
+function twoPointJSD(x: number, y: number): number {
+  const s = x + y;
+  const t = (x - y) / s;
+  if (Math.abs(t) > 0.1) return (s / 2) * ((1 + t) * Math.log1p(t) + (1 - t) * Math.log1p(-t));
+  let total = 0;
+  for (let k = 1, power = t * t; k < 30; k++, power *= t * t) total += power / (k * (2 * k - 1));
+  return (s / 2) * total;
+}
+
+/** A row and another close to it: relative distance 10^-exponent per element, some zeros shared. */
+const nearlyEqualRows = fc
+  .record({
+    values: fc.array(fc.double({ min: 1e-6, max: 1, noNaN: true }), { minLength: 1, maxLength: 40 }),
+    zeros: fc.array(fc.boolean(), { minLength: 40, maxLength: 40 }),
+    moves: fc.array(fc.double({ min: -1, max: 1, noNaN: true }), { minLength: 40, maxLength: 40 }),
+    exponent: fc.integer({ min: 4, max: 17 }),
+  })
+  .map(({ values, zeros, moves, exponent }) => {
+    const p = values.map((v, i) => (zeros[i] ? 0 : v));
+    return { p, q: p.map((v, i) => v * (1 + moves[i]! * 10 ** -exponent)) };
+  });
+
+/** β anywhere in [0, 1], often within 1e-15 … 1e-6 of either end. */
+const weights = fc.oneof(
+  fc.double({ min: 0, max: 1, noNaN: true }),
+  fc.double({ min: 1e-15, max: 1e-6, noNaN: true }),
+  fc.double({ min: 1e-15, max: 1e-6, noNaN: true }).map((e) => 1 - e),
+);
+
+describe.each(backendNames)("%s: the JSD against 80-digit values (tests/fixtures/make_jsd.py)", (name) => {
+  let kl: KL;
+  beforeAll(async () => {
+    kl = await loadBackend(name);
+  });
+
+  it.each(jsdCases.map((c) => [`${c.name}, β = ${c.beta} (${c.f32 ? "f32" : "f64"})`, c] as const))("%s", (_label, c) => {
+    const type = c.f32 ? Float32Array : Float64Array;
+    const [p, q] = [type.from(c.p), type.from(c.q)];
+    // Both element types run in f64 lanes by default: the value of the given inputs to 1e-8,
+    // the scaled value to 1e-9, however close P and Q are and however close β is to 0 or 1.
+    expect(relativeError(kl.jsd(p, q, { beta: c.beta }), c.value)).toBeLessThanOrEqual(1e-8);
+    expect(relativeError(kl.jsd(p, q, { beta: c.beta, scaled: true }), c.scaled)).toBeLessThanOrEqual(1e-9);
+    const { grad } = kl.jsdGrad(p, q, { beta: c.beta });
+    c.grad.forEach((exact, i) => {
+      if (exact !== null) expect(relativeError(grad[i]!, exact), `grad[${i}]`).toBeLessThanOrEqual(c.f32 ? 1e-6 : 1e-9);
+    });
+    if (c.f32) {
+      // f32 lanes: never negative, and within the f32 contract.
+      const fast = kl.jsd(p, q, { beta: c.beta, precision: "fast" });
+      expect(fast).toBeGreaterThanOrEqual(0);
+      expect(relativeError(fast, c.value)).toBeLessThanOrEqual(1e-5);
+    }
+  });
+
+  it("[x, 1 − x] against [1 − x, x], x just below ½: +1.54e-33, not negative", () => {
+    const x = 0.49999999999999994;
+    expect(relativeError(kl.jsd([x, 1 - x], [1 - x, x]), 1.5407439555097887e-33)).toBeLessThanOrEqual(1e-12);
+  });
+
+  it("two-point rows [x, y] against [y, x] agree with the closed form to 1e-12", () => {
+    fc.assert(
+      fc.property(fc.double({ min: 1e-3, max: 1, noNaN: true }), fc.integer({ min: 0, max: 17 }), fc.double({ min: -1, max: 1, noNaN: true }), (x, exponent, move) => {
+        const y = x * (1 + move * 10 ** -exponent);
+        const exact = twoPointJSD(x, y);
+        const got = kl.jsd([x, y], [y, x]);
+        expect(got).toBeGreaterThanOrEqual(0);
+        if (exact === 0) expect(got).toBe(0);
+        else expect(relativeError(got, exact)).toBeLessThanOrEqual(1e-12);
+      }),
+    );
+  });
+
+  it("is never negative and within 1e-8 of the reference for nearly equal rows, any β, f64 and f32, with and without normalize", () => {
+    fc.assert(
+      fc.property(nearlyEqualRows, weights, fc.boolean(), fc.boolean(), ({ p, q }, beta, normalize, scaled) => {
+        fc.pre(p.some((v) => v > 0));
+        // Scaled, β·(1 − β)·J underflows below β ≈ 1e-300 (README, Divergences).
+        fc.pre(!scaled || beta === 0 || beta >= 1e-300);
+        const options = { beta, normalize, scaled };
+        const exact = referenceKL.jsd(p, q, options);
+        const got = kl.jsd(p, q, options);
+        expect(got).toBeGreaterThanOrEqual(0);
+        expect(relativeError(got, exact), `got ${got}, reference ${exact}`).toBeLessThanOrEqual(1e-8);
+        const [p32, q32] = [Float32Array.from(p), Float32Array.from(q)];
+        const exact32 = referenceKL.jsd(p32, q32, options);
+        expect(relativeError(kl.jsd(p32, q32, options), exact32)).toBeLessThanOrEqual(1e-8);
+        const fast = kl.jsd(p32, q32, { ...options, precision: "fast" });
+        expect(fast).toBeGreaterThanOrEqual(0);
+        // (normalize in f32 lanes rescales the rows in f32: other rows, another exact value)
+        if (!normalize) expect(relativeError(fast, exact32), `fast: got ${fast}, reference ${exact32}`).toBeLessThanOrEqual(1e-5);
+      }),
+    );
   });
 });

@@ -155,6 +155,65 @@ describe.each(backendNames)("%s", (name) => {
   });
 });
 
+/** The methods whose gradients have conventions at zeros, with the divergence each differentiates. */
+const atZeros = [
+  ["forwardGrad", (kl: KL, p: number[], q: number[]) => kl.kl(p, q)],
+  ["reverseGrad", (kl: KL, p: number[], q: number[]) => kl.kl(q, p)],
+  ["jsdGrad", (kl: KL, p: number[], q: number[]) => kl.jsd(p, q, { beta: 0.3 })],
+] as const;
+
+describe.each(backendNames)("%s: gradients at zeros (README, Gradients)", (name) => {
+  let kl: KL;
+  beforeAll(async () => {
+    kl = await loadBackend(name);
+  });
+  const options = (method: string) => (method === "jsdGrad" ? { beta: 0.3 } : {});
+
+  it.each(atZeros)("%s, probabilities: the one-sided derivative where q = 0", (method, value) => {
+    const target = [0.4, 0, 0.3, 0, 0.3];
+    const approx = [0, 0, 0.5, 0.2, 0.3];
+    const { grad } = kl[method](target, approx, options(method));
+    const f = (a: number[]) => value(kl, target, a);
+    for (const i of [0, 1]) {
+      const at = (h: number) => approx.map((v, j) => (j === i ? h : v));
+      // (f(q + h) − f(q))/h for h = 1e-4, 1e-6, 1e-8; where f(q) is +Infinity, the gradient at q + h.
+      const slopes = [1e-4, 1e-6, 1e-8].map((h) => (Number.isFinite(f(approx)) ? (f(at(h)) - f(approx)) / h : kl[method](target, at(h), options(method)).grad[i]!));
+      const g = grad[i]!;
+      if (Number.isFinite(g)) for (const slope of slopes) expect(Math.abs(slope - g), `${i}: ${slope} vs ${g}`).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(g)));
+      else if (g === Infinity) expect(slopes).toEqual([Infinity, Infinity, Infinity]);
+      else {
+        // −Infinity: the slopes fall without bound (by log 100 per step, times 1 − β for the JSD).
+        expect(g).toBe(-Infinity);
+        expect(slopes[1]!).toBeLessThan(slopes[0]! - 1);
+        expect(slopes[2]!).toBeLessThan(slopes[1]! - 1);
+      }
+    }
+  });
+
+  it.each(atZeros)("%s, log and logits: a −Infinity element gets the gradient's limit", (method) => {
+    const target = [Math.log(0.4), Math.log(0.1), Math.log(0.2), Math.log(0.3)];
+    for (const space of ["log", "logits"] as const) {
+      const at = (b: number) => [b, b, Math.log(0.5), Math.log(0.5)];
+      const { grad } = kl[method](target, at(-Infinity), { ...options(method), space });
+      const near = kl[method](target, at(-80), { ...options(method), space }).grad;
+      for (const i of [0, 1]) expect(Math.abs(grad[i]! - near[i]!), `${space} [${i}]`).toBeLessThanOrEqual(1e-30);
+    }
+  });
+
+  it("log space, q = 0 where p = 0: the chain rule's factor q makes every gradient 0 there", () => {
+    const target = [Math.log(0.5), -Infinity, Math.log(0.5)];
+    const approx = [Math.log(0.5), -Infinity, Math.log(0.5)];
+    for (const [method] of atZeros) expect(kl[method](target, approx, { ...options(method), space: "log" }).grad[1], method).toBe(0);
+  });
+
+  it("jsdGrad([1, 0], [1, 0]) is [0, −½·log ½]: where p = 0 the term is linear in q", () => {
+    // (+ 0: log(q/m) = log 1 may come out as −0)
+    expect(Array.from(kl.jsdGrad([1, 0], [1, 0]).grad, (g) => g + 0)).toEqual([0, 0.34657359027997264]);
+    const f32 = kl.jsdGrad(Float32Array.from([1, 0]), Float32Array.from([1, 0])).grad;
+    expect(Array.from(f32, (g) => g + 0)).toEqual([0, Math.fround(0.34657359027997264)]);
+  });
+});
+
 describe.each(backendNames)("%s: jsdGrad", (name) => {
   let kl: KL;
   beforeAll(async () => {

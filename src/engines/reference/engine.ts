@@ -12,7 +12,7 @@ import type { Divergence, GradientKind } from "../../core/routes.js";
 import { buildKL } from "../../core/kl.js";
 import { gradientScale, type Settings } from "../../core/options.js";
 import type { KL, Vector } from "../../core/types.js";
-import { klExcess, klTerm, logProbabilities, logRatio, probabilities, rowOf, sum, type Operand, type RowShape } from "./terms.js";
+import { jsdGradientTerm, jsdTerm, klExcess, klTerm, logProbabilities, logRatio, probabilities, rowOf, sum, type Operand, type RowShape } from "./terms.js";
 
 /** Σ p·log(p/q) as Σ [p·log(p/q) − (p − q)] + Σ (p − q), both compensated. */
 function klSum(p: ArrayLike<number>, q: ArrayLike<number>): number {
@@ -67,11 +67,7 @@ function rowValue(divergence: Divergence, [p, q]: Operand[], row: number, settin
     case "jsd": {
       const pr = probabilities(p!, row, shape);
       const qr = probabilities(q!, row, shape);
-      const { beta } = settings;
-      const m = pr.map((v, i) => beta * v + (1 - beta) * qr[i]!);
-      // A weight of 0 drops its term (whose divergence may be infinite).
-      const weighted = (weight: number, x: number[]) => (weight === 0 ? 0 : weight * klSum(x, m));
-      return weighted(beta, pr) + weighted(1 - beta, qr);
+      return sum(n, (i) => jsdTerm(pr[i]!, qr[i]!, settings.beta));
     }
     case "kl":
     case "crossEntropy": {
@@ -100,7 +96,7 @@ function klRowGradient(forward: boolean, [target, approx]: Operand[], row: numbe
     for (let i = 0; i < n; i++) {
       grad[i] = forward
         ? p[i] === 0 ? 0 : -p[i]! / q[i]!
-        : q[i] === 0 ? -Infinity : p[i] === 0 ? Infinity : logRatio(q[i]!, p[i]!) + 1;
+        : p[i] === 0 ? Infinity : q[i] === 0 ? -Infinity : logRatio(q[i]!, p[i]!) + 1;
     }
     return sum(n, (i) => (forward ? klTerm(p[i]!, q[i]!) : klTerm(q[i]!, p[i]!)));
   }
@@ -124,15 +120,16 @@ function klRowGradient(forward: boolean, [target, approx]: Operand[], row: numbe
 
 /**
  * The gradient of the generalised JSD with respect to approx: with M = βP + (1 − β)Q,
- * ∂/∂q [β·D(P‖M) + (1 − β)·D(Q‖M)] = (1 − β)·log(q/m) (the terms through M cancel); log and
- * logits spaces follow by the chain rule, through the log-softmax q·(g − Σ q·g).
+ * ∂/∂q [β·D(P‖M) + (1 − β)·D(Q‖M)] = (1 − β)·log(q/m) (the terms through M cancel; at zeros,
+ * jsdGradientTerm's one-sided conventions); log and logits spaces follow by the chain rule,
+ * through the log-softmax q·(g − Σ q·g).
  */
 function jsdRowGradient(operands: Operand[], row: number, settings: Settings, shape: RowShape, grad: number[]): number {
   const [target, approx] = operands;
   const { beta } = settings;
   const p = probabilities(target!, row, shape);
   const q = probabilities(approx!, row, shape);
-  const byQ = q.map((qi, i) => (qi === 0 ? -Infinity : (1 - beta) * logRatio(qi, beta * p[i]! + (1 - beta) * qi)));
+  const byQ = q.map((qi, i) => jsdGradientTerm(p[i]!, qi, beta));
   const throughSoftmax = approx!.space === "logits" || (approx!.space === "log" && shape.normalize);
   const shift = throughSoftmax ? sum(shape.cols, (i) => (q[i]! > 0 ? q[i]! * byQ[i]! : 0)) : 0;
   for (let i = 0; i < shape.cols; i++) grad[i] = approx!.space === "prob" ? byQ[i]! : q[i] === 0 ? 0 : q[i]! * (byQ[i]! - shift);

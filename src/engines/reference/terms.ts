@@ -85,6 +85,49 @@ export function klExcess(p: number, q: number): number {
   return p * logRatio(p, q) - (p - q);
 }
 
+/**
+ * x·log(x/m) − (x − m) ≥ 0 against a mixture m whose difference x − m is given from p − q of
+ * the inputs (exact where they are close, Sterbenz), never taken from the rounded m: so the
+ * bracket keeps its digits however close x and m are. x = 0 gives −(x − m).
+ */
+function excessOver(x: number, m: number, difference: number): number {
+  if (x === 0) return -difference;
+  const r = x / m;
+  if (r > 0.5 && r < 2) {
+    const s = difference / (x + m);
+    return s * difference + x * atanhExcess(s);
+  }
+  return x * logRatio(x, m) - difference;
+}
+
+/**
+ * The generalised JSD's term β·p·log(p/m) + (1 − β)·q·log(q/m), m = βp + (1 − β)q, as
+ * β·[p·log(p/m) − (p − m)] + (1 − β)·[q·log(q/m) − (q − m)] (the first-order parts cancel
+ * exactly) with p − m = (1 − β)·d and q − m = −β·d, d = p − q: never negative. At β = 0 or 1
+ * the term is 0 (the bracket of weight 0, perhaps infinite, is dropped). Not part of the API.
+ */
+export function jsdTerm(p: number, q: number, beta: number): number {
+  if (beta === 0 || beta === 1) return 0;
+  const d = p - q;
+  const m = beta * p + (1 - beta) * q;
+  if (m === 0) return 0;
+  return beta * excessOver(p, m, (1 - beta) * d) + (1 - beta) * excessOver(q, m, -beta * d);
+}
+
+/**
+ * ∂/∂q of jsdTerm, (1 − β)·log(q/m), with q − m = −β·(p − q). Where p = 0 the term is
+ * (1 − β)·q·log(1/(1 − β)), linear in q: its slope, at q = 0 too. Where q = 0 < p the one-sided
+ * derivative is −Infinity; at β = 1, q has no weight (0); at β = 0, m = q (0).
+ */
+export function jsdGradientTerm(p: number, q: number, beta: number): number {
+  if (beta === 0 || beta === 1) return 0;
+  if (p === 0) return -(1 - beta) * Math.log1p(-beta);
+  if (q === 0) return -Infinity;
+  const m = beta * p + (1 - beta) * q;
+  const r = q / m;
+  return (1 - beta) * (r > 0.5 && r < 2 ? Math.log1p((-beta * (p - q)) / m) : logRatio(q, m));
+}
+
 export function logSumExp(values: number[]): number {
   const max = Math.max(...values);
   if (max === -Infinity) return -Infinity;

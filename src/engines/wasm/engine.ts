@@ -27,6 +27,9 @@ const STREAM_CHUNK = 16384;
  */
 const SMALL_ROW = 1024;
 
+/** The least normal f32, 2^-126. */
+const F32_MIN_NORMAL = 2 ** -126;
+
 
 /** `length` values of a vector from `start`, without copying typed arrays. */
 function slice(values: Vector, start: number, length: number): Vector {
@@ -76,18 +79,20 @@ export class WasmEngine implements Engine, Instance {
    */
   private lanes(divergence: Divergence, first: Vector, second: Vector | undefined, settings: Settings): TypedKernels {
     if (!(first instanceof Float32Array) || (second !== undefined && !(second instanceof Float32Array))) return this.f64;
-    if (settings.precision === "fast") return this.f32;
+    // β below f32's normal range would round the JSD's weight away: f64 lanes then.
+    if (settings.precision === "fast") return divergence === "jsd" && settings.beta > 0 && settings.beta < F32_MIN_NORMAL ? this.f64 : this.f32;
     const asGiven = divergence !== "jsd" && !settings.normalize && settings.spaces[0] === "prob" && (second === undefined || settings.spaces[1] === "prob");
     return asGiven ? this.f32 : this.f64;
   }
 
   /**
    * The op whose plain per-row sum is `divergence` of inputs used as given, in probability or
-   * log space, or -1 (the JSD, a mixture, has none). It is found by name: the divergence's name
+   * log space, or -1 (the JSD reads β per row: jsdRows). It is found by name: the divergence's name
    * in capitals, with _LOG in log space (crossEntropy: CROSS_ENTROPY, CROSS_ENTROPY_LOG); the
    * KL's probability term is its cancellation-free form unless `precision: "fast"`.
    */
   private termOp(divergence: Divergence, log: boolean, precision: Settings["precision"]): number {
+    if (divergence === "jsd") return -1;
     if (divergence === "kl" && !log && precision === "accurate") return this.ops.KL_EXCESS;
     const known = this.termOps[log ? 1 : 0];
     let op = known.get(divergence);
@@ -225,16 +230,19 @@ export class WasmEngine implements Engine, Instance {
     return new KernelCall(this, t, operands, rows, settings.normalize, settings.validate);
   }
 
-  /** Per-row JSD terms β·D(P‖M) + (1 − β)·D(Q‖M) of a call's probabilities p and q. */
+  /**
+   * Per-row JSD β·D(P‖M) + (1 − β)·D(Q‖M) of a call's probabilities p and q, by the JSD op
+   * (assembly/ops.ts): never negative, and no digit lost to the rounding of M.
+   */
   private jsdRows(call: KernelCall, p: number, q: number, settings: Settings, rows: number): Float64Array {
-    const m = call.elements();
-    const { beta } = settings;
-    call.t.mixture(p, q, call.n, beta, m);
-    // A weight of 0 drops its term (whose divergence may be infinite).
-    const weighted = (weight: number, x: number): Float64Array =>
-      weight === 0 ? new Float64Array(rows) : call.f64At(call.reduce(this.termOp("kl", false, settings.precision), x, m), rows).map((v) => weight * v);
-    const fromQ = weighted(1 - beta, q);
-    return weighted(beta, p).map((v, r) => v + fromQ[r]!);
+    return call.f64At(call.reduce(this.ops.JSD, p, q, { rowParams: this.betas(call, settings, rows) }), rows).slice();
+  }
+
+  /** One β per row: the JSD ops' rowParams. */
+  private betas(call: KernelCall, settings: Settings, rows: number): number {
+    const at = call.rowsOfF64();
+    call.f64At(at, rows).fill(settings.beta);
+    return at;
   }
 
   private compute(divergence: Divergence, t: TypedKernels, operands: Operand[], rows: number, settings: Settings): Float64Array {
@@ -362,39 +370,31 @@ export class WasmEngine implements Engine, Instance {
 
   /**
    * The generalised JSD per row, and its gradient with respect to approx at `grad`: with
-   * M = βP + (1 − β)Q, ∂J/∂q = (1 − β)·log(q/m) (the terms through M cancel), from the
-   * kernels' mixture and vector log-ratio; log and logits spaces by the chain rule through
-   * the log-softmax, q·(g − Σ q·g).
+   * M = βP + (1 − β)Q, ∂J/∂q = (1 − β)·log(q/m) (the terms through M cancel), fused in the
+   * GRAD_JSD op (its conventions at zeros: assembly/ops.ts); log and logits spaces by the
+   * chain rule through the log-softmax, q·(g − Σ q·g).
    */
   private jsdGradient(call: KernelCall, operands: Operand[], settings: Settings, rows: number, grad: number): Float64Array {
     const p = call.probabilities(0);
     const q = call.probabilities(1);
-    const values = this.jsdRows(call, p, q, settings, rows);
-    const { n, cols, t } = call;
-    const m = call.elements();
-    t.mixture(p, q, n, settings.beta, m);
-    const ratios = call.elements();
-    t.logRatioElements(q, m, n, ratios);
-    const memory = this.views.of(t.array);
-    const [qAt, ratioAt, gradAt] = [q, ratios, grad].map((address) => address / t.array.BYTES_PER_ELEMENT) as [number, number, number];
-    const space = operands[1]!.space;
-    const throughSoftmax = space === "logits" || (space === "log" && settings.normalize);
-    const weight = 1 - settings.beta;
+    const rowParams = this.betas(call, settings, rows);
     const scale = gradientScale(settings);
-    const byQ = new Float64Array(cols);
+    const space = operands[1]!.space;
+    if (space === "prob") return call.f64At(call.reduce(this.ops.GRAD_JSD, p, q, { rowParams, scale, grad }), rows).slice();
+    const byQ = call.elements();
+    const values = call.f64At(call.reduce(this.ops.GRAD_JSD, p, q, { rowParams, grad: byQ }), rows).slice();
+    const { cols, t } = call;
+    const memory = this.views.of(t.array);
+    const [qAt, byQAt, gradAt] = [q, byQ, grad].map((address) => address / t.array.BYTES_PER_ELEMENT) as [number, number, number];
+    const throughSoftmax = space === "logits" || settings.normalize;
     for (let r = 0; r < rows; r++) {
       const shift = new CompensatedSum();
-      for (let i = 0; i < cols; i++) {
-        const k = r * cols + i;
-        const qi = memory[qAt + k]!;
-        byQ[i] = weight * memory[ratioAt + k]!;
-        if (throughSoftmax && qi > 0) shift.add(qi * byQ[i]!);
-      }
+      const row = r * cols;
+      if (throughSoftmax) for (let i = 0; i < cols; i++) if (memory[qAt + row + i]! > 0) shift.add(memory[qAt + row + i]! * memory[byQAt + row + i]!);
       const s = shift.value;
       for (let i = 0; i < cols; i++) {
-        const qi = memory[qAt + r * cols + i]!;
-        const g = space === "prob" ? byQ[i]! : qi === 0 ? 0 : qi * (byQ[i]! - s);
-        memory[gradAt + r * cols + i] = g * scale;
+        const qi = memory[qAt + row + i]!;
+        memory[gradAt + row + i] = qi === 0 ? 0 : qi * (memory[byQAt + row + i]! - s) * scale;
       }
     }
     return values;

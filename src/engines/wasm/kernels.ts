@@ -12,14 +12,13 @@ interface KernelSignatures {
   logElements(x: number, n: number, out: number): number;
   expShiftedRows(x: number, rows: number, cols: number, offsets: number, out: number): void;
   divideRows(x: number, rows: number, cols: number, divisors: number, out: number): void;
-  mixture(x: number, y: number, n: number, beta: number, out: number): void;
   rowMaxima(x: number, rows: number, cols: number, out: number): number;
   logRatioElements(x: number, y: number, n: number, out: number): void;
 }
 
 /** The one list of kernel names: the module exports `${name}F64` and `${name}F32` for each. */
 export const KERNEL_NAMES = [
-  "reduceRows", "relEntr", "logElements", "expShiftedRows", "divideRows", "mixture", "rowMaxima", "logRatioElements",
+  "reduceRows", "relEntr", "logElements", "expShiftedRows", "divideRows", "rowMaxima", "logRatioElements",
 ] as const satisfies ReadonlyArray<keyof KernelSignatures>;
 
 /**
@@ -28,7 +27,7 @@ export const KERNEL_NAMES = [
  */
 export const OP_NAMES = [
   "KL", "KL_EXCESS", "ENTROPY", "CROSS_ENTROPY", "KL_LOG", "ENTROPY_LOG", "CROSS_ENTROPY_LOG", "EXP_SUM", "SUM",
-  "GRAD_FORWARD_PROB", "GRAD_REVERSE_PROB", "GRAD_FORWARD_LOG", "GRAD_REVERSE_LOG",
+  "GRAD_FORWARD_PROB", "GRAD_REVERSE_PROB", "GRAD_FORWARD_LOG", "GRAD_REVERSE_LOG", "JSD", "GRAD_JSD",
 ] as const;
 
 /** The op codes by name: those of OP_NAMES certainly, any other the module has. */

@@ -46,6 +46,8 @@ const CASES: Case[] = [
   ["crossEntropy fast", (kl, { p, q }) => kl.crossEntropy(p, q, { rows: ROWS, precision: "fast" })],
   ["jsd scaled β = 0.3", (kl, { p, q }) => kl.jsd(p, q, { rows: ROWS, beta: 0.3, scaled: true, reduction: "none" })],
   ["jsd scaled β = 0", (kl, { p, q }) => kl.jsd(p, q, { rows: ROWS, beta: 0, scaled: true })],
+  ["jsd of nearly equal rows", (kl, { p }) => kl.jsd(p, p.map((v) => v * (1 + 1e-12)), { rows: ROWS, reduction: "none" })],
+  ["jsdGrad prob, zeros in p", (kl, { p, q }) => kl.jsdGrad(p, q, { rows: ROWS, beta: 0.3 })],
   ["forwardGrad logits mean", (kl, { a, b }) => kl.forwardGrad(a, b, { rows: ROWS, space: "logits", reduction: "mean" })],
   ["forwardGrad prob", (kl, { p, q }) => kl.forwardGrad(p, q, { rows: ROWS })],
   ["reverseGrad logits, base 2", (kl, { a, b }) => kl.reverseGrad(a, b, { rows: ROWS, space: "logits", base: 2, reduction: "mean" })],

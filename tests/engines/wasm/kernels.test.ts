@@ -18,7 +18,7 @@ const KERNELS = [...assemblySource.matchAll(/^export function (\w+)F64\(/gm)].ma
 /** The ops the engine calls by name: a module without one is not a build of this version. */
 const REQUIRED_OPS = [
   "KL", "KL_EXCESS", "ENTROPY", "CROSS_ENTROPY", "KL_LOG", "ENTROPY_LOG", "CROSS_ENTROPY_LOG", "EXP_SUM", "SUM",
-  "GRAD_FORWARD_PROB", "GRAD_REVERSE_PROB", "GRAD_FORWARD_LOG", "GRAD_REVERSE_LOG",
+  "GRAD_FORWARD_PROB", "GRAD_REVERSE_PROB", "GRAD_FORWARD_LOG", "GRAD_REVERSE_LOG", "JSD", "GRAD_JSD",
 ];
 
 const BYTES = {
@@ -39,7 +39,7 @@ function without(exports: Record<string, unknown>, name: string): Record<string,
 
 it("reads the module's source: it declares the op globals and kernels", () => {
   expect(OP_GLOBALS.length).toBeGreaterThanOrEqual(REQUIRED_OPS.length);
-  expect(KERNELS).toEqual(expect.arrayContaining(["reduceRows", "relEntr", "mixture", "rowMaxima"]));
+  expect(KERNELS).toEqual(expect.arrayContaining(["reduceRows", "relEntr", "divideRows", "rowMaxima"]));
 });
 
 describe.each(wasmBackendNames)("kernelsOf on %s", (backend) => {
@@ -79,7 +79,7 @@ describe.each(wasmBackendNames)("kernelsOf on %s", (backend) => {
     expect(kernels.heapBase).toBeLessThan(kernels.memory.buffer.byteLength);
   });
 
-  it.each([...REQUIRED_OPS.map((op) => `OP_${op}`), "memory", "heapBase", "reduceRowsF64", "mixtureF32", "logRatioElementsF64"])(
+  it.each([...REQUIRED_OPS.map((op) => `OP_${op}`), "memory", "heapBase", "reduceRowsF64", "divideRowsF32", "logRatioElementsF64"])(
     "throws an Error naming %s when the module lacks it",
     (name) => {
       expect(() => kernelsOf(without(exports, name))).toThrow(new RegExp(`\\b${name}\\b`));
