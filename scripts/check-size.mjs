@@ -16,20 +16,21 @@ import { build } from "esbuild";
 
 const KB = 1000;
 const FILES = [
-  // Measured 61.0 kB: 24.7 kB SIMD module, 9.5 kB scalar module, 26.4 kB JavaScript (names
-  // and syntax minified, line breaks kept; removing them too saves ~4 kB). The JavaScript grew
-  // by 4 kB with the checks of unknown option keys, of non-numbers and of views, and the
-  // closed forms' wide-range arithmetic.
-  { file: "dist/index.js", budget: 63 * KB },
+  // Measured 67.3 kB: 30.4 kB SIMD module, 9.7 kB scalar module, 26.6 kB JavaScript (names
+  // and syntax minified, line breaks kept; removing them too saves ~4 kB). The SIMD module grew
+  // by 5.7 kB (29 kB raw) with the JSD's own cancellation-free ops (value and gradient, two
+  // more inlined loops); the JavaScript by 4 kB with the checks of unknown option keys, of
+  // non-numbers and of views, and the closed forms' wide-range arithmetic.
+  { file: "dist/index.js", budget: 69 * KB },
   // Measured 13.1 kB: referenceKL with its checks, the closed forms and estimators, the fits.
   { file: "dist/reference.js", budget: 13.5 * KB },
   // Measured 0.8 kB: the tfjs loss alone (tfjs-core and the library stay imports).
   { file: "dist/tfjs.js", budget: 1.5 * KB },
 ];
 const APPS = [
-  // Measured 45.6 kB: both inlined modules (24.7 kB SIMD, 9.5 kB scalar, for engines without
+  // Measured 51.7 kB: both inlined modules (30.4 kB SIMD, 9.7 kB scalar, for engines without
   // SIMD) and ~11 kB of JavaScript; no fitting code, no closed forms.
-  { name: 'app: import { createKL } from "klwasm"', source: 'import { createKL } from "./dist/index.js"; globalThis.kl = createKL;', budget: 48 * KB, target: 40 * KB },
+  { name: 'app: import { createKL } from "klwasm"', source: 'import { createKL } from "./dist/index.js"; globalThis.kl = createKL;', budget: 54 * KB, target: 40 * KB },
   // Measured 5.1 kB.
   { name: 'app: import { referenceKL } from "klwasm/reference"', source: 'import { referenceKL } from "./dist/reference.js"; globalThis.kl = referenceKL;', budget: 5.5 * KB, target: 6 * KB },
 ];
