@@ -69,18 +69,8 @@ describe("cholesky", () => {
 });
 
 describe("every caller reports NOT_SPD, and they agree on what symmetric means", () => {
-  /** The KLError a call throws, as { code, argument, index }, or "ok". */
-  function outcome(call: () => unknown): unknown {
-    try {
-      call();
-      return "ok";
-    } catch (error) {
-      if (!(error instanceof KLError)) throw error;
-      return { code: error.code, index: error.index };
-    }
-  }
-  const viaMvn = (cov: number[]) => outcome(() => mvnKL([0, 0], cov, [0, 0], [1, 0, 0, 1]));
-  const viaFit = (cov: number[]) => outcome(() => fitDiagGaussian(referenceKL, { mean: [0, 0], cov }, { steps: 0, grid: { points: 5 } }));
+  const viaMvn = (cov: number[]) => outcomeOf(() => mvnKL([0, 0], cov, [0, 0], [1, 0, 0, 1]));
+  const viaFit = (cov: number[]) => outcomeOf(() => fitDiagGaussian(referenceKL, { mean: [0, 0], cov }, { steps: 0, grid: { points: 5 } }));
 
   it("[1, 1e-20, 0, 1] is symmetric for both (mvnKL is 0 there)", () => {
     expect(mvnKL([0, 0], [1, 1e-20, 0, 1], [0, 0], [1, 0, 0, 1])).toBe(0);
