@@ -52,7 +52,7 @@ function mixtureWeight(beta: unknown): number {
 }
 
 /** Spaces of the two arguments: `pSpace`/`qSpace` override `space`. */
-export function spacesOf(options: { space?: unknown; pSpace?: unknown; qSpace?: unknown }): [Space, Space] {
+function spacesOf(options: { space?: unknown; pSpace?: unknown; qSpace?: unknown }): [Space, Space] {
   const space = checkChoice(options.space, SPACES, "space", "prob");
   return [checkChoice(options.pSpace, SPACES, "pSpace", space), checkChoice(options.qSpace, SPACES, "qSpace", space)];
 }

@@ -44,8 +44,8 @@ export function halfExpm1(x: number, divisor = 1): number {
  * n < 2^32 terms each below Number.MAX_VALUE·2^64 sums to below Number.MAX_VALUE·2^64 scaled
  * back; terms below 2^-958 lose bits when scaled, far below the rounding of such a sum.
  */
-export const DOWN = 2 ** -64;
-export const UP = 2 ** 64;
+const DOWN = 2 ** -64;
+const UP = 2 ** 64;
 
 /**
  * The compensated mean of `count` terms, finite whenever it is representable: `term(i, 1)` is
