@@ -5,7 +5,7 @@
  */
 import {
   CROSS_ENTROPY, CROSS_ENTROPY_LOG, ENTROPY, ENTROPY_LOG, EXP_SUM, GRAD_FORWARD_LOG, GRAD_FORWARD_PROB,
-  GRAD_REVERSE_LOG, GRAD_REVERSE_PROB, KL, KL_EXCESS, KL_LOG, SUM,
+  GRAD_REVERSE_LOG, GRAD_REVERSE_PROB, KL, KL_EXCESS, KL_LOG, SUM, KL_EXCESS_TERMS, GRAD_FORWARD_EXCESS, GRAD_REVERSE_EXCESS,
 } from "./ops";
 import { reduceRows } from "./reduce";
 import { divideRows, expShiftedRows, logElements, logRatioElements, mapTerms, mixture, rowMaxima } from "./elementwise";
@@ -17,7 +17,8 @@ export {
   KL_LOG as OP_KL_LOG, ENTROPY_LOG as OP_ENTROPY_LOG, CROSS_ENTROPY_LOG as OP_CROSS_ENTROPY_LOG,
   EXP_SUM as OP_EXP_SUM, SUM as OP_SUM, GRAD_FORWARD_PROB as OP_GRAD_FORWARD_PROB,
   GRAD_REVERSE_PROB as OP_GRAD_REVERSE_PROB, GRAD_FORWARD_LOG as OP_GRAD_FORWARD_LOG,
-  GRAD_REVERSE_LOG as OP_GRAD_REVERSE_LOG,
+  GRAD_REVERSE_LOG as OP_GRAD_REVERSE_LOG, KL_EXCESS_TERMS as OP_KL_EXCESS_TERMS,
+  GRAD_FORWARD_EXCESS as OP_GRAD_FORWARD_EXCESS, GRAD_REVERSE_EXCESS as OP_GRAD_REVERSE_EXCESS,
 } from "./ops";
 
 /** First byte the wrapper may use: static data lies below it. */
@@ -32,43 +33,46 @@ export function heapBase(): usize {
  */
 @inline function reduceRowsOf<T>(
   op: i32, x: usize, y: usize, rows: i32, cols: i32, offsetsX: usize, offsetsY: usize,
-  rowParams: usize, scale: f64, grad: usize, out: usize,
+  rowParams: usize, scale: f64, grad: usize, out: usize, shifts: usize,
 ): i32 {
   switch (op) {
-    case KL: return reduceRows<T>(KL, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out);
-    case KL_EXCESS: return reduceRows<T>(KL_EXCESS, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out);
-    case ENTROPY: return reduceRows<T>(ENTROPY, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out);
-    case CROSS_ENTROPY: return reduceRows<T>(CROSS_ENTROPY, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out);
-    case KL_LOG: return reduceRows<T>(KL_LOG, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out);
-    case ENTROPY_LOG: return reduceRows<T>(ENTROPY_LOG, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out);
-    case CROSS_ENTROPY_LOG: return reduceRows<T>(CROSS_ENTROPY_LOG, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out);
-    case EXP_SUM: return reduceRows<T>(EXP_SUM, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out);
-    case GRAD_FORWARD_PROB: return reduceRows<T>(GRAD_FORWARD_PROB, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out);
-    case GRAD_REVERSE_PROB: return reduceRows<T>(GRAD_REVERSE_PROB, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out);
-    case GRAD_FORWARD_LOG: return reduceRows<T>(GRAD_FORWARD_LOG, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out);
-    case GRAD_REVERSE_LOG: return reduceRows<T>(GRAD_REVERSE_LOG, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out);
-    case SUM: return reduceRows<T>(SUM, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out);
+    case KL: return reduceRows<T>(KL, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out, shifts);
+    case KL_EXCESS: return reduceRows<T>(KL_EXCESS, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out, shifts);
+    case ENTROPY: return reduceRows<T>(ENTROPY, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out, shifts);
+    case CROSS_ENTROPY: return reduceRows<T>(CROSS_ENTROPY, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out, shifts);
+    case KL_LOG: return reduceRows<T>(KL_LOG, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out, shifts);
+    case ENTROPY_LOG: return reduceRows<T>(ENTROPY_LOG, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out, shifts);
+    case CROSS_ENTROPY_LOG: return reduceRows<T>(CROSS_ENTROPY_LOG, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out, shifts);
+    case EXP_SUM: return reduceRows<T>(EXP_SUM, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out, shifts);
+    case GRAD_FORWARD_PROB: return reduceRows<T>(GRAD_FORWARD_PROB, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out, shifts);
+    case GRAD_REVERSE_PROB: return reduceRows<T>(GRAD_REVERSE_PROB, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out, shifts);
+    case GRAD_FORWARD_LOG: return reduceRows<T>(GRAD_FORWARD_LOG, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out, shifts);
+    case GRAD_REVERSE_LOG: return reduceRows<T>(GRAD_REVERSE_LOG, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out, shifts);
+    case KL_EXCESS_TERMS: return reduceRows<T>(KL_EXCESS_TERMS, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out, shifts);
+    case GRAD_FORWARD_EXCESS: return reduceRows<T>(GRAD_FORWARD_EXCESS, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out, shifts);
+    case GRAD_REVERSE_EXCESS: return reduceRows<T>(GRAD_REVERSE_EXCESS, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out, shifts);
+    case SUM: return reduceRows<T>(SUM, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out, shifts);
     default: unreachable(); return 0;
   }
 }
 
 /**
  * Row reductions (ops.ts codes): out[r] = Σ term over row r. Gradient ops also write
- * scale·∂/∂y to `grad`. Returns 1 if the input held a value the op does not accept; traps on
+ * scale·∂/∂y to `grad`; `shifts` (last, so that callers without it pass none) are the log-space KL's. Returns 1 if the input held a value the op does not accept; traps on
  * an unknown op.
  */
 export function reduceRowsF64(
   op: i32, x: usize, y: usize, rows: i32, cols: i32, offsetsX: usize, offsetsY: usize,
-  rowParams: usize, scale: f64, grad: usize, out: usize,
+  rowParams: usize, scale: f64, grad: usize, out: usize, shifts: usize,
 ): i32 {
-  return reduceRowsOf<f64>(op, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out);
+  return reduceRowsOf<f64>(op, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out, shifts);
 }
 
 export function reduceRowsF32(
   op: i32, x: usize, y: usize, rows: i32, cols: i32, offsetsX: usize, offsetsY: usize,
-  rowParams: usize, scale: f64, grad: usize, out: usize,
+  rowParams: usize, scale: f64, grad: usize, out: usize, shifts: usize,
 ): i32 {
-  return reduceRowsOf<f32>(op, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out);
+  return reduceRowsOf<f32>(op, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out, shifts);
 }
 
 /** Element-wise KL terms p·log(p/q) (prob) or e^a·(a − b) (log space). */
