@@ -16,20 +16,25 @@ import { build } from "esbuild";
 
 const KB = 1000;
 const FILES = [
-  // Measured 56.6 kB: 24.3 kB SIMD module, 9.5 kB scalar module, 22.4 kB JavaScript (names
-  // and syntax minified, line breaks kept; removing them too saves ~4 kB).
-  { file: "dist/index.js", budget: 58 * KB },
-  // Measured 11.2 kB: referenceKL 4.8 kB, the closed forms and estimators 2.2 kB, the fits 3.9 kB.
-  { file: "dist/reference.js", budget: 11.5 * KB },
+  // Measured 70.6 kB: 33.5 kB SIMD module, 10.7 kB scalar module, 23.8 kB JavaScript (names
+  // and syntax minified, line breaks kept; removing them too saves ~4 kB). Raised from 58 kB
+  // for the accurate KL forms (was 56.6 kB, SIMD 24.3 kB): the log-space excess form of logits
+  // KL and its gradients, the gradients' own excess ops, the split KL_EXCESS and the rescaled
+  // sums of rows that overflow part-way, each inlined in the unrolled loops of both element types.
+  { file: "dist/index.js", budget: 73 * KB },
+  // Measured 11.7 kB: referenceKL 5.3 kB (its logits KL and rescaled sums: +0.5 kB), the closed
+  // forms and estimators 2.2 kB, the fits 3.9 kB.
+  { file: "dist/reference.js", budget: 12 * KB },
   // Measured 0.8 kB: the tfjs loss alone (tfjs-core and the library stay imports).
   { file: "dist/tfjs.js", budget: 1.5 * KB },
 ];
 const APPS = [
-  // Measured 43.9 kB: both inlined modules (24.3 kB SIMD, 9.5 kB scalar, for engines without
-  // SIMD) and ~10 kB of JavaScript; no fitting code, no closed forms.
-  { name: 'app: import { createKL } from "klwasm"', source: 'import { createKL } from "./dist/index.js"; globalThis.kl = createKL;', budget: 46 * KB, target: 40 * KB },
-  // Measured 4.4 kB.
-  { name: 'app: import { referenceKL } from "klwasm/reference"', source: 'import { referenceKL } from "./dist/reference.js"; globalThis.kl = referenceKL;', budget: 5 * KB, target: 6 * KB },
+  // Measured 57.2 kB: both inlined modules (33.5 kB SIMD, 10.7 kB scalar, for engines without
+  // SIMD) and ~11 kB of JavaScript; no fitting code, no closed forms. Raised from 46 kB with
+  // dist/index.js, for the same kernels.
+  { name: 'app: import { createKL } from "klwasm"', source: 'import { createKL } from "./dist/index.js"; globalThis.kl = createKL;', budget: 59 * KB, target: 40 * KB },
+  // Measured 5.2 kB (4.4 kB before the reference's logits KL and rescaled sums).
+  { name: 'app: import { referenceKL } from "klwasm/reference"', source: 'import { referenceKL } from "./dist/reference.js"; globalThis.kl = referenceKL;', budget: 5.5 * KB, target: 6 * KB },
 ];
 
 const gzip = (data) => gzipSync(data, { level: 9 }).length;
