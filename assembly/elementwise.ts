@@ -32,7 +32,7 @@ function storeTermScalar<T>(op: i32, x: usize, y: usize, i: i32, out: usize): vo
       const xv = v128.load(at<T>(x, i));
       const yv = usesSecond(op) ? v128.load(at<T>(y, i)) : xv;
       if (laneCheckPassed<T>(op, laneCheckFold<T>(op, laneCheckStart(op), xv, yv, none, none))) {
-        v128.store(at<T>(out, i), termVector<T>(op, xv, yv, none, none, none, none, none, none, none, 0));
+        v128.store(at<T>(out, i), termVector<T>(op, xv, yv, none, none, none, none, none, none, false, none, none, none, 0));
       } else {
         for (let j = i; j < i + LANES; j++) storeTermScalar<T>(op, x, y, j, out);
       }

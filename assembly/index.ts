@@ -5,7 +5,8 @@
  */
 import {
   CROSS_ENTROPY, CROSS_ENTROPY_LOG, ENTROPY, ENTROPY_LOG, EXP_SUM, GRAD_FORWARD_LOG, GRAD_FORWARD_PROB,
-  GRAD_JSD, GRAD_REVERSE_LOG, GRAD_REVERSE_PROB, JSD, KL, KL_EXCESS, KL_LOG, SUM,
+  GRAD_JSD, GRAD_REVERSE_LOG, GRAD_REVERSE_PROB, JSD, KL, KL_EXCESS, KL_LOG, SUM, KL_EXCESS_TERMS, GRAD_FORWARD_EXCESS,
+  GRAD_REVERSE_EXCESS,
 } from "./ops";
 import { reduceRows } from "./reduce";
 import { divideRows, expShiftedRows, logElements, logRatioElements, mapTerms, rowMaxima } from "./elementwise";
@@ -17,7 +18,8 @@ export {
   KL_LOG as OP_KL_LOG, ENTROPY_LOG as OP_ENTROPY_LOG, CROSS_ENTROPY_LOG as OP_CROSS_ENTROPY_LOG,
   EXP_SUM as OP_EXP_SUM, SUM as OP_SUM, GRAD_FORWARD_PROB as OP_GRAD_FORWARD_PROB,
   GRAD_REVERSE_PROB as OP_GRAD_REVERSE_PROB, GRAD_FORWARD_LOG as OP_GRAD_FORWARD_LOG,
-  GRAD_REVERSE_LOG as OP_GRAD_REVERSE_LOG, JSD as OP_JSD, GRAD_JSD as OP_GRAD_JSD,
+  GRAD_REVERSE_LOG as OP_GRAD_REVERSE_LOG, JSD as OP_JSD, GRAD_JSD as OP_GRAD_JSD, KL_EXCESS_TERMS as OP_KL_EXCESS_TERMS,
+  GRAD_FORWARD_EXCESS as OP_GRAD_FORWARD_EXCESS, GRAD_REVERSE_EXCESS as OP_GRAD_REVERSE_EXCESS,
 } from "./ops";
 
 /** First byte the wrapper may use: static data lies below it. */
@@ -25,52 +27,163 @@ export function heapBase(): usize {
   return (__heap_base + 15) & ~15;
 }
 
+/** A row reduction's parameters after the element type: see reduceRowsF64. */
+type Reduction = (
+  inF32: bool, x: usize, y: usize, rows: i32, cols: i32, offsetsX: usize, offsetsY: usize,
+  rowParams: usize, scale: f64, grad: usize, out: usize, shifts: usize,
+) => i32;
+
+// One function per op, each the op's loop specialised for both element types (reduceRows is
+// inlined with the op as a constant). They are reached through a table, not a switch, so that
+// Binaryen optimises each as a function of its own instead of inlining all of them into one:
+// its passes grow faster than linearly with a function's size, and one function holding every
+// op's unrolled loops took over 25 minutes to optimise.
+function reduceKl(
+  inF32: bool, x: usize, y: usize, rows: i32, cols: i32, offsetsX: usize, offsetsY: usize,
+  rowParams: usize, scale: f64, grad: usize, out: usize, shifts: usize,
+): i32 {
+  return inF32 ? reduceRows<f32>(KL, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out, shifts) : reduceRows<f64>(KL, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out, shifts);
+}
+function reduceEntropy(
+  inF32: bool, x: usize, y: usize, rows: i32, cols: i32, offsetsX: usize, offsetsY: usize,
+  rowParams: usize, scale: f64, grad: usize, out: usize, shifts: usize,
+): i32 {
+  return inF32 ? reduceRows<f32>(ENTROPY, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out, shifts) : reduceRows<f64>(ENTROPY, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out, shifts);
+}
+function reduceCrossEntropy(
+  inF32: bool, x: usize, y: usize, rows: i32, cols: i32, offsetsX: usize, offsetsY: usize,
+  rowParams: usize, scale: f64, grad: usize, out: usize, shifts: usize,
+): i32 {
+  return inF32 ? reduceRows<f32>(CROSS_ENTROPY, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out, shifts) : reduceRows<f64>(CROSS_ENTROPY, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out, shifts);
+}
+function reduceKlLog(
+  inF32: bool, x: usize, y: usize, rows: i32, cols: i32, offsetsX: usize, offsetsY: usize,
+  rowParams: usize, scale: f64, grad: usize, out: usize, shifts: usize,
+): i32 {
+  return inF32 ? reduceRows<f32>(KL_LOG, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out, shifts) : reduceRows<f64>(KL_LOG, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out, shifts);
+}
+function reduceEntropyLog(
+  inF32: bool, x: usize, y: usize, rows: i32, cols: i32, offsetsX: usize, offsetsY: usize,
+  rowParams: usize, scale: f64, grad: usize, out: usize, shifts: usize,
+): i32 {
+  return inF32 ? reduceRows<f32>(ENTROPY_LOG, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out, shifts) : reduceRows<f64>(ENTROPY_LOG, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out, shifts);
+}
+function reduceCrossEntropyLog(
+  inF32: bool, x: usize, y: usize, rows: i32, cols: i32, offsetsX: usize, offsetsY: usize,
+  rowParams: usize, scale: f64, grad: usize, out: usize, shifts: usize,
+): i32 {
+  return inF32 ? reduceRows<f32>(CROSS_ENTROPY_LOG, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out, shifts) : reduceRows<f64>(CROSS_ENTROPY_LOG, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out, shifts);
+}
+function reduceExpSum(
+  inF32: bool, x: usize, y: usize, rows: i32, cols: i32, offsetsX: usize, offsetsY: usize,
+  rowParams: usize, scale: f64, grad: usize, out: usize, shifts: usize,
+): i32 {
+  return inF32 ? reduceRows<f32>(EXP_SUM, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out, shifts) : reduceRows<f64>(EXP_SUM, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out, shifts);
+}
+function reduceSum(
+  inF32: bool, x: usize, y: usize, rows: i32, cols: i32, offsetsX: usize, offsetsY: usize,
+  rowParams: usize, scale: f64, grad: usize, out: usize, shifts: usize,
+): i32 {
+  return inF32 ? reduceRows<f32>(SUM, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out, shifts) : reduceRows<f64>(SUM, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out, shifts);
+}
+function reduceGradForwardProb(
+  inF32: bool, x: usize, y: usize, rows: i32, cols: i32, offsetsX: usize, offsetsY: usize,
+  rowParams: usize, scale: f64, grad: usize, out: usize, shifts: usize,
+): i32 {
+  return inF32 ? reduceRows<f32>(GRAD_FORWARD_PROB, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out, shifts) : reduceRows<f64>(GRAD_FORWARD_PROB, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out, shifts);
+}
+function reduceGradReverseProb(
+  inF32: bool, x: usize, y: usize, rows: i32, cols: i32, offsetsX: usize, offsetsY: usize,
+  rowParams: usize, scale: f64, grad: usize, out: usize, shifts: usize,
+): i32 {
+  return inF32 ? reduceRows<f32>(GRAD_REVERSE_PROB, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out, shifts) : reduceRows<f64>(GRAD_REVERSE_PROB, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out, shifts);
+}
+function reduceGradForwardLog(
+  inF32: bool, x: usize, y: usize, rows: i32, cols: i32, offsetsX: usize, offsetsY: usize,
+  rowParams: usize, scale: f64, grad: usize, out: usize, shifts: usize,
+): i32 {
+  return inF32 ? reduceRows<f32>(GRAD_FORWARD_LOG, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out, shifts) : reduceRows<f64>(GRAD_FORWARD_LOG, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out, shifts);
+}
+function reduceGradReverseLog(
+  inF32: bool, x: usize, y: usize, rows: i32, cols: i32, offsetsX: usize, offsetsY: usize,
+  rowParams: usize, scale: f64, grad: usize, out: usize, shifts: usize,
+): i32 {
+  return inF32 ? reduceRows<f32>(GRAD_REVERSE_LOG, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out, shifts) : reduceRows<f64>(GRAD_REVERSE_LOG, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out, shifts);
+}
+function reduceKlExcess(
+  inF32: bool, x: usize, y: usize, rows: i32, cols: i32, offsetsX: usize, offsetsY: usize,
+  rowParams: usize, scale: f64, grad: usize, out: usize, shifts: usize,
+): i32 {
+  return inF32 ? reduceRows<f32>(KL_EXCESS, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out, shifts) : reduceRows<f64>(KL_EXCESS, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out, shifts);
+}
+function reduceJsd(
+  inF32: bool, x: usize, y: usize, rows: i32, cols: i32, offsetsX: usize, offsetsY: usize,
+  rowParams: usize, scale: f64, grad: usize, out: usize, shifts: usize,
+): i32 {
+  return inF32 ? reduceRows<f32>(JSD, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out, shifts) : reduceRows<f64>(JSD, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out, shifts);
+}
+function reduceGradJsd(
+  inF32: bool, x: usize, y: usize, rows: i32, cols: i32, offsetsX: usize, offsetsY: usize,
+  rowParams: usize, scale: f64, grad: usize, out: usize, shifts: usize,
+): i32 {
+  return inF32 ? reduceRows<f32>(GRAD_JSD, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out, shifts) : reduceRows<f64>(GRAD_JSD, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out, shifts);
+}
+function reduceKlExcessTerms(
+  inF32: bool, x: usize, y: usize, rows: i32, cols: i32, offsetsX: usize, offsetsY: usize,
+  rowParams: usize, scale: f64, grad: usize, out: usize, shifts: usize,
+): i32 {
+  return inF32 ? reduceRows<f32>(KL_EXCESS_TERMS, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out, shifts) : reduceRows<f64>(KL_EXCESS_TERMS, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out, shifts);
+}
+function reduceGradForwardExcess(
+  inF32: bool, x: usize, y: usize, rows: i32, cols: i32, offsetsX: usize, offsetsY: usize,
+  rowParams: usize, scale: f64, grad: usize, out: usize, shifts: usize,
+): i32 {
+  return inF32 ? reduceRows<f32>(GRAD_FORWARD_EXCESS, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out, shifts) : reduceRows<f64>(GRAD_FORWARD_EXCESS, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out, shifts);
+}
+function reduceGradReverseExcess(
+  inF32: bool, x: usize, y: usize, rows: i32, cols: i32, offsetsX: usize, offsetsY: usize,
+  rowParams: usize, scale: f64, grad: usize, out: usize, shifts: usize,
+): i32 {
+  return inF32 ? reduceRows<f32>(GRAD_REVERSE_EXCESS, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out, shifts) : reduceRows<f64>(GRAD_REVERSE_EXCESS, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out, shifts);
+}
+/** The reductions in op-code order (ops.ts numbers the ops 0, 1, 2, … in this order). */
+const REDUCTIONS: StaticArray<Reduction> = [
+  reduceKl, reduceEntropy, reduceCrossEntropy, reduceKlLog, reduceEntropyLog, reduceCrossEntropyLog,
+  reduceExpSum, reduceSum, reduceGradForwardProb, reduceGradReverseProb, reduceGradForwardLog,
+  reduceGradReverseLog, reduceKlExcess, reduceJsd, reduceGradJsd, reduceKlExcessTerms,
+  reduceGradForwardExcess, reduceGradReverseExcess,
+];
+
 /**
- * Dispatches once per call to a reduction specialised for one op. An op code outside the
+ * Dispatches once per call to the reduction specialised for one op. An op code outside the
  * table traps (a WebAssembly.RuntimeError in JavaScript): it can only come from a caller
  * that does not read the table, and no value computed for it would be right.
  */
-@inline function reduceRowsOf<T>(
-  op: i32, x: usize, y: usize, rows: i32, cols: i32, offsetsX: usize, offsetsY: usize,
-  rowParams: usize, scale: f64, grad: usize, out: usize,
+@inline function reduceRowsOf(
+  inF32: bool, op: i32, x: usize, y: usize, rows: i32, cols: i32, offsetsX: usize, offsetsY: usize,
+  rowParams: usize, scale: f64, grad: usize, out: usize, shifts: usize,
 ): i32 {
-  switch (op) {
-    case KL: return reduceRows<T>(KL, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out);
-    case KL_EXCESS: return reduceRows<T>(KL_EXCESS, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out);
-    case ENTROPY: return reduceRows<T>(ENTROPY, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out);
-    case CROSS_ENTROPY: return reduceRows<T>(CROSS_ENTROPY, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out);
-    case KL_LOG: return reduceRows<T>(KL_LOG, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out);
-    case ENTROPY_LOG: return reduceRows<T>(ENTROPY_LOG, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out);
-    case CROSS_ENTROPY_LOG: return reduceRows<T>(CROSS_ENTROPY_LOG, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out);
-    case EXP_SUM: return reduceRows<T>(EXP_SUM, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out);
-    case GRAD_FORWARD_PROB: return reduceRows<T>(GRAD_FORWARD_PROB, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out);
-    case GRAD_REVERSE_PROB: return reduceRows<T>(GRAD_REVERSE_PROB, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out);
-    case GRAD_FORWARD_LOG: return reduceRows<T>(GRAD_FORWARD_LOG, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out);
-    case GRAD_REVERSE_LOG: return reduceRows<T>(GRAD_REVERSE_LOG, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out);
-    case JSD: return reduceRows<T>(JSD, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out);
-    case GRAD_JSD: return reduceRows<T>(GRAD_JSD, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out);
-    case SUM: return reduceRows<T>(SUM, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out);
-    default: unreachable(); return 0;
-  }
+  if (<u32>op >= <u32>REDUCTIONS.length) unreachable();
+  return REDUCTIONS[op](inF32, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out, shifts);
 }
 
 /**
  * Row reductions (ops.ts codes): out[r] = Σ term over row r. Gradient ops also write
- * scale·∂/∂y to `grad`. Returns 1 if the input held a value the op does not accept; traps on
+ * scale·∂/∂y to `grad`; `shifts` (last, so that callers without it pass none) are the log-space KL's. Returns 1 if the input held a value the op does not accept; traps on
  * an unknown op.
  */
 export function reduceRowsF64(
   op: i32, x: usize, y: usize, rows: i32, cols: i32, offsetsX: usize, offsetsY: usize,
-  rowParams: usize, scale: f64, grad: usize, out: usize,
+  rowParams: usize, scale: f64, grad: usize, out: usize, shifts: usize,
 ): i32 {
-  return reduceRowsOf<f64>(op, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out);
+  return reduceRowsOf(false, op, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out, shifts);
 }
 
 export function reduceRowsF32(
   op: i32, x: usize, y: usize, rows: i32, cols: i32, offsetsX: usize, offsetsY: usize,
-  rowParams: usize, scale: f64, grad: usize, out: usize,
+  rowParams: usize, scale: f64, grad: usize, out: usize, shifts: usize,
 ): i32 {
-  return reduceRowsOf<f32>(op, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out);
+  return reduceRowsOf(true, op, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out, shifts);
 }
 
 /** Element-wise KL terms p·log(p/q) (prob) or e^a·(a − b) (log space). */

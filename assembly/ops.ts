@@ -6,23 +6,30 @@
  * Every op reads x (one row-major [rows, cols] operand) and writes one f64 per row to `out`.
  * Beyond that, per op:
  *
- * | op                | reads y | space | writes grad | per-row inputs     |
- * |-------------------|---------|-------|-------------|--------------------|
- * | KL                | yes     | prob  | no          |                    |
- * | KL_EXCESS         | yes     | prob  | no          |                    |
- * | ENTROPY           | no      | prob  | no          |                    |
- * | CROSS_ENTROPY     | yes     | prob  | no          |                    |
- * | KL_LOG            | yes     | log   | no          | offsets            |
- * | ENTROPY_LOG       | no      | log   | no          | offsets            |
- * | CROSS_ENTROPY_LOG | yes     | log   | no          | offsets            |
- * | EXP_SUM           | no      | log   | no          | offsets            |
- * | SUM               | no      | prob  | no          |                    |
- * | GRAD_FORWARD_PROB | yes     | prob  | yes         | scale              |
- * | GRAD_REVERSE_PROB | yes     | prob  | yes         | scale              |
- * | GRAD_FORWARD_LOG  | yes     | log   | yes         | offsets, rowParam  |
- * | GRAD_REVERSE_LOG  | yes     | log   | yes         | offsets, rowParam  |
- * | JSD               | yes     | prob  | no          | rowParam (β)       |
- * | GRAD_JSD          | yes     | prob  | yes         | rowParam (β), scale|
+ * | op                  | reads y   | space   | writes grad   | per-row inputs       |
+ * |---------------------|-----------|---------|---------------|----------------------|
+ * | KL                  | yes       | prob    | no            |                      |
+ * | KL_EXCESS           | yes       | prob    | no            |                      |
+ * | ENTROPY             | no        | prob    | no            |                      |
+ * | CROSS_ENTROPY       | yes       | prob    | no            |                      |
+ * | KL_LOG              | yes       | log     | no            | offsets              |
+ * | ENTROPY_LOG         | no        | log     | no            | offsets              |
+ * | CROSS_ENTROPY_LOG   | yes       | log     | no            | offsets              |
+ * | EXP_SUM             | no        | log     | no            | offsets              |
+ * | SUM                 | no        | prob    | no            |                      |
+ * | GRAD_FORWARD_PROB   | yes       | prob    | yes           | scale                |
+ * | GRAD_REVERSE_PROB   | yes       | prob    | yes           | scale                |
+ * | GRAD_FORWARD_LOG    | yes       | log     | yes           | offsets, rowParam    |
+ * | GRAD_REVERSE_LOG    | yes       | log     | yes           | offsets, rowParam    |
+ * | JSD                 | yes       | prob    | no            | rowParam (β)         |
+ * | GRAD_JSD            | yes       | prob    | yes           | rowParam (β), scale  |
+ * | KL_EXCESS_TERMS     | yes       | prob    | no            |                      |
+ * | GRAD_FORWARD_EXCESS | yes       | prob    | yes           | scale                |
+ * | GRAD_REVERSE_EXCESS | yes       | prob    | yes           | scale                |
+ *
+ * The log-space KL ops (KL_LOG, GRAD_FORWARD_LOG, GRAD_REVERSE_LOG) also take per-row shifts:
+ * without them (0) the term is the plain e^a·(a − b) of log-probabilities used as given; with
+ * them it is the excess form of rows normalised by a log-sum-exp (see KL_LOG).
  *
  * "prob" operands are accepted in [0, +Infinity); "log" operands in [−Infinity, +Infinity)
  * (−Infinity is a zero probability). NaN is never accepted. Log-space operands are shifted by
@@ -38,7 +45,14 @@ export const KL: i32 = 0;
 export const ENTROPY: i32 = 1;
 /** −Σ p·log q, probabilities. */
 export const CROSS_ENTROPY: i32 = 2;
-/** Σ e^a·(a − b), log-probabilities. */
+/**
+ * Σ e^a·(a − b), log-probabilities. With a row's shift K = log Σe^y − log Σe^x (the difference of
+ * the rows' log-sum-exps, given accurately), rows normalised by their offsets are summed as
+ * Σ e^a·g(d) with d = (y − x) − K = b − a and g(d) = e^d − 1 − d ≥ 0 (e^b where a = −∞): the
+ * same value where Σ e^a = Σ e^b = 1, but every term ≥ 0 and d free of the offsets' rounding,
+ * so that nearly identical rows keep the digits of their own (tiny) divergence. An error ε in K
+ * adds g(ε) ≈ ε²/2.
+ */
 export const KL_LOG: i32 = 3;
 /** −Σ e^a·a, log-probabilities. */
 export const ENTROPY_LOG: i32 = 4;
@@ -57,16 +71,20 @@ export const SUM: i32 = 7;
 export const GRAD_FORWARD_PROB: i32 = 8;
 /** Σ y·log(y/x), gradient log(y/x) + 1. */
 export const GRAD_REVERSE_PROB: i32 = 9;
-/** Σ e^a·(a − b), gradient e^b·rowParam − e^a (rowParam 1 for logits: q − p; 0 for log: −p). */
+/** KL_LOG's sum, gradient e^b·rowParam − e^a (rowParam 1 for logits: q − p; 0 for log: −p). */
 export const GRAD_FORWARD_LOG: i32 = 10;
-/** Σ e^b·(b − a), gradient e^b·(b − a − rowParam) (rowParam −1 for log, D(Q‖P) for logits). */
+/**
+ * KL_LOG's sum with x and y (and their offsets) swapped, Σ e^b·(b − a), the shift that of the
+ * swapped call; gradient e^b·(b − a − rowParam) (rowParam −1 for log, D(Q‖P) for logits).
+ */
 export const GRAD_REVERSE_LOG: i32 = 11;
 /**
- * Σ [p·log(p/q) − (p − q)] with Σ (p − q) summed beside it: the same value as KL, but every
- * term is ≥ 0 and keeps its digits where p ≈ q (the default, accurate form).
+ * Σ p·log(p/q), the default, accurate form: where p and q are within a factor of about 1.5 the
+ * term is the excess p·log(p/q) − (p − q) ≥ 0, which keeps its digits where p ≈ q, and p − q
+ * (exact there) is summed beside it; elsewhere it is the plain p·log(p/q), so that no excess
+ * and difference of unnormalised inputs cancel (q ≫ p).
  */
 export const KL_EXCESS: i32 = 12;
-
 /**
  * The generalised JSD's terms, x = p and y = q, rowParam β, M = βp + (1 − β)q:
  * β·[p·log(p/m) − (p − m)] + (1 − β)·[q·log(q/m) − (q − m)], whose first-order parts cancel
@@ -81,25 +99,41 @@ export const JSD: i32 = 13;
  * at q = 0; −Infinity where q = 0 < p (the one-sided derivative); 0 at β = 1.
  */
 export const GRAD_JSD: i32 = 14;
+/**
+ * Σ [p·log(p/q) − (p − q)], every term ≥ 0, no difference summed: the KL of rows rescaled to
+ * sum 1, where Σ(p − q) is 0 but for the rescaling's rounding.
+ */
+export const KL_EXCESS_TERMS: i32 = 15;
+/** KL_EXCESS's sum, gradient −x/y (GRAD_FORWARD_PROB's). */
+export const GRAD_FORWARD_EXCESS: i32 = 16;
+/** KL_EXCESS's sum with x and y swapped, gradient log(y/x) + 1 (GRAD_REVERSE_PROB's). */
+export const GRAD_REVERSE_EXCESS: i32 = 17;
 
 /** Whether the op reads β from rowParams and mixes p and q (JSD, GRAD_JSD). */
 @inline export function mixes(op: i32): bool {
   return op == JSD || op == GRAD_JSD;
 }
 
-/** Whether the op sums the differences x − y beside its terms (KL_EXCESS). */
+/** Whether the op sums differences beside its terms (KL_EXCESS's, for x and y or swapped). */
 @inline export function sumsDifferences(op: i32): bool {
-  return op == KL_EXCESS;
+  return op == KL_EXCESS || op == GRAD_FORWARD_EXCESS || op == GRAD_REVERSE_EXCESS;
+}
+
+/** Whether the op's KL term reads y as the distribution and x as the reference (x and y swapped). */
+@inline export function swapsOperands(op: i32): bool {
+  return op == GRAD_REVERSE_PROB || op == GRAD_REVERSE_EXCESS;
 }
 
 /** Whether the op writes a gradient element for each input element. */
 @inline export function writesGradient(op: i32): bool {
-  return (op >= GRAD_FORWARD_PROB && op <= GRAD_REVERSE_LOG) || op == GRAD_JSD;
+  return (op >= GRAD_FORWARD_PROB && op <= GRAD_REVERSE_LOG) || op == GRAD_JSD || op == GRAD_FORWARD_EXCESS
+    || op == GRAD_REVERSE_EXCESS;
 }
 
 /** Whether the op reads its second operand y. */
 @inline export function usesSecond(op: i32): bool {
-  return op == KL || op == KL_EXCESS || op == CROSS_ENTROPY || op == KL_LOG || op == CROSS_ENTROPY_LOG || mixes(op) || writesGradient(op);
+  return op == KL || op == KL_EXCESS || op == KL_EXCESS_TERMS || op == CROSS_ENTROPY || op == KL_LOG || op == CROSS_ENTROPY_LOG
+    || mixes(op) || writesGradient(op);
 }
 
 /** Whether the operands are log-probabilities (−Infinity allowed) rather than probabilities. */
@@ -110,7 +144,8 @@ export const GRAD_JSD: i32 = 14;
 
 /** Whether the op's term is a log-ratio of probabilities (its lane check is an exponent range). */
 @inline export function takesLogRatio(op: i32): bool {
-  return op == KL || op == KL_EXCESS || op == GRAD_FORWARD_PROB || op == GRAD_REVERSE_PROB || mixes(op);
+  return op == KL || op == KL_EXCESS || op == KL_EXCESS_TERMS || op == GRAD_FORWARD_PROB || op == GRAD_REVERSE_PROB
+    || op == GRAD_FORWARD_EXCESS || op == GRAD_REVERSE_EXCESS || mixes(op);
 }
 
 /** Whether one operand value is acceptable input to the op at all (NaN never is). */

@@ -16,7 +16,9 @@
 import { compensated, horizontalSumF64x2, lanes, neumaierRoundoff, offsetHi, offsetLo, promoteHighF32x4, twoSumRoundoff } from "./lanes";
 import { accepts, SUM, sumsDifferences, usesSecond } from "./ops";
 import { flagInvalidInput, invalidInputStatus, resetInvalidInput } from "./status";
-import { laneCheckFold, laneCheckPassed, laneCheckStart, termVector, termWithGradientScalar } from "./terms";
+import {
+  differenceScalar, differenceVector, laneCheckFold, laneCheckPassed, laneCheckStart, rescaledRowSum, termVector, termWithGradientScalar,
+} from "./terms";
 
 /** Elements per block: small enough that a rare special value costs little to redo. */
 const BLOCK: i32 = 256;
@@ -27,18 +29,18 @@ const BLOCK: i32 = 256;
 }
 
 /**
- * Folds the exact differences x − y of one vector into a block's difference lanes: f64
- * lanes carry their TwoSum errors in `errors`; f32 differences (exact in f32) are summed in
- * f64, low lanes in `sums`, high lanes in `errors`. Call foldDifferenceErrors first: it reads
- * the sums before this vector.
+ * Folds the exact differences of one vector (differenceVector: p − q where the op's term is
+ * the excess, else 0) into a block's difference lanes: f64 lanes carry their TwoSum errors in
+ * `errors`; f32 differences (exact in f32) are summed in f64, low lanes in `sums`, high lanes
+ * in `errors`. Call foldDifferenceErrors first: it reads the sums before this vector.
  */
-@inline function foldDifferenceSums<T>(sums: v128, x: v128, y: v128): v128 {
-  const d = v128.sub<T>(x, y);
+@inline function foldDifferenceSums<T>(op: i32, sums: v128, x: v128, y: v128): v128 {
+  const d = differenceVector<T>(op, x, y);
   return sizeof<T>() == 8 ? v128.add<f64>(sums, d) : v128.add<f64>(sums, f64x2.promote_low_f32x4(d));
 }
 
-@inline function foldDifferenceErrors<T>(sums: v128, errors: v128, x: v128, y: v128): v128 {
-  const d = v128.sub<T>(x, y);
+@inline function foldDifferenceErrors<T>(op: i32, sums: v128, errors: v128, x: v128, y: v128): v128 {
+  const d = differenceVector<T>(op, x, y);
   return sizeof<T>() == 8 ? v128.add<f64>(errors, twoSumRoundoff(sums, d)) : v128.add<f64>(errors, promoteHighF32x4(d));
 }
 
@@ -48,13 +50,14 @@ const BLOCK: i32 = 256;
 }
 
 /**
- * out[r] = Σ_i term(x[r, i], y[r, i]) as f64, for every row. `offsetsX`/`offsetsY` and
- * `rowParams` point to one f64 per row (0: none). Gradient ops write `scale` times the
- * gradient to `grad` (row-major like x). Returns 1 if the input holds a value no term accepts.
+ * out[r] = Σ_i term(x[r, i], y[r, i]) as f64, for every row. `offsetsX`/`offsetsY`,
+ * `rowParams` and `shifts` point to one f64 per row (0: none; shifts select the log-space KL's
+ * excess form, see ops.ts KL_LOG). Gradient ops write `scale` times the gradient to `grad`
+ * (row-major like x). Returns 1 if the input holds a value no term accepts.
  */
 @inline export function reduceRows<T>(
   op: i32, x: usize, y: usize, rows: i32, cols: i32, offsetsX: usize, offsetsY: usize,
-  rowParams: usize, scale: f64, grad: usize, out: usize,
+  rowParams: usize, scale: f64, grad: usize, out: usize, shifts: usize,
 ): i32 {
   resetInvalidInput();
   const LANES = lanes<T>();
@@ -68,7 +71,9 @@ const BLOCK: i32 = 256;
     const offsetX = offsetsX ? load<f64>(offsetsX + (<usize>r << 3)) : 0;
     const offsetY = offsetsY ? load<f64>(offsetsY + (<usize>r << 3)) : 0;
     const rowParam = rowParams ? load<f64>(rowParams + (<usize>r << 3)) : 0;
-    // The row's Neumaier sums: of the terms, and for sumsDifferences ops of x − y.
+    const shifted = shifts != 0;
+    const shift = shifted ? load<f64>(shifts + (<usize>r << 3)) : 0;
+    // The row's Neumaier sums: of the terms, and for sumsDifferences ops of their differences.
     let sum: f64 = 0, compensation: f64 = 0;
     let difference: f64 = 0, differenceCompensation: f64 = 0;
     let i: i32 = 0;
@@ -83,6 +88,7 @@ const BLOCK: i32 = 256;
         const count = end - i;
         const oxHi = offsetHi<T>(offsetX), oxLo = offsetLo<T>(offsetX);
         const oyHi = offsetHi<T>(offsetY), oyLo = offsetLo<T>(offsetY);
+        const shiftHi = offsetHi<T>(shift), shiftLo = offsetLo<T>(shift);
         const rowParamLanes = v128.splat<T>(<T>rowParam);
         // The JSD's 1 − β, from the f64 β: in f32 lanes β near 1 rounds to 1, its complement not to 0.
         const complementLanes = v128.splat<T>(<T>(1 - rowParam));
@@ -101,19 +107,19 @@ const BLOCK: i32 = 256;
           const y3 = second ? v128.load(py, 3 * STRIDE) : x3;
           check = laneCheckFold<T>(op, laneCheckFold<T>(op, check, x0, y0, rowParamLanes, complementLanes), x1, y1, rowParamLanes, complementLanes);
           check = laneCheckFold<T>(op, laneCheckFold<T>(op, check, x2, y2, rowParamLanes, complementLanes), x3, y3, rowParamLanes, complementLanes);
-          const t0 = termVector<T>(op, x0, y0, oxHi, oxLo, oyHi, oyLo, rowParamLanes, complementLanes, scaleLanes, g);
-          const t1 = termVector<T>(op, x1, y1, oxHi, oxLo, oyHi, oyLo, rowParamLanes, complementLanes, scaleLanes, g + STRIDE);
-          const t2 = termVector<T>(op, x2, y2, oxHi, oxLo, oyHi, oyLo, rowParamLanes, complementLanes, scaleLanes, g + 2 * STRIDE);
-          const t3 = termVector<T>(op, x3, y3, oxHi, oxLo, oyHi, oyLo, rowParamLanes, complementLanes, scaleLanes, g + 3 * STRIDE);
+          const t0 = termVector<T>(op, x0, y0, oxHi, oxLo, oyHi, oyLo, shiftHi, shiftLo, shifted, rowParamLanes, complementLanes, scaleLanes, g);
+          const t1 = termVector<T>(op, x1, y1, oxHi, oxLo, oyHi, oyLo, shiftHi, shiftLo, shifted, rowParamLanes, complementLanes, scaleLanes, g + STRIDE);
+          const t2 = termVector<T>(op, x2, y2, oxHi, oxLo, oyHi, oyLo, shiftHi, shiftLo, shifted, rowParamLanes, complementLanes, scaleLanes, g + 2 * STRIDE);
+          const t3 = termVector<T>(op, x3, y3, oxHi, oxLo, oyHi, oyLo, shiftHi, shiftLo, shifted, rowParamLanes, complementLanes, scaleLanes, g + 3 * STRIDE);
           if (sumsDifferences(op)) {
-            differenceErrors = foldDifferenceErrors<T>(differences, differenceErrors, x0, y0);
-            differences = foldDifferenceSums<T>(differences, x0, y0);
-            differenceErrors = foldDifferenceErrors<T>(differences, differenceErrors, x1, y1);
-            differences = foldDifferenceSums<T>(differences, x1, y1);
-            differenceErrors = foldDifferenceErrors<T>(differences, differenceErrors, x2, y2);
-            differences = foldDifferenceSums<T>(differences, x2, y2);
-            differenceErrors = foldDifferenceErrors<T>(differences, differenceErrors, x3, y3);
-            differences = foldDifferenceSums<T>(differences, x3, y3);
+            differenceErrors = foldDifferenceErrors<T>(op, differences, differenceErrors, x0, y0);
+            differences = foldDifferenceSums<T>(op, differences, x0, y0);
+            differenceErrors = foldDifferenceErrors<T>(op, differences, differenceErrors, x1, y1);
+            differences = foldDifferenceSums<T>(op, differences, x1, y1);
+            differenceErrors = foldDifferenceErrors<T>(op, differences, differenceErrors, x2, y2);
+            differences = foldDifferenceSums<T>(op, differences, x2, y2);
+            differenceErrors = foldDifferenceErrors<T>(op, differences, differenceErrors, x3, y3);
+            differences = foldDifferenceSums<T>(op, differences, x3, y3);
           }
           if (sizeof<T>() == 8) {
             acc0 = v128.add<f64>(acc0, v128.add<f64>(t0, t1));
@@ -129,10 +135,10 @@ const BLOCK: i32 = 256;
           const x0 = v128.load(bx + byteOffset<T>(j));
           const y0 = second ? v128.load(by + byteOffset<T>(j)) : x0;
           check = laneCheckFold<T>(op, check, x0, y0, rowParamLanes, complementLanes);
-          const t0 = termVector<T>(op, x0, y0, oxHi, oxLo, oyHi, oyLo, rowParamLanes, complementLanes, scaleLanes, bg + byteOffset<T>(j));
+          const t0 = termVector<T>(op, x0, y0, oxHi, oxLo, oyHi, oyLo, shiftHi, shiftLo, shifted, rowParamLanes, complementLanes, scaleLanes, bg + byteOffset<T>(j));
           if (sumsDifferences(op)) {
-            differenceErrors = foldDifferenceErrors<T>(differences, differenceErrors, x0, y0);
-            differences = foldDifferenceSums<T>(differences, x0, y0);
+            differenceErrors = foldDifferenceErrors<T>(op, differences, differenceErrors, x0, y0);
+            differences = foldDifferenceSums<T>(op, differences, x0, y0);
           }
           acc0 = addTermsLow<T>(acc0, t0);
           if (sizeof<T>() == 4) acc1 = v128.add<f64>(acc1, promoteHighF32x4(t0));
@@ -166,9 +172,9 @@ const BLOCK: i32 = 256;
           flagInvalidInput();
           continue;
         }
-        const term = termWithGradientScalar<T>(op, xj, yj, offsetX, offsetY, rowParam, scale, rowGrad + byteOffset<T>(j));
+        const term = termWithGradientScalar<T>(op, xj, yj, offsetX, offsetY, shift, shifted, rowParam, scale, rowGrad + byteOffset<T>(j));
         if (sumsDifferences(op)) {
-          const d = xj - yj;
+          const d = differenceScalar(op, xj, yj);
           const dt = difference + d;
           differenceCompensation += neumaierRoundoff(difference, d, dt);
           difference = dt;
@@ -184,7 +190,10 @@ const BLOCK: i32 = 256;
       i = end;
     }
     const total = compensated(sum, compensation);
-    store<f64>(out + (<usize>r << 3), sumsDifferences(op) ? total + compensated(difference, differenceCompensation) : total);
+    let value = sumsDifferences(op) ? total + compensated(difference, differenceCompensation) : total;
+    // Overflow part-way (lanes may even meet +Infinity and −Infinity): the row again, rescaled.
+    if (!isFinite(value) && !invalidInputStatus()) value = rescaledRowSum<T>(op, rowX, rowY, cols, offsetX, offsetY, shift, shifted, rowParam);
+    store<f64>(out + (<usize>r << 3), value);
   }
   return invalidInputStatus();
 }

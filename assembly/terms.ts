@@ -10,14 +10,15 @@
  * is +Infinity. In log space the same rules hold for -Infinity.
  */
 import {
-  expF32x4, expF64x2, klExcessF32x4, klExcessF64x2, klExcessGivenF32x4, klExcessGivenF64x2, klExcessGivenScalar,
-  klExcessScalar, logPositiveF32x4, logPositiveF64x2, logRatioF32x4, logRatioF64x2, logRatioGivenF32x4,
-  logRatioGivenF64x2, logRatioGivenScalar, logRatioScalar,
+  excessLanesF32x4, excessLanesF64x2, excessPairScalar, expF32x4, expF64x2, klExcessGivenF32x4, klExcessGivenF64x2,
+  klExcessGivenScalar, klExcessScalar, klSplitF32x4, klSplitF64x2, logPositiveF32x4, logPositiveF64x2, logRatioF32x4,
+  logRatioF64x2, logRatioGivenF32x4, logRatioGivenF64x2, logRatioGivenScalar, logRatioScalar,
 } from "./vecmath";
+import { expm1MinusXSmallF32x4, expm1MinusXSmallF64x2, expm1MinusXSmallScalar } from "./series";
 import {
-  CROSS_ENTROPY, CROSS_ENTROPY_LOG, ENTROPY, ENTROPY_LOG, EXP_SUM, GRAD_FORWARD_LOG, GRAD_FORWARD_PROB, GRAD_JSD,
-  GRAD_REVERSE_LOG, GRAD_REVERSE_PROB, inLogSpace, JSD, KL, KL_EXCESS, KL_LOG, mixes, SUM, takesLogRatio, usesSecond,
-  writesGradient,
+  CROSS_ENTROPY, CROSS_ENTROPY_LOG, ENTROPY, ENTROPY_LOG, EXP_SUM, GRAD_FORWARD_EXCESS, GRAD_FORWARD_LOG, GRAD_FORWARD_PROB,
+  GRAD_JSD, GRAD_REVERSE_EXCESS, GRAD_REVERSE_LOG, GRAD_REVERSE_PROB, inLogSpace, JSD, KL, KL_EXCESS, KL_EXCESS_TERMS, KL_LOG,
+  mixes, SUM, swapsOperands, takesLogRatio, usesSecond, writesGradient,
 } from "./ops";
 
 /** Stores a gradient element of type T. */
@@ -40,9 +41,9 @@ function jsdTermScalar(p: f64, q: f64, beta: f64): f64 {
   const fromP = complement * d; // p − m
   const fromQ = -beta * d; // q − m
   // x = 0: x·log(x/m) is 0 and the bracket is −(x − m).
-  const a = p == 0 ? -fromP : klExcessGivenScalar(p, m, fromP);
-  const b = q == 0 ? -fromQ : klExcessGivenScalar(q, m, fromQ);
-  return beta * a + complement * b;
+  const a = p == 0 ? -fromP * beta : klExcessGivenScalar(p, m, fromP, beta);
+  const b = q == 0 ? -fromQ * complement : klExcessGivenScalar(q, m, fromQ, complement);
+  return a + b;
 }
 
 /** ∂/∂q of the JSD's term, (1 − β)·log(q/m), with the conventions of ops.ts GRAD_JSD. */
@@ -56,69 +57,142 @@ function jsdGradientScalar(p: f64, q: f64, beta: f64): f64 {
 }
 
 /** The exact scalar value-and-gradient terms (see the GRAD_* codes). */
-function gradientTermScalar<T>(op: i32, x: f64, y: f64, offsetX: f64, offsetY: f64, rowParam: f64, scale: f64, gradAt: usize): f64 {
+function gradientTermScalar<T>(
+  op: i32, x: f64, y: f64, offsetX: f64, offsetY: f64, shift: f64, shifted: bool, rowParam: f64, scale: f64, gradAt: usize,
+): f64 {
   if (op == GRAD_JSD) {
     storeGradient<T>(gradAt, jsdGradientScalar(x, y, rowParam) * scale);
     return jsdTermScalar(x, y, rowParam);
   }
-  if (op == GRAD_FORWARD_PROB) {
+  if (op == GRAD_FORWARD_PROB || op == GRAD_FORWARD_EXCESS) {
     storeGradient<T>(gradAt, x == 0 ? 0 : (-x / y) * scale);
-    return termScalar(KL, x, y, 0, 0);
+    return termScalar(op == GRAD_FORWARD_PROB ? KL : KL_EXCESS, x, y, 0, 0);
   }
-  if (op == GRAD_REVERSE_PROB) {
+  if (op == GRAD_REVERSE_PROB || op == GRAD_REVERSE_EXCESS) {
     // One-sided at q = 0: +Infinity where p = 0 too (the term jumps to +Infinity), else −Infinity.
     const ratio = x == 0 ? Infinity : y == 0 ? -Infinity : logRatioScalar(y, x);
     storeGradient<T>(gradAt, (ratio + 1) * scale);
-    return termScalar(KL, y, x, 0, 0);
+    return termScalar(op == GRAD_REVERSE_PROB ? KL : KL_EXCESS, y, x, 0, 0);
   }
   const a = x - offsetX;
   const b = y - offsetY;
   if (op == GRAD_FORWARD_LOG) {
     storeGradient<T>(gradAt, (Math.exp(b) * rowParam - Math.exp(a)) * scale);
-    return termScalar(KL_LOG, x, y, offsetX, offsetY);
+    return termScalar(KL_LOG, x, y, offsetX, offsetY, shift, shifted);
   }
   // GRAD_REVERSE_LOG: q·(b − a − c) → 0 as q → 0; +Infinity where p = 0 < q.
   const gradient = b == -Infinity ? 0 : a == -Infinity ? Infinity : Math.exp(b) * (b - a - rowParam);
   storeGradient<T>(gradAt, gradient * scale);
-  return termScalar(KL_LOG, y, x, offsetY, offsetX);
+  return termScalar(KL_LOG, y, x, offsetY, offsetX, shift, shifted);
 }
 
 /**
  * The exact scalar term of any op; gradient ops also store their gradient element at
- * `gradAt`. `offsetX`/`offsetY` shift log-space operands (log-sum-exp per row).
+ * `gradAt`. `offsetX`/`offsetY` shift log-space operands (log-sum-exp per row); `shift` is the
+ * log-space KL's per-row shift where `shifted` (see KL_LOG).
  */
-export function termWithGradientScalar<T>(op: i32, x: f64, y: f64, offsetX: f64, offsetY: f64, rowParam: f64, scale: f64, gradAt: usize): f64 {
+export function termWithGradientScalar<T>(
+  op: i32, x: f64, y: f64, offsetX: f64, offsetY: f64, shift: f64, shifted: bool, rowParam: f64, scale: f64, gradAt: usize,
+): f64 {
   if (op == JSD) return jsdTermScalar(x, y, rowParam);
   return writesGradient(op)
-    ? gradientTermScalar<T>(op, x, y, offsetX, offsetY, rowParam, scale, gradAt)
-    : termScalar(op, x, y, offsetX, offsetY);
+    ? gradientTermScalar<T>(op, x, y, offsetX, offsetY, shift, shifted, rowParam, scale, gradAt)
+    : termScalar(op, x, y, offsetX, offsetY, shift, shifted);
 }
 
-/** The exact scalar term. `offsetX`/`offsetY` shift log-space operands (log-sum-exp per row). */
-export function termScalar(op: i32, x: f64, y: f64, offsetX: f64, offsetY: f64): f64 {
-  if (op == KL) {
-    if (x == 0) return 0;
+/**
+ * e^a·g(d), g(d) = e^d − 1 − d, for log-probabilities a and b = a + d (d the accurate
+ * log(q/p)), times `s`: the series below |d| = ½, e^d − 1 − d by expm1 up to d = 700,
+ * e^b − e^a·(1 + d) beyond (where e^d alone would overflow). e^b where a = −∞ (the excess of
+ * p = 0 is q), +∞ where b = −∞ < a.
+ */
+function klLogExcessScalar(a: f64, b: f64, d: f64, s: f64): f64 {
+  if (a == -Infinity) return Math.exp(b) * s;
+  if (b == -Infinity) return Infinity;
+  const w = Math.exp(a) * s;
+  if (Math.abs(d) < 0.5) return w * expm1MinusXSmallScalar(d);
+  return d < 700 ? w * (Math.expm1(d) - d) : Math.exp(b) * s - w * (1 + d);
+}
+
+/**
+ * The exact scalar term. `offsetX`/`offsetY` shift log-space operands (log-sum-exp per row);
+ * KL_LOG with `shifted` takes the excess form with the row's `shift` (see ops.ts). `s`, a power
+ * of two, multiplies the term's weight (p, or e^a) before anything that could overflow: the
+ * sum of a row that overflowed part-way is taken again with s = 2^-64 (see rescaledRowSum).
+ */
+export function termScalar(op: i32, x: f64, y: f64, offsetX: f64, offsetY: f64, shift: f64 = 0, shifted: bool = false, s: f64 = 1): f64 {
+  if (op == KL || op == KL_EXCESS || op == KL_EXCESS_TERMS) {
+    if (x == 0) return op == KL_EXCESS_TERMS ? y * s : 0;
     if (y == 0) return Infinity;
-    return x * logRatioScalar(x, y);
+    // The excess where p and q are close (never beyond p), the plain term elsewhere (see ops.ts).
+    if (op != KL && excessPairScalar(x, y)) return klExcessScalar(x, y) * s;
+    const plain = (x * s) * logRatioScalar(x, y);
+    return op == KL_EXCESS_TERMS ? plain - (x - y) * s : plain;
   }
-  if (op == KL_EXCESS) {
-    if (x == 0) return y;
-    if (y == 0) return Infinity;
-    return klExcessScalar(x, y);
-  }
-  if (op == ENTROPY) return x == 0 ? 0 : -x * Math.log(x);
+  if (op == ENTROPY) return x == 0 ? 0 : -(x * s) * Math.log(x);
   if (op == CROSS_ENTROPY) {
     if (x == 0) return 0;
-    return y == 0 ? Infinity : -x * Math.log(y);
+    return y == 0 ? Infinity : -(x * s) * Math.log(y);
   }
-  if (op == SUM) return x;
+  if (op == SUM) return x * s;
   const a = x - offsetX;
-  if (op == EXP_SUM) return Math.exp(a);
+  if (op == EXP_SUM) return Math.exp(a) * s;
+  if (op == KL_LOG && shifted) return klLogExcessScalar(a, y - offsetY, (y - x) - shift, s);
   if (a == -Infinity) return 0;
-  if (op == ENTROPY_LOG) return -Math.exp(a) * a;
+  if (op == ENTROPY_LOG) return -(Math.exp(a) * s) * a;
   const b = y - offsetY;
   if (b == -Infinity) return Infinity;
-  return op == KL_LOG ? Math.exp(a) * (a - b) : -Math.exp(a) * b;
+  return op == KL_LOG ? (Math.exp(a) * s) * (a - b) : -(Math.exp(a) * s) * b;
+}
+
+/**
+ * Σ term over one row again, every weight times 2^-64 and the sum times 2^64 after: for a row
+ * whose sum came out infinite or NaN from valid input — a partial sum or a term beyond the
+ * largest double, or both signs of such overflow in one row — the value its exact sum rounds to
+ * (±Infinity only where that sum is beyond the largest double). Gradient ops give their value's.
+ */
+export function rescaledRowSum<T>(
+  op: i32, rowX: usize, rowY: usize, cols: i32, offsetX: f64, offsetY: f64, shift: f64, shifted: bool, rowParam: f64,
+): f64 {
+  const DOWN = reinterpret<f64>(0x3BF0000000000000); // 2^-64
+  const UP = reinterpret<f64>(0x43F0000000000000); // 2^64
+  const swapped = swapsOperands(op) || op == GRAD_REVERSE_LOG;
+  const valueOp = op == GRAD_FORWARD_PROB || op == GRAD_REVERSE_PROB ? KL
+    : op == GRAD_FORWARD_EXCESS || op == GRAD_REVERSE_EXCESS ? KL_EXCESS
+      : op == GRAD_FORWARD_LOG || op == GRAD_REVERSE_LOG ? KL_LOG : op;
+  let sum: f64 = 0, compensation: f64 = 0;
+  for (let j: i32 = 0; j < cols; j++) {
+    const xj = <f64>load<T>(rowX + (<usize>j << alignof<T>()));
+    const yj = usesSecond(op) ? <f64>load<T>(rowY + (<usize>j << alignof<T>())) : 0;
+    const p = swapped ? yj : xj, q = swapped ? xj : yj;
+    // The JSD's terms are finite for finite input (m never exceeds the larger operand).
+    let term = mixes(op) ? jsdTermScalar(p, q, rowParam) * DOWN
+      : swapped ? termScalar(valueOp, p, q, offsetY, offsetX, shift, shifted, DOWN)
+        : termScalar(valueOp, p, q, offsetX, offsetY, shift, shifted, DOWN);
+    if (valueOp == KL_EXCESS) term += differenceScalar(KL_EXCESS, p, q) * DOWN;
+    const t = sum + term;
+    compensation += Math.abs(sum) >= Math.abs(term) ? (sum - t) + term : (term - t) + sum;
+    sum = t;
+  }
+  return (isFinite(sum) ? sum + compensation : sum) * UP;
+}
+
+/**
+ * The difference a KL_EXCESS-form op sums beside its terms for one element pair: p − q where
+ * its term is the excess, else 0 (p and q are x and y, swapped for the reverse gradient).
+ */
+export function differenceScalar(op: i32, x: f64, y: f64): f64 {
+  const p = swapsOperands(op) ? y : x;
+  const q = swapsOperands(op) ? x : y;
+  return p != 0 && q != 0 && excessPairScalar(p, q) ? p - q : 0;
+}
+
+/** differenceScalar for the lanes of one vector that pass the lane check, in T lanes (exact there). */
+@inline export function differenceVector<T>(op: i32, x: v128, y: v128): v128 {
+  const p = swapsOperands(op) ? y : x;
+  const q = swapsOperands(op) ? x : y;
+  const near = sizeof<T>() == 8 ? excessLanesF64x2(p, q) : excessLanesF32x4(p, q);
+  return v128.and(v128.sub<T>(p, q), near);
 }
 
 /**
@@ -192,7 +266,7 @@ const SPAN_F32: i32 = 0x7D000000;
     return folded;
   }
   if (!takesLogRatio(op)) return v128.and(check, fastLanes<T>(op, x, y));
-  return op == GRAD_REVERSE_PROB ? logRatioCheckFold<T>(check, y, x) : logRatioCheckFold<T>(check, x, y);
+  return swapsOperands(op) ? logRatioCheckFold<T>(check, y, x) : logRatioCheckFold<T>(check, x, y);
 }
 
 /** Folds the range check of a log-ratio's operands into a block's check (see P_LOW_F64). */
@@ -254,15 +328,60 @@ const SPAN_F32: i32 = 0x7D000000;
   return v128.bitselect(zero, gradient, v128.eq<T>(complement, zero));
 }
 
+/** KL_EXCESS's term (p = 0 gives 0; the excess lanes' p − q is differenceVector's). */
+@inline function klSplitVector<T>(p: v128, q: v128): v128 {
+  const zero = v128.splat<T>(<T>0);
+  const split = sizeof<T>() == 8 ? klSplitF64x2(p, q) : klSplitF32x4(p, q);
+  return v128.bitselect(zero, split, v128.eq<T>(p, zero));
+}
+
+/** KL_EXCESS_TERMS's term p·log(p/q) − (p − q) in every lane (q where p = 0). */
+@inline function klExcessVector<T>(p: v128, q: v128): v128 {
+  const split = sizeof<T>() == 8 ? klSplitF64x2(p, q) : klSplitF32x4(p, q);
+  const near = sizeof<T>() == 8 ? excessLanesF64x2(p, q) : excessLanesF32x4(p, q);
+  const excess = v128.bitselect(split, v128.sub<T>(split, v128.sub<T>(p, q)), near);
+  return v128.bitselect(q, excess, v128.eq<T>(p, v128.splat<T>(<T>0)));
+}
+
 /**
- * The term for lanes that pass the lane check. Log-space offsets come as a hi/lo pair so
- * that f32 lanes subtract a log-sum-exp without rounding it to f32 first. Gradient ops
+ * The log-space KL term e^a·(a − b) (plain) or e^a·g(d) (`shifted`, see KL_LOG), with ea = e^a,
+ * eb = e^b and d the accurate log(q/p): +∞ where b = −∞ < a; where a = −∞, 0 (plain) or e^b
+ * (shifted: the excess of p = 0 is q). The excess is e^a times the series below |d| = ½ and
+ * e^b − e^a·(1 + d) above, both ≥ 0.
+ */
+@inline function klLogVector<T>(a: v128, ea: v128, b: v128, eb: v128, d: v128, shifted: bool): v128 {
+  let term = shifted ? klLogExcessVector<T>(ea, eb, d) : v128.mul<T>(ea, v128.sub<T>(a, b));
+  const NEG_INF = v128.splat<T>(<T>-Infinity);
+  term = v128.bitselect(v128.splat<T>(<T>Infinity), term, v128.eq<T>(b, NEG_INF));
+  return v128.bitselect(shifted ? eb : v128.splat<T>(<T>0), term, v128.eq<T>(a, NEG_INF));
+}
+
+// Out of line, unlike the other terms: the excess form's series would otherwise be inlined into
+// every unrolled vector of three ops (KL_LOG and its gradients) in both element types, where it
+// took the SIMD module from 113 to 167 kB; one call per vector costs little beside its two exps.
+
+/** e^a·(e^d − 1 − d) with ea = e^a and eb = e^b = e^(a + d): the series below |d| = ½, e^b − e^a·(1 + d) above. */
+function klLogExcessVector<T>(ea: v128, eb: v128, d: v128): v128 {
+  const small = v128.lt<T>(v128.abs<T>(d), v128.splat<T>(<T>0.5));
+  const series = sizeof<T>() == 8 ? expm1MinusXSmallF64x2(d) : expm1MinusXSmallF32x4(d);
+  const large = v128.sub<T>(eb, v128.mul<T>(ea, v128.add<T>(v128.splat<T>(<T>1), d)));
+  return v128.bitselect(v128.mul<T>(ea, series), large, small);
+}
+
+/** e^x for T lanes, out of line: KL_LOG needs e^b only in its excess form. */
+function expOutOfLine<T>(x: v128): v128 {
+  return exp<T>(x);
+}
+
+/**
+ * The term for lanes that pass the lane check. Log-space offsets and shifts come as hi/lo
+ * pairs so that f32 lanes subtract a log-sum-exp without rounding it to f32 first. Gradient ops
  * also store their gradient vector (times `scale`) at `gradAt`. The JSD ops read β from
  * `rowParam` and 1 − β, rounded once from the f64 β, from `complement`.
  */
 @inline export function termVector<T>(
   op: i32, x: v128, y: v128, offsetXHi: v128, offsetXLo: v128, offsetYHi: v128, offsetYLo: v128,
-  rowParam: v128, complement: v128, scale: v128, gradAt: usize,
+  shiftHi: v128, shiftLo: v128, shifted: bool, rowParam: v128, complement: v128, scale: v128, gradAt: usize,
 ): v128 {
   const zero = v128.splat<T>(<T>0);
   const INF = v128.splat<T>(<T>Infinity);
@@ -274,28 +393,25 @@ const SPAN_F32: i32 = 0x7D000000;
     return jsdTermVector<T>(x, y, rowParam, complement);
   }
   if (op == KL) return klTermVector<T>(x, y);
-  if (op == KL_EXCESS) {
-    // p = 0: the excess is q.
-    const excess = sizeof<T>() == 8 ? klExcessF64x2(x, y) : klExcessF32x4(x, y);
-    return v128.bitselect(y, excess, v128.eq<T>(x, zero));
-  }
+  if (op == KL_EXCESS) return klSplitVector<T>(x, y);
+  if (op == KL_EXCESS_TERMS) return klExcessVector<T>(x, y);
   if (op == ENTROPY) {
     return v128.bitselect(zero, v128.neg<T>(v128.mul<T>(x, logPositive<T>(x))), v128.eq<T>(x, zero));
   }
   if (op == CROSS_ENTROPY) {
     return v128.bitselect(zero, v128.neg<T>(v128.mul<T>(x, logPositive<T>(y))), v128.eq<T>(x, zero));
   }
-  if (op == GRAD_FORWARD_PROB) {
+  if (op == GRAD_FORWARD_PROB || op == GRAD_FORWARD_EXCESS) {
     const gradient = v128.bitselect(zero, v128.neg<T>(v128.div<T>(x, y)), v128.eq<T>(x, zero));
     v128.store(gradAt, v128.mul<T>(gradient, scale));
-    return klTermVector<T>(x, y);
+    return op == GRAD_FORWARD_PROB ? klTermVector<T>(x, y) : klSplitVector<T>(x, y);
   }
-  if (op == GRAD_REVERSE_PROB) {
+  if (op == GRAD_REVERSE_PROB || op == GRAD_REVERSE_EXCESS) {
     const ratio = sizeof<T>() == 8 ? logRatioF64x2(y, x) : logRatioF32x4(y, x);
     const yIsZero = v128.eq<T>(y, zero);
     const gradient = v128.bitselect(NEG_INF, v128.add<T>(ratio, v128.splat<T>(<T>1)), yIsZero);
     v128.store(gradAt, v128.mul<T>(gradient, scale));
-    return v128.bitselect(zero, v128.mul<T>(y, ratio), yIsZero);
+    return op == GRAD_REVERSE_PROB ? v128.bitselect(zero, v128.mul<T>(y, ratio), yIsZero) : klSplitVector<T>(y, x);
   }
   const a = v128.sub<T>(v128.sub<T>(x, offsetXHi), offsetXLo);
   const ea = exp<T>(a);
@@ -304,21 +420,25 @@ const SPAN_F32: i32 = 0x7D000000;
   if (op == ENTROPY_LOG) return v128.bitselect(zero, v128.neg<T>(v128.mul<T>(ea, a)), aIsZeroMass);
   const b = v128.sub<T>(v128.sub<T>(y, offsetYHi), offsetYLo);
   const bIsZeroMass = v128.eq<T>(b, NEG_INF);
+  if (op == CROSS_ENTROPY_LOG) {
+    return v128.bitselect(zero, v128.bitselect(INF, v128.neg<T>(v128.mul<T>(ea, b)), bIsZeroMass), aIsZeroMass);
+  }
+  // The KL ops: e^b is needed by the gradients and by the shifted term.
+  const eb = op != KL_LOG ? exp<T>(b) : shifted ? expOutOfLine<T>(b) : zero;
   if (op == GRAD_REVERSE_LOG) {
-    // D(Q‖P) with q = e^b: the roles of a and b swap.
-    const eb = exp<T>(b);
+    // D(Q‖P) with q = e^b: the roles of a and b swap, and so do the shift's.
+    const d = shifted ? v128.sub<T>(v128.sub<T>(v128.sub<T>(x, y), shiftHi), shiftLo) : zero;
     const difference = v128.sub<T>(b, a);
     const gradient = v128.bitselect(zero, v128.bitselect(INF, v128.mul<T>(eb, v128.sub<T>(difference, rowParam)), aIsZeroMass), bIsZeroMass);
     v128.store(gradAt, v128.mul<T>(gradient, scale));
-    return v128.bitselect(zero, v128.bitselect(INF, v128.mul<T>(eb, difference), aIsZeroMass), bIsZeroMass);
+    return klLogVector<T>(b, eb, a, ea, d, shifted);
   }
   if (op == GRAD_FORWARD_LOG) {
-    const gradient = v128.sub<T>(v128.mul<T>(exp<T>(b), rowParam), ea);
+    const gradient = v128.sub<T>(v128.mul<T>(eb, rowParam), ea);
     v128.store(gradAt, v128.mul<T>(gradient, scale));
   }
-  let term = op == CROSS_ENTROPY_LOG ? v128.neg<T>(v128.mul<T>(ea, b)) : v128.mul<T>(ea, v128.sub<T>(a, b));
-  term = v128.bitselect(INF, term, bIsZeroMass);
-  return v128.bitselect(zero, term, aIsZeroMass);
+  const d = shifted ? v128.sub<T>(v128.sub<T>(v128.sub<T>(y, x), shiftHi), shiftLo) : zero;
+  return klLogVector<T>(a, ea, b, eb, d, shifted);
 }
 
 /**

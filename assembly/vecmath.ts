@@ -206,12 +206,18 @@ const MAGIC_BITS_F32: i32 = 0x4B400000;
   return logReducedF32x4(x, i32x4.splat(0));
 }
 
+// What scaledRatioF64x2/F32x4 return: log(p/q); the KL excess p·log(p/q) − (p − q) in every
+// lane; or the accurate form's split term (see klSplitF64x2).
+const LOG_RATIO: i32 = 0;
+const EXCESS: i32 = 1;
+const SPLIT: i32 = 2;
+
 /**
- * log(p/q) without rounding p/q ("scaled ratio"), or with `excess` the KL excess term
- * p·log(p/q) − (p − q) ≥ 0. The difference of the two bit patterns approximates
- * 2^52·log2(p/q) to within 0.0861, so k = round(that) leaves r = p/(q·2^k) ∈ [0.666, 1.502].
- * q' = q·2^k is formed exactly by adding k to q's exponent, p − q' is exact (Sterbenz), and
- * log r = 2·atanh(s) = 2s + s·z·P(z) with s = (p − q')/(p + q'), z = s².
+ * log(p/q) without rounding p/q ("scaled ratio"), or a KL term built on it (`form`, above).
+ * The difference of the two bit patterns approximates 2^52·log2(p/q) to within 0.0861, so
+ * k = round(that) leaves r = p/(q·2^k) ∈ [0.666, 1.502]. q' = q·2^k is formed exactly by
+ * adding k to q's exponent, p − q' is exact (Sterbenz), and log r = 2·atanh(s) = 2s + s·z·P(z)
+ * with s = (p − q')/(p + q'), z = s².
  * The excess is s·(p − q') + p·s·z·P(z) + (p·k·ln2 − (q' − q)): near 1 (k = 0) only the
  * first two parts remain, and they carry the sign they should, so it keeps every digit
  * where p·log(p/q) and p − q cancel.
@@ -220,12 +226,12 @@ const MAGIC_BITS_F32: i32 = 0x4B400000;
  * are those of the unrounded q; the other lanes lose nothing to q's rounding.
  * Requires p ∈ [2^-1020, 2^1022) and q positive normal (terms.ts checks it per block).
  */
-@inline function scaledRatioF64x2(p: v128, q: v128, excess: bool, given: bool, difference: v128): v128 { // see: scripts/fit_log_ratio.py
-  const d = v128.sub<i64>(p, q);
-  const k = v128.shr<i64>(v128.add<i64>(d, i64x2.splat(0x0008000000000000)), 52);
+@inline function scaledRatioF64x2(p: v128, q: v128, form: i32, given: bool, difference: v128): v128 { // see: scripts/fit_log_ratio.py
+  const k = ratioExponentF64x2(p, q);
+  const nearOne = v128.eq<i64>(k, i64x2.splat(0));
   const scaledQ = v128.add<i64>(q, v128.shl<i64>(k, 52));
   let numerator = v128.sub<f64>(p, scaledQ);
-  if (given) numerator = v128.bitselect(difference, numerator, v128.eq<i64>(k, i64x2.splat(0)));
+  if (given) numerator = v128.bitselect(difference, numerator, nearOne);
   const s = v128.div<f64>(numerator, v128.add<f64>(p, scaledQ));
   const z = v128.mul<f64>(s, s);
   const z2 = v128.mul<f64>(z, z);
@@ -235,73 +241,108 @@ const MAGIC_BITS_F32: i32 = 0x4B400000;
   const high = mulAdd<f64>(pairF64(AT6, AT7, z), z2, pairF64(AT4, AT5, z));
   const szP = v128.mul<f64>(v128.mul<f64>(s, z), mulAdd<f64>(high, z4, low));
   const dk = i64x2ToF64x2(k);
-  if (excess) {
-    // p·log(p/q') − (p − q') = s·(p − q') + p·s·z·P(z); the rest, p·k·ln2 − (q' − q), is 0 for k = 0.
+  // p·log(p/q') − (p − q') = s·(p − q') + p·s·z·P(z)
+  const nearExcess = mulAdd<f64>(s, numerator, v128.mul<f64>(p, szP));
+  if (form == EXCESS) {
+    // The rest, p·k·ln2 − (q' − q), is 0 for k = 0.
     const scaled = v128.sub<f64>(v128.mul<f64>(p, v128.mul<f64>(dk, f64x2.splat(LN2_F64))), v128.sub<f64>(scaledQ, q));
-    return v128.add<f64>(mulAdd<f64>(s, numerator, v128.mul<f64>(p, szP)), scaled);
+    return v128.add<f64>(nearExcess, scaled);
   }
   const logR = v128.add<f64>(v128.add<f64>(s, s), szP);
-  return mulAdd<f64>(dk, f64x2.splat(LN2_HI_F64), mulAdd<f64>(dk, f64x2.splat(LN2_LO_F64), logR));
+  const logRatio = mulAdd<f64>(dk, f64x2.splat(LN2_HI_F64), mulAdd<f64>(dk, f64x2.splat(LN2_LO_F64), logR));
+  if (form == LOG_RATIO) return logRatio;
+  return v128.bitselect(nearExcess, v128.mul<f64>(p, logRatio), nearOne);
+}
+
+/** The k of scaledRatioF64x2: round(log2(p/q)) to within 0.0861, from the bit patterns. */
+@inline function ratioExponentF64x2(p: v128, q: v128): v128 {
+  return v128.shr<i64>(v128.add<i64>(v128.sub<i64>(p, q), i64x2.splat(0x0008000000000000)), 52);
 }
 
 /** log(p/q) for the lanes scaledRatioF64x2 accepts. */
 @inline export function logRatioF64x2(p: v128, q: v128): v128 {
-  return scaledRatioF64x2(p, q, false, false, p);
+  return scaledRatioF64x2(p, q, LOG_RATIO, false, p);
 }
 
 /** log(p/q) of an unrounded q, `difference` its p − q (see scaledRatioF64x2). */
 @inline export function logRatioGivenF64x2(p: v128, q: v128, difference: v128): v128 {
-  return scaledRatioF64x2(p, q, false, true, difference);
-}
-
-/** p·log(p/q) − (p − q) for the lanes scaledRatioF64x2 accepts. */
-@inline export function klExcessF64x2(p: v128, q: v128): v128 {
-  return scaledRatioF64x2(p, q, true, false, p);
+  return scaledRatioF64x2(p, q, LOG_RATIO, true, difference);
 }
 
 /** p·log(p/q) − (p − q) of an unrounded q, `difference` its p − q (see scaledRatioF64x2). */
 @inline export function klExcessGivenF64x2(p: v128, q: v128, difference: v128): v128 {
-  return scaledRatioF64x2(p, q, true, true, difference);
+  return scaledRatioF64x2(p, q, EXCESS, true, difference);
+}
+
+/**
+ * The accurate form's KL term for the lanes scaledRatioF64x2 accepts: the excess
+ * p·log(p/q) − (p − q) where p/q ∈ [0.666, 1.502] (excessLanesF64x2), whose p − q the
+ * caller sums beside it, and the plain p·log(p/q) elsewhere, where an excess and a
+ * difference summed apart would cancel (q ≫ p). Lanes with p = 0 are the caller's.
+ */
+@inline export function klSplitF64x2(p: v128, q: v128): v128 {
+  return scaledRatioF64x2(p, q, SPLIT, false, p);
+}
+
+/**
+ * All-ones in the lanes where klSplitF64x2 is the excess. For lanes scaledRatioF64x2 accepts,
+ * p = 0 never has k = 0 (q is normal), so those lanes are never among them.
+ */
+@inline export function excessLanesF64x2(p: v128, q: v128): v128 {
+  return v128.eq<i64>(ratioExponentF64x2(p, q), i64x2.splat(0));
 }
 
 /** The f32 form of scaledRatioF64x2. Requires p ∈ [2^-124, 2^126) and q positive normal. */
-@inline function scaledRatioF32x4(p: v128, q: v128, excess: bool, given: bool, difference: v128): v128 { // see: scripts/fit_log_ratio.py
-  const d = v128.sub<i32>(p, q);
-  const k = v128.shr<i32>(v128.add<i32>(d, i32x4.splat(0x00400000)), 23);
+@inline function scaledRatioF32x4(p: v128, q: v128, form: i32, given: bool, difference: v128): v128 { // see: scripts/fit_log_ratio.py
+  const k = ratioExponentF32x4(p, q);
+  const nearOne = v128.eq<i32>(k, i32x4.splat(0));
   const scaledQ = v128.add<i32>(q, v128.shl<i32>(k, 23));
   let numerator = v128.sub<f32>(p, scaledQ);
-  if (given) numerator = v128.bitselect(difference, numerator, v128.eq<i32>(k, i32x4.splat(0)));
+  if (given) numerator = v128.bitselect(difference, numerator, nearOne);
   const s = v128.div<f32>(numerator, v128.add<f32>(p, scaledQ));
   const z = v128.mul<f32>(s, s);
   const poly = mulAdd<f32>(f32x4.splat(ATF2), v128.mul<f32>(z, z), pairF32(ATF0, ATF1, z));
   const szP = v128.mul<f32>(v128.mul<f32>(s, z), poly);
   const dk = f32x4.convert_i32x4_s(k);
-  if (excess) {
+  const nearExcess = mulAdd<f32>(s, numerator, v128.mul<f32>(p, szP));
+  if (form == EXCESS) {
     const scaled = v128.sub<f32>(v128.mul<f32>(p, v128.mul<f32>(dk, f32x4.splat(LN2_F32))), v128.sub<f32>(scaledQ, q));
-    return v128.add<f32>(mulAdd<f32>(s, numerator, v128.mul<f32>(p, szP)), scaled);
+    return v128.add<f32>(nearExcess, scaled);
   }
   const logR = v128.add<f32>(v128.add<f32>(s, s), szP);
-  return mulAdd<f32>(dk, f32x4.splat(LN2_HI_F32), mulAdd<f32>(dk, f32x4.splat(LN2_LO_F32), logR));
+  const logRatio = mulAdd<f32>(dk, f32x4.splat(LN2_HI_F32), mulAdd<f32>(dk, f32x4.splat(LN2_LO_F32), logR));
+  if (form == LOG_RATIO) return logRatio;
+  return v128.bitselect(nearExcess, v128.mul<f32>(p, logRatio), nearOne);
+}
+
+/** The k of scaledRatioF32x4. */
+@inline function ratioExponentF32x4(p: v128, q: v128): v128 {
+  return v128.shr<i32>(v128.add<i32>(v128.sub<i32>(p, q), i32x4.splat(0x00400000)), 23);
 }
 
 /** log(p/q) for the lanes scaledRatioF32x4 accepts. */
 @inline export function logRatioF32x4(p: v128, q: v128): v128 {
-  return scaledRatioF32x4(p, q, false, false, p);
+  return scaledRatioF32x4(p, q, LOG_RATIO, false, p);
 }
 
 /** log(p/q) of an unrounded q, `difference` its p − q (see scaledRatioF64x2). */
 @inline export function logRatioGivenF32x4(p: v128, q: v128, difference: v128): v128 {
-  return scaledRatioF32x4(p, q, false, true, difference);
-}
-
-/** p·log(p/q) − (p − q) for the lanes scaledRatioF32x4 accepts. */
-@inline export function klExcessF32x4(p: v128, q: v128): v128 {
-  return scaledRatioF32x4(p, q, true, false, p);
+  return scaledRatioF32x4(p, q, LOG_RATIO, true, difference);
 }
 
 /** p·log(p/q) − (p − q) of an unrounded q, `difference` its p − q (see scaledRatioF64x2). */
 @inline export function klExcessGivenF32x4(p: v128, q: v128, difference: v128): v128 {
-  return scaledRatioF32x4(p, q, true, true, difference);
+  return scaledRatioF32x4(p, q, EXCESS, true, difference);
+}
+
+/** klSplitF64x2 for f32 lanes. */
+@inline export function klSplitF32x4(p: v128, q: v128): v128 {
+  return scaledRatioF32x4(p, q, SPLIT, false, p);
+}
+
+/** excessLanesF64x2 for f32 lanes. */
+@inline export function excessLanesF32x4(p: v128, q: v128): v128 {
+  return v128.eq<i32>(ratioExponentF32x4(p, q), i32x4.splat(0));
 }
 
 /** 2^k for integer lanes k in the normal exponent range: [k0, k1] => [2^k0, 2^k1]. */
@@ -383,10 +424,17 @@ function atanhExcess(s: f64): f64 {
   return sum;
 }
 
+/** Whether the scalar KL term of the accurate form is the excess (p/q ∈ (0.5, 2), where p − q is exact). */
+export function excessPairScalar(p: f64, q: f64): bool {
+  const r = p / q;
+  return r > 0.5 && r < 2;
+}
+
 /**
- * Scalar p·log(p/q) − (p − q) for p, q > 0: the KL term less its first-order part, never
- * negative. Within a factor 2 of each other p − q is exact and the term is
- * s·(p − q) + p·(2·atanh(s) − 2s) with s = (p − q)/(p + q), free of cancellation.
+ * Scalar p·log(p/q) − (p − q) for p and q within a factor 2 (excessPairScalar): the KL term
+ * less its first-order part, never negative. There p − q is exact and the term is
+ * s·(p − q) + p·(2·atanh(s) − 2s) with s = (p − q)/(p + q), free of cancellation (p + q is
+ * halved first where it would overflow).
  */
 export function klExcessScalar(p: f64, q: f64): f64 {
   return klExcessGivenScalar(p, q, p - q);
@@ -394,21 +442,21 @@ export function klExcessScalar(p: f64, q: f64): f64 {
 
 /**
  * klExcessScalar of an unrounded q, `difference` its p − q (the JSD's mixture m: p − m comes
- * from p − q of the inputs, exact where they are close).
+ * from p − q of the inputs, exact where they are close), times `weight`. Outside a factor 2 it
+ * is p·log(p/q) − difference.
  */
-export function klExcessGivenScalar(p: f64, q: f64, difference: f64): f64 {
-  const r = p / q;
-  if (r > 0.5 && r < 2) {
-    const s = difference / (p + q);
-    return s * difference + p * atanhExcess(s);
-  }
-  return p * logRatioScalar(p, q) - difference;
+export function klExcessGivenScalar(p: f64, q: f64, difference: f64, weight: f64 = 1): f64 {
+  // The weight goes in before the log: the excess alone may pass the largest double where the
+  // weighted one does not (the JSD's p near it, m = βp tiny).
+  if (!excessPairScalar(p, q)) return (weight * p) * logRatioScalar(p, q) - weight * difference;
+  const sum = p + q;
+  const s = sum < Infinity ? difference / sum : (0.5 * difference) / (0.5 * p + 0.5 * q);
+  return (s * difference + p * atanhExcess(s)) * weight;
 }
 
 /** logRatioScalar of an unrounded q, `difference` its p − q. */
 export function logRatioGivenScalar(p: f64, q: f64, difference: f64): f64 {
-  const r = p / q;
-  return r > 0.5 && r < 2 ? Math.log1p(difference / q) : logRatioScalar(p, q);
+  return excessPairScalar(p, q) ? Math.log1p(difference / q) : logRatioScalar(p, q);
 }
 
 /**

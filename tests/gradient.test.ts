@@ -279,3 +279,44 @@ describe.each(backendNames)("%s: against PyTorch autograd", (name) => {
     expectClose(grad, c.grad, 1e-12, 1e-13 * largest, c.name);
   });
 });
+
+describe.each(backendNames)("%s: a gradient call's value is the divergence call's, bit for bit", (name) => {
+  let kl: KL;
+  beforeAll(async () => {
+    kl = await loadBackend(name);
+  });
+
+  it("in every space, both directions, on random and nearly equal inputs", () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          space: fc.constantFrom(...spaces),
+          cols: fc.integer({ min: 1, max: 600 }),
+          rows: fc.integer({ min: 1, max: 3 }),
+          closeness: fc.constantFrom(-1, 0, 1e-12, 1e-8, 1e-4),
+          zeros: fc.constantFrom(0, 0.2),
+          f32: fc.boolean(),
+          precision: fc.constantFrom("accurate", "fast"),
+          normalize: fc.boolean(),
+          reduction: fc.constantFrom("sum", "mean", "none"),
+          seed: fc.integer({ min: 0, max: 2 ** 30 }),
+        }),
+        ({ space, cols, rows, closeness, zeros, f32, precision, normalize, reduction, seed }) => {
+          const n = cols * rows;
+          const target = input(space, n, seed, zeros);
+          // closeness −1: an unrelated approx; else target moved by up to that relative amount.
+          const approx = closeness < 0 ? input(space, n, seed + 1, zeros) : target.map((v, i) => (Number.isFinite(v) ? v + Math.abs(v) * closeness * Math.sin(i + seed) : v));
+          const [t, a] = f32 ? [toF32(target), toF32(approx)] : [target, approx];
+          const o = { space, rows, precision, reduction, normalize: normalize && space !== "prob" } as const;
+          for (const [gradient, divergence] of [["forwardGrad", "forward"], ["reverseGrad", "reverse"]] as const) {
+            const { value } = kl[gradient](t, a, o);
+            const direct = kl[divergence](t, a, o);
+            if (typeof value === "number") expect(Object.is(value, direct), `${gradient}: ${value} vs ${divergence}: ${direct}`).toBe(true);
+            else expect(Array.from(value)).toEqual(Array.from(direct as Float64Array));
+          }
+        },
+      ),
+      { numRuns: 120 },
+    );
+  });
+});

@@ -244,3 +244,67 @@ describe.each(backendNames)("%s: generalised JSD", (name) => {
     expect(() => kl.jsd(p, q, { scaled: "yes" as never })).toThrow(/scaled/);
   });
 });
+
+describe.each(backendNames)("%s: sums that overflow part-way", (name) => {
+  let kl: KL;
+  beforeAll(async () => {
+    kl = await loadBackend(name);
+  });
+  const e708 = Math.exp(708);
+  const e709 = Math.exp(709);
+
+  const many = (count: number, value: number) => Array<number>(count).fill(value);
+
+  // Each case: log-probabilities used as given (≤ 709.78), and the value by mathematics: the
+  // exact sum of the terms, rounded (±Infinity only where it is beyond the largest double),
+  // taken here a quarter at a time where a partial sum would overflow.
+  it.each([
+    // KL: 3·e^709 (> max: the term is +Infinity alone) and 1000 terms of −e^708.7 (partial sums
+    // < −max): −6.1e310 overall, −Infinity. Before: NaN in SIMD lanes, +Infinity elsewhere.
+    ["kl: a +∞ term and a −∞ partial sum, −∞ overall", [709, ...many(1000, 708.7)], [706, ...many(1000, 709.7)], -Infinity],
+    // KL: 3·e^709 − 3·e^708.7, finite.
+    ["kl: a term beyond max, finite overall", [709, 708.7, 708.7, 708.7], [706, 709.7, 709.7, 709.7], 4 * ((e709 / 4) * (709 - 706) + 3 * (Math.exp(708.7) / 4) * (708.7 - 709.7))],
+    // KL: 5·e^708 + 5·e^708 (a partial sum beyond max) − 3·e^708.7, finite.
+    ["kl: a partial sum beyond max, finite overall", [708, 708, 708.7, 708.7, 708.7], [703, 703, 709.7, 709.7, 709.7], 4 * (2 * (e708 / 4) * (708 - 703) + 3 * (Math.exp(708.7) / 4) * (708.7 - 709.7))],
+    // Cross-entropy −Σ e^a·b: 3·e^709 (> max) − 700·e^709: −Infinity.
+    ["crossEntropy: +∞ and −∞ terms, −∞ overall", [709, 709], [-3, 700], -Infinity],
+    // Cross-entropy: 2·e^709 + e^709 (a partial sum beyond max) − 2·e^709, finite.
+    ["crossEntropy: a partial sum beyond max, finite overall", [709, 709, 709], [-2, -1, 2], e709],
+  ] as const)("%s", (label, p, q, want) => {
+    const got = label.startsWith("crossEntropy") ? kl.crossEntropy(p, q, { space: "log" }) : kl.kl(p, q, { space: "log" });
+    if (!Number.isFinite(want)) expect(got).toBe(want);
+    else expect(Math.abs((got as number) - want) / Math.abs(want), `got ${got}, want ${want}`).toBeLessThanOrEqual(1e-13);
+    if (label.startsWith("kl")) expect(kl.forwardGrad(p, q, { space: "log" }).value).toBe(got);
+  });
+
+  it("probabilities: partial sums beyond max, finite overall, in every form", () => {
+    // Two terms 1.75e308·log 1.75 (their sum beyond max) and three of 6.6e307·log(6.6e307/1.797e308).
+    const p = [1.75e308, 1.75e308, 6.6e307, 6.6e307, 6.6e307];
+    const q = [1e308, 1e308, 1.797e308, 1.797e308, 1.797e308];
+    // Taken a quarter at a time: the sum of the first two terms alone is beyond max.
+    const want = 4 * (2 * (1.75e308 / 4) * Math.log(1.75) + 3 * (6.6e307 / 4) * Math.log(6.6e307 / 1.797e308));
+    expect(Number.isFinite(want)).toBe(true);
+    for (const precision of ["accurate", "fast"] as const) {
+      const got = kl.kl(p, q, { precision });
+      expect(Math.abs(got - want) / Math.abs(want), `${precision}: got ${got}, want ${want}`).toBeLessThanOrEqual(1e-13);
+      expect(kl.forwardGrad(p, q, { precision }).value).toBe(got);
+    }
+    // Across rows: each row finite, their sum beyond max part-way.
+    const rows = kl.kl(p, q, { rows: 5 });
+    expect(Math.abs(rows - want) / Math.abs(want), `rows: got ${rows}, want ${want}`).toBeLessThanOrEqual(1e-13);
+  });
+
+  it("the JSD near the largest double: c·JSD(P, Q) = JSD(cP, cQ), scaled by a power of two", () => {
+    // Homogeneity of degree 1: the JSD of the inputs times 2^-600 (exact), times 2^600.
+    const p = [1.75e308, 1e308, 1.79e308, 3e307, 0];
+    const q = [1e308, 1.75e308, 1.78e308, 0, 2e307];
+    const down = (v: number[]) => v.map((x) => x * 2 ** -600);
+    for (const beta of [0.5, 0.1, 1e-9]) {
+      const want = kl.jsd(down(p), down(q), { beta }) * 2 ** 600;
+      const got = kl.jsd(p, q, { beta });
+      expect(Number.isFinite(got), `β = ${beta}: ${got}`).toBe(true);
+      expect(Math.abs(got - want) / want, `β = ${beta}: got ${got}, want ${want}`).toBeLessThanOrEqual(1e-13);
+      expect(kl.jsdGrad(p, q, { beta }).value).toBe(got);
+    }
+  });
+});

@@ -12,29 +12,30 @@ import type { Divergence, GradientKind } from "../../core/routes.js";
 import { buildKL } from "../../core/kl.js";
 import { gradientScale, type Settings } from "../../core/options.js";
 import type { KL, Vector } from "../../core/types.js";
-import { jsdGradientTerm, jsdTerm, klExcess, klTerm, logProbabilities, logRatio, probabilities, rowOf, sum, type Operand, type RowShape } from "./terms.js";
+import {
+  jsdGradientTerm, jsdTerm, klExcess, klLogRow, klSplitSum, klTerm, klTermLog, logProbabilities, logRatio, probabilities,
+  rescaled, rowOf, sum, type Operand, type RowShape,
+} from "./terms.js";
 
-/** Σ p·log(p/q) as Σ [p·log(p/q) − (p − q)] + Σ (p − q), both compensated. */
-function klSum(p: ArrayLike<number>, q: ArrayLike<number>): number {
-  return sum(p.length, (i) => klExcess(p[i]!, q[i]!)) + sum(p.length, (i) => p[i]! - q[i]!);
+/**
+ * Σ p·log(p/q) of probabilities as the engines' op for the call computes it: rows rescaled to
+ * sum 1 as Σ [p·log(p/q) − (p − q)], every term ≥ 0; rows used as given in the accurate split
+ * form (klSplitSum), or as plain terms with `precision: "fast"`.
+ */
+function klSum(p: ArrayLike<number>, q: ArrayLike<number>, settings: Settings, s = 1): number {
+  if (settings.normalize) return sum(p.length, (i) => klExcess(p[i]!, q[i]!, s));
+  return settings.precision === "fast" ? sum(p.length, (i) => klTerm(p[i]!, q[i]!, s)) : klSplitSum(p, q, s);
 }
 
-/** e^a·(a − b), the same term for log-probabilities. */
-function klTermLog(a: number, b: number): number {
-  if (a === -Infinity) return 0;
-  if (b === -Infinity) return Infinity;
-  return Math.exp(a) * (a - b);
-}
-
-/** −p·log q, with the same conventions. */
-function crossTerm(p: number, q: number): number {
+/** −p·log q, with the same conventions (and klTerm's weight factor s). */
+function crossTerm(p: number, q: number, s: number): number {
   if (p === 0) return 0;
-  return q === 0 ? Infinity : -p * Math.log(q);
+  return q === 0 ? Infinity : -(p * s) * Math.log(q);
 }
 
-function crossTermLog(a: number, b: number): number {
+function crossTermLog(a: number, b: number, s: number): number {
   if (a === -Infinity) return 0;
-  return b === -Infinity ? Infinity : -Math.exp(a) * b;
+  return b === -Infinity ? Infinity : -(Math.exp(a) * s) * b;
 }
 
 /** The call's operands as the reference reads them, and its row shape. */
@@ -53,16 +54,17 @@ function checkOperands(operands: Operand[], settings: Settings, shape: RowShape)
   for (const operand of operands) for (let row = 0; row < settings.rows; row++) probabilities(operand, row, shape);
 }
 
-function rowValue(divergence: Divergence, [p, q]: Operand[], row: number, settings: Settings, shape: RowShape): number {
+/** One row's value; `s` multiplies every term's weight (see rescaled). */
+function rowValue(divergence: Divergence, [p, q]: Operand[], row: number, settings: Settings, shape: RowShape, s = 1): number {
   const n = shape.cols;
   switch (divergence) {
     case "entropy": {
       if (p!.space === "prob") {
         const pr = probabilities(p!, row, shape);
-        return sum(n, (i) => crossTerm(pr[i]!, pr[i]!));
+        return sum(n, (i) => crossTerm(pr[i]!, pr[i]!, s));
       }
       const a = logProbabilities(p!, row, shape);
-      return sum(n, (i) => crossTermLog(a[i]!, a[i]!));
+      return sum(n, (i) => crossTermLog(a[i]!, a[i]!, s));
     }
     case "jsd": {
       const pr = probabilities(p!, row, shape);
@@ -75,11 +77,12 @@ function rowValue(divergence: Divergence, [p, q]: Operand[], row: number, settin
       if (p!.space === "prob" && q!.space === "prob") {
         const pr = probabilities(p!, row, shape);
         const qr = probabilities(q!, row, shape);
-        return cross ? sum(n, (i) => crossTerm(pr[i]!, qr[i]!)) : klSum(pr, qr);
+        return cross ? sum(n, (i) => crossTerm(pr[i]!, qr[i]!, s)) : klSum(pr, qr, settings, s);
       }
+      if (!cross) return klLogRow(p!, q!, row, shape, s);
       const a = logProbabilities(p!, row, shape);
       const b = logProbabilities(q!, row, shape);
-      return sum(n, (i) => (cross ? crossTermLog : klTermLog)(a[i]!, b[i]!));
+      return sum(n, (i) => crossTermLog(a[i]!, b[i]!, s));
     }
   }
 }
@@ -88,7 +91,7 @@ function rowValue(divergence: Divergence, [p, q]: Operand[], row: number, settin
  * One row of D(target‖approx) (forward) or D(approx‖target) (reverse) and its gradient
  * with respect to approx, in approx's space, by the formulas of the contract.
  */
-function klRowGradient(forward: boolean, [target, approx]: Operand[], row: number, shape: RowShape, grad: number[]): number {
+function klRowGradient(forward: boolean, [target, approx]: Operand[], row: number, settings: Settings, shape: RowShape, grad: number[]): number {
   const n = shape.cols;
   if (approx!.space === "prob") {
     const p = probabilities(target!, row, shape);
@@ -98,7 +101,8 @@ function klRowGradient(forward: boolean, [target, approx]: Operand[], row: numbe
         ? p[i] === 0 ? 0 : -p[i]! / q[i]!
         : p[i] === 0 ? Infinity : q[i] === 0 ? -Infinity : logRatio(q[i]!, p[i]!) + 1;
     }
-    return sum(n, (i) => (forward ? klTerm(p[i]!, q[i]!) : klTerm(q[i]!, p[i]!)));
+    // The value is the divergence's own (the matching call's klSum).
+    return rescaled((s) => (forward ? klSum(p, q, settings, s) : klSum(q, p, settings, s)));
   }
   const a = logProbabilities(target!, row, shape);
   const b = logProbabilities(approx!, row, shape);
@@ -108,9 +112,9 @@ function klRowGradient(forward: boolean, [target, approx]: Operand[], row: numbe
     // Through a log-softmax the gradient is q·Σp − p: Σp is 1 unless the target is unnormalised.
     const mass = normalized ? sum(n, (i) => Math.exp(a[i]!)) : 0;
     for (let i = 0; i < n; i++) grad[i] = Math.exp(b[i]!) * mass - Math.exp(a[i]!);
-    return sum(n, (i) => klTermLog(a[i]!, b[i]!));
+    return rescaled((s) => klLogRow(target!, approx!, row, shape, s));
   }
-  const value = sum(n, (i) => klTermLog(b[i]!, a[i]!));
+  const value = rescaled((s) => klLogRow(approx!, target!, row, shape, s));
   const shift = normalized ? value : -1;
   for (let i = 0; i < n; i++) {
     grad[i] = b[i] === -Infinity ? 0 : a[i] === -Infinity ? Infinity : Math.exp(b[i]!) * (b[i]! - a[i]! - shift);
@@ -141,7 +145,9 @@ const referenceEngine: Engine = {
   rowValues(divergence, first, second, settings) {
     const { operands, shape } = operandsOf([first, second], settings);
     checkOperands(operands, settings, shape);
-    return Float64Array.from({ length: settings.rows }, (_, row) => rowValue(divergence, operands, row, settings, shape));
+    // The JSD's mixture terms take no weight factor: its rows are left as they sum.
+    const value = (row: number) => (divergence === "jsd" ? rowValue(divergence, operands, row, settings, shape) : rescaled((s) => rowValue(divergence, operands, row, settings, shape, s)));
+    return Float64Array.from({ length: settings.rows }, (_, row) => value(row));
   },
   gradient(kind: GradientKind, target, approx, settings, out) {
     const { operands, shape } = operandsOf([target, approx], settings);
@@ -151,7 +157,7 @@ const referenceEngine: Engine = {
     const perRow = Float64Array.from({ length: settings.rows }, (_, row) => {
       const value = kind === "jsd"
         ? jsdRowGradient(operands, row, settings, shape, rowGrad)
-        : klRowGradient(kind === "forward", operands, row, shape, rowGrad);
+        : klRowGradient(kind === "forward", operands, row, settings, shape, rowGrad);
       rowGrad.forEach((g, i) => (out[row * shape.cols + i] = g * scale));
       return value;
     });

@@ -4,6 +4,7 @@
  */
 import { zeroSumRow } from "../../core/checks.js";
 import type { Space, Vector } from "../../core/types.js";
+import { expm1MinusX } from "../../numeric/series.js";
 
 /** One argument of a call as the reference reads it. */
 export interface Operand {
@@ -45,12 +46,24 @@ export function logRatio(p: number, q: number): number {
 }
 
 /**
- * p·log(p/q) with SciPy's conventions: 0 for p = 0, +Infinity for p > 0 = q.
+ * p·log(p/q) with SciPy's conventions: 0 for p = 0, +Infinity for p > 0 = q; times `s`, which
+ * every term here takes on its weight (p, or e^a) before anything that could overflow (see
+ * rescaled).
  */
-export function klTerm(p: number, q: number): number {
+export function klTerm(p: number, q: number, s = 1): number {
   if (p === 0) return 0;
   if (q === 0) return Infinity;
-  return p * logRatio(p, q);
+  return (p * s) * logRatio(p, q);
+}
+
+/**
+ * A row's value by `value(s)`, its terms' weights times s: with s = 1, or where that overflows
+ * part-way (an infinite or NaN value of valid input), with s = 2^-64 and the sum times 2^64,
+ * which is what the exact sum rounds to (±Infinity only beyond the largest double).
+ */
+export function rescaled(value: (s: number) => number): number {
+  const plain = value(1);
+  return Number.isFinite(plain) ? plain : value(2 ** -64) * 2 ** 64;
 }
 
 /** 2·atanh(s) − 2s = 2·(s³/3 + s⁵/5 + …), for |s| ≤ 1/3. */
@@ -67,37 +80,46 @@ function atanhExcess(s: number): number {
   return sum;
 }
 
-/**
- * p·log(p/q) − (p − q) ≥ 0: the KL term less its first-order part. Summed, with Σ(p − q)
- * beside it, it gives KL without the cancellation of p·log(p/q) terms when p ≈ q. Within a
- * factor 2, p − q is exact and the term is s·(p − q) + p·(2·atanh(s) − 2s), s = (p − q)/(p + q).
- * Not part of the library's API.
- */
-export function klExcess(p: number, q: number): number {
-  if (p === 0) return q;
-  if (q === 0) return Infinity;
+/** Whether p/q ∈ (0.5, 2): there p − q is exact and the accurate KL sums the excess and p − q apart. */
+function nearPair(p: number, q: number): boolean {
   const r = p / q;
-  if (r > 0.5 && r < 2) {
-    const difference = p - q;
-    const s = difference / (p + q);
-    return s * difference + p * atanhExcess(s);
-  }
-  return p * logRatio(p, q) - (p - q);
+  return r > 0.5 && r < 2;
 }
 
 /**
- * x·log(x/m) − (x − m) ≥ 0 against a mixture m whose difference x − m is given from p − q of
- * the inputs (exact where they are close, Sterbenz), never taken from the rounded m: so the
+ * p·log(p/q) − (p − q) ≥ 0: the KL term less its first-order part, times `scale`. Within a
+ * factor 2, p − q is exact and the term is s·(p − q) + p·(2·atanh(s) − 2s), s = (p − q)/(p + q)
+ * (p + q halved where it would overflow). Not part of the library's API.
+ */
+export function klExcess(p: number, q: number, scale = 1): number {
+  return excessOver(p, q, p - q, scale);
+}
+
+/**
+ * klExcess of x against an m whose difference x − m is given (the JSD's mixture: from p − q
+ * of the inputs, exact where they are close, Sterbenz), never taken from the rounded m: so the
  * bracket keeps its digits however close x and m are. x = 0 gives −(x − m).
  */
-function excessOver(x: number, m: number, difference: number): number {
-  if (x === 0) return -difference;
-  const r = x / m;
-  if (r > 0.5 && r < 2) {
-    const s = difference / (x + m);
-    return s * difference + x * atanhExcess(s);
+function excessOver(x: number, m: number, difference: number, scale = 1): number {
+  // 0 − difference: +0, not −0, where x = m = 0.
+  if (x === 0) return (0 - difference) * scale;
+  if (m === 0) return Infinity;
+  if (nearPair(x, m)) {
+    const s = Number.isFinite(x + m) ? difference / (x + m) : (difference / 2) / (x / 2 + m / 2);
+    return (s * difference + x * atanhExcess(s)) * scale;
   }
-  return x * logRatio(x, m) - difference;
+  return (x * scale) * logRatio(x, m) - difference * scale;
+}
+
+/**
+ * Σ p·log(p/q) of rows used as given, in the accurate form: the excess plus p − q (summed
+ * apart) where p and q are within a factor 2 — where the plain terms would cancel — and the
+ * plain term elsewhere, where an excess and a difference summed apart would cancel instead.
+ */
+export function klSplitSum(p: ArrayLike<number>, q: ArrayLike<number>, s = 1): number {
+  const near = (i: number) => p[i]! !== 0 && q[i]! !== 0 && nearPair(p[i]!, q[i]!);
+  return sum(p.length, (i) => (near(i) ? klExcess(p[i]!, q[i]!, s) : klTerm(p[i]!, q[i]!, s)))
+    + sum(p.length, (i) => (near(i) ? (p[i]! - q[i]!) * s : 0));
 }
 
 /**
@@ -111,7 +133,9 @@ export function jsdTerm(p: number, q: number, beta: number): number {
   const d = p - q;
   const m = beta * p + (1 - beta) * q;
   if (m === 0) return 0;
-  return beta * excessOver(p, m, (1 - beta) * d) + (1 - beta) * excessOver(q, m, -beta * d);
+  // The weights go in before the log: a bracket alone may pass the largest double (p near it,
+  // m = βp tiny) where its weighted value does not.
+  return excessOver(p, m, (1 - beta) * d, beta) + excessOver(q, m, -beta * d, 1 - beta);
 }
 
 /**
@@ -124,8 +148,7 @@ export function jsdGradientTerm(p: number, q: number, beta: number): number {
   if (p === 0) return -(1 - beta) * Math.log1p(-beta);
   if (q === 0) return -Infinity;
   const m = beta * p + (1 - beta) * q;
-  const r = q / m;
-  return (1 - beta) * (r > 0.5 && r < 2 ? Math.log1p((-beta * (p - q)) / m) : logRatio(q, m));
+  return (1 - beta) * (nearPair(q, m) ? Math.log1p((-beta * (p - q)) / m) : logRatio(q, m));
 }
 
 export function logSumExp(values: number[]): number {
@@ -158,4 +181,49 @@ export function logProbabilities(operand: Operand, row: number, settings: RowSha
   const lse = logSumExp(values);
   if (lse === -Infinity) throw zeroSumRow(operand.name, row, operand.space);
   return values.map((v) => v - lse);
+}
+
+/** e^a·(a − b), the KL term of log-probabilities: 0 for a = −∞, +Infinity for b = −∞ < a. */
+export function klTermLog(a: number, b: number, s = 1): number {
+  if (a === -Infinity) return 0;
+  if (b === -Infinity) return Infinity;
+  return (Math.exp(a) * s) * (a - b);
+}
+
+/** A row's log-partition split as [max, log Σ e^(v − max)]; [0, 0] for a row used as given. */
+function partition(values: number[], normalised: boolean): [number, number] {
+  if (!normalised) return [0, 0];
+  const max = Math.max(...values);
+  return [max, Math.log(sum(values.length, (i) => Math.exp(values[i]! - max)))];
+}
+
+/**
+ * One row of D(P‖Q) in log space. Rows used as given: Σ e^a·(a − b), their exact value. Where
+ * a row is normalised (logits, `normalize`), with d = log(q/p) taken as (y − x) − K and K the
+ * difference of the log-partitions (maxima and log-sums apart, so that K carries no rounding
+ * of |x|), it is Σ p·(e^d − 1 − d), every term ≥ 0, plus Σp − Σq where one row is used as given.
+ */
+export function klLogRow(p: Operand, q: Operand, row: number, shape: RowShape, s = 1): number {
+  const n = shape.cols;
+  const normalised = (o: Operand) => o.space === "logits" || shape.normalize;
+  const raw = (o: Operand) => (o.space === "prob" ? probabilities(o, row, shape).map(Math.log) : rowOf(o, row, n));
+  const x = raw(p);
+  const y = raw(q);
+  if (!normalised(p) && !normalised(q)) return sum(n, (i) => klTermLog(x[i]!, y[i]!, s));
+  const [maxX, logSumX] = partition(x, normalised(p));
+  const [maxY, logSumY] = partition(y, normalised(q));
+  const shift = (maxY - maxX) + (logSumY - logSumX);
+  const term = (i: number) => {
+    const q = () => Math.exp(y[i]! - maxY - logSumY) * s;
+    // Σ p·g(d) over p > 0 is Σq − Σp + D(P‖Q) with Σq taken where p > 0: where p = 0 the term is q.
+    if (x[i] === -Infinity) return q();
+    if (y[i] === -Infinity) return Infinity;
+    const w = Math.exp(x[i]! - maxX - logSumX) * s;
+    const d = (y[i]! - x[i]!) - shift;
+    // Beyond d = 700, e^d alone overflows: w·e^d is q itself.
+    return d > 700 ? q() - w * (1 + d) : w * expm1MinusX(d);
+  };
+  const mass = (values: number[]) => sum(n, (i) => Math.exp(values[i]!));
+  const difference = normalised(p) === normalised(q) ? 0 : normalised(p) ? 1 - mass(y) : mass(x) - 1;
+  return sum(n, term) + difference * s;
 }

@@ -134,6 +134,8 @@ export class KernelCall {
   readonly n: number;
   readonly cols: number;
   readonly staged: number[];
+  /** Per row of each log-sum-exp this call took (by its offsets' address): the maximum and the log of the shifted sum. */
+  private readonly partitions = new Map<number, { maxima: Float64Array; logSums: Float64Array }>();
 
   constructor(
     private readonly instance: Instance,
@@ -191,11 +193,43 @@ export class KernelCall {
     this.checked(this.t.rowMaxima(this.staged[i]!, this.rows, this.cols, maxima));
     const sums = this.f64At(this.reduce(this.instance.ops.EXP_SUM, this.staged[i]!, 0, { offsetsX: maxima }), this.rows);
     const lse = this.f64At(maxima, this.rows);
+    const parts = { maxima: lse.slice(), logSums: sums.map(Math.log) };
     for (let r = 0; r < this.rows; r++) {
       if (lse[r] === -Infinity) this.fail(zeroSumRow(operand.name, r, operand.space));
-      lse[r] = lse[r]! + Math.log(sums[r]!);
+      lse[r] = lse[r]! + parts.logSums[r]!;
     }
+    this.partitions.set(maxima, parts);
     return maxima;
+  }
+
+  /**
+   * The log-space KL's per-row shifts for log-probabilities shifted by `offsetsX` and
+   * `offsetsY` (assembly/ops.ts KL_LOG): log Σe^y − log Σe^x taken as the difference of the
+   * maxima (exact when they are close) plus that of the log-sums (small), so that it carries
+   * none of the rounding of either log-sum-exp. 0 (none: the plain form) when neither
+   * operand was normalised.
+   */
+  shifts(offsetsX: number, offsetsY: number): number {
+    if (offsetsX === 0 && offsetsY === 0) return 0;
+    const zero = new Float64Array(this.rows);
+    const none = { maxima: zero, logSums: zero };
+    const x = this.partitions.get(offsetsX) ?? none;
+    const y = this.partitions.get(offsetsY) ?? none;
+    const address = this.rowsOfF64();
+    const shifts = this.f64At(address, this.rows);
+    for (let r = 0; r < this.rows; r++) shifts[r] = (y.maxima[r]! - x.maxima[r]!) + (y.logSums[r]! - x.logSums[r]!);
+    return address;
+  }
+
+  /**
+   * Per row, what the shifted log-space KL of p = e^a and q = e^b (offsets as given to the
+   * kernel) adds to its sum of terms: Σp − Σq, with the sum of a normalised operand exactly 1.
+   * Undefined where both or neither are normalised (nothing to add).
+   */
+  massDifference(a: number, offsetsX: number, b: number, offsetsY: number): Float64Array | undefined {
+    if (this.normalize || (offsetsX === 0) === (offsetsY === 0)) return undefined;
+    const asGiven = this.f64At(this.reduce(this.instance.ops.EXP_SUM, offsetsX === 0 ? a : b), this.rows);
+    return asGiven.map((mass) => (offsetsX === 0 ? mass - 1 : 1 - mass));
   }
 
   /** Offsets that turn a log-space operand into log-probabilities (0: none needed). */
@@ -236,6 +270,20 @@ export class KernelCall {
       return ones;
     }
     return this.reduce(this.instance.ops.EXP_SUM, a);
+  }
+
+  /**
+   * Per row, the log-space KL D(P‖Q) of p = e^a and q = e^b shifted by their offsets, by `op`
+   * (KL_LOG, or a gradient op of the same sum with `extras`): the excess form with its shifts
+   * where an operand was normalised (assembly/ops.ts KL_LOG), plus Σp − Σq where only one was.
+   * The reverse gradient reads p and q `swapped`: its shifts and masses are those of D(Q‖P).
+   */
+  logKL(op: number, [a, offsetsX]: [number, number], [b, offsetsY]: [number, number], extras: ReduceExtras = {}, swapped = false): Float64Array {
+    const shifts = swapped ? this.shifts(offsetsY, offsetsX) : this.shifts(offsetsX, offsetsY);
+    const values = this.f64At(this.reduce(op, a, b, { ...extras, offsetsX, offsetsY, shifts }), this.rows).slice();
+    const mass = swapped ? this.massDifference(b, offsetsY, a, offsetsX) : this.massDifference(a, offsetsX, b, offsetsY);
+    if (mass !== undefined) for (let r = 0; r < this.rows; r++) values[r] = values[r]! + mass[r]!;
+    return values;
   }
 
   /** Operand i as log-probabilities: [address, per-row offsets address or 0]. */

@@ -251,11 +251,13 @@ export class WasmEngine implements Engine, Instance {
     const unary = operands.length === 1;
     let result: number;
     if (operands.every((o) => o.space === "prob")) {
-      const op = this.termOp(divergence, false, settings.precision);
+      // Rescaled rows sum to 1 but for rounding: the excess terms alone, every one ≥ 0 (in either precision).
+      const op = divergence === "kl" && settings.normalize ? this.ops.KL_EXCESS_TERMS : this.termOp(divergence, false, settings.precision);
       result = call.reduce(op, call.probabilities(0), unary ? 0 : call.probabilities(1));
     } else {
       const [a, offsetsX] = call.logProbabilities(0);
       const [b, offsetsY] = unary ? [0, 0] : call.logProbabilities(1);
+      if (divergence === "kl") return call.logKL(this.ops.KL_LOG, [a, offsetsX], [b, offsetsY]);
       result = call.reduce(this.termOp(divergence, true, settings.precision), a, b, { offsetsX, offsetsY });
     }
     return call.f64At(result, rows).slice();
@@ -348,24 +350,25 @@ export class WasmEngine implements Engine, Instance {
   private klGradient(forward: boolean, call: KernelCall, operands: Operand[], settings: Settings, rows: number, grad: number): Float64Array {
     const { ops } = this;
     const scale = gradientScale(settings);
-    let values: number;
     if (operands[1]!.space === "prob") {
-      const op = forward ? ops.GRAD_FORWARD_PROB : ops.GRAD_REVERSE_PROB;
-      values = call.reduce(op, call.probabilities(0), call.staged[1]!, { scale, grad });
-    } else {
-      const [a, offsetsX] = call.logProbabilities(0);
-      const [b, offsetsY] = call.logProbabilities(1);
-      const normalized = offsetsY !== 0;
-      const rowParams = call.rowsOfF64();
-      const params = call.f64At(rowParams, rows);
-      // Forward through a log-softmax: ∂/∂z = q·Σp − p, with Σp the target's mass per row.
-      if (forward) params.set(normalized ? call.f64At(call.targetMass(a, offsetsX), rows) : new Float64Array(rows));
-      else if (!normalized) params.fill(-1);
-      // Logits: the gradient subtracts each row's D(Q‖P), so that comes first.
-      else params.set(call.f64At(call.reduce(ops.KL_LOG, b, a, { offsetsX: offsetsY, offsetsY: offsetsX }), rows));
-      values = call.reduce(forward ? ops.GRAD_FORWARD_LOG : ops.GRAD_REVERSE_LOG, a, b, { offsetsX, offsetsY, rowParams, scale, grad });
+      // The value sums the divergence's own terms (KL_EXCESS's, or KL's with precision: "fast").
+      const accurate = settings.precision === "accurate";
+      const op = forward ? (accurate ? ops.GRAD_FORWARD_EXCESS : ops.GRAD_FORWARD_PROB) : accurate ? ops.GRAD_REVERSE_EXCESS : ops.GRAD_REVERSE_PROB;
+      return call.f64At(call.reduce(op, call.probabilities(0), call.staged[1]!, { scale, grad }), rows).slice();
     }
-    return call.f64At(values, rows).slice();
+    const target = call.logProbabilities(0);
+    const approx = call.logProbabilities(1);
+    const [a, offsetsX] = target;
+    const normalized = approx[1] !== 0;
+    const rowParams = call.rowsOfF64();
+    const params = call.f64At(rowParams, rows);
+    // Forward through a log-softmax: ∂/∂z = q·Σp − p, with Σp the target's mass per row.
+    if (forward) params.set(normalized ? call.f64At(call.targetMass(a, offsetsX), rows) : new Float64Array(rows));
+    else if (!normalized) params.fill(-1);
+    // Logits: the gradient subtracts each row's D(Q‖P), so that comes first.
+    else params.set(call.logKL(ops.KL_LOG, approx, target));
+    const op = forward ? ops.GRAD_FORWARD_LOG : ops.GRAD_REVERSE_LOG;
+    return call.logKL(op, target, approx, { rowParams, scale, grad }, !forward);
   }
 
   /**

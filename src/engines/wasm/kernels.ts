@@ -7,7 +7,7 @@
 /** The kernels' signatures (pointers are byte addresses into the module's memory). */
 interface KernelSignatures {
   /** Row reductions: see `reduce` below for the named form. Returns 1 if the input held a value no term accepts. */
-  reduceRows(op: number, x: number, y: number, rows: number, cols: number, offsetsX: number, offsetsY: number, rowParams: number, scale: number, grad: number, out: number): number;
+  reduceRows(op: number, x: number, y: number, rows: number, cols: number, offsetsX: number, offsetsY: number, rowParams: number, scale: number, grad: number, out: number, shifts?: number): number;
   relEntr(logSpace: number, x: number, y: number, n: number, out: number): number;
   logElements(x: number, n: number, out: number): number;
   expShiftedRows(x: number, rows: number, cols: number, offsets: number, out: number): void;
@@ -27,7 +27,8 @@ export const KERNEL_NAMES = [
  */
 export const OP_NAMES = [
   "KL", "KL_EXCESS", "ENTROPY", "CROSS_ENTROPY", "KL_LOG", "ENTROPY_LOG", "CROSS_ENTROPY_LOG", "EXP_SUM", "SUM",
-  "GRAD_FORWARD_PROB", "GRAD_REVERSE_PROB", "GRAD_FORWARD_LOG", "GRAD_REVERSE_LOG", "JSD", "GRAD_JSD",
+  "GRAD_FORWARD_PROB", "GRAD_REVERSE_PROB", "GRAD_FORWARD_LOG", "GRAD_REVERSE_LOG", "JSD", "GRAD_JSD", "KL_EXCESS_TERMS",
+  "GRAD_FORWARD_EXCESS", "GRAD_REVERSE_EXCESS",
 ] as const;
 
 /** The op codes by name: those of OP_NAMES certainly, any other the module has. */
@@ -94,6 +95,8 @@ export interface ReduceExtras {
   scale?: number;
   /** Where gradient ops write ∂/∂y, row-major like x. */
   grad?: number;
+  /** One f64 per row: the log-space KL's shift (its excess form, see assembly/ops.ts KL_LOG), or 0. */
+  shifts?: number;
 }
 
 /**
@@ -104,6 +107,8 @@ export function reduce(
   t: TypedKernels, op: number, x: number, y: number, rows: number, cols: number, out: number, extras?: ReduceExtras,
 ): number {
   if (extras === undefined) return t.reduceRows(op, x, y, rows, cols, 0, 0, 0, 1, 0, out);
-  const { offsetsX = 0, offsetsY = 0, rowParams = 0, scale = 1, grad = 0 } = extras;
-  return t.reduceRows(op, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out);
+  const { offsetsX = 0, offsetsY = 0, rowParams = 0, scale = 1, grad = 0, shifts = 0 } = extras;
+  // The last argument, shifts, is passed only when there are any: Wasm reads an omitted one as 0.
+  if (shifts === 0) return t.reduceRows(op, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out);
+  return t.reduceRows(op, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out, shifts);
 }

@@ -119,6 +119,16 @@ describe("reduce", () => {
     ]);
   });
 
+  it("passes shifts last, where there are any (the log-space KL's excess form)", () => {
+    const { t, calls } = recording();
+    reduce(t, 3, 1024, 2048, 4, 5, 4096, { offsetsX: 100, shifts: 500 });
+    reduce(t, 3, 1024, 2048, 4, 5, 4096, { offsetsX: 100, shifts: 0 });
+    expect(calls).toEqual([
+      [3, 1024, 2048, 4, 5, 100, 0, 0, 1, 0, 4096, 500],
+      [3, 1024, 2048, 4, 5, 100, 0, 0, 1, 0, 4096],
+    ]);
+  });
+
   describe.each(wasmBackendNames)("on %s", (backend) => {
     const kernels = kernelsOf(exportsOf(backend));
     const rows = 3;
