@@ -14,7 +14,7 @@
  * module global carries a block's sum or the row's totals between functions.
  */
 import { compensated, horizontalSumF64x2, lanes, neumaierRoundoff, offsetHi, offsetLo, promoteHighF32x4, twoSumRoundoff } from "./lanes";
-import { accepts, SUM, sumsDifferences, usesSecond } from "./ops";
+import { accepts, SUM, sumsDifferences, usesSecond, writesGradient } from "./ops";
 import { flagInvalidInput, invalidInputStatus, resetInvalidInput } from "./status";
 import {
   differenceScalar, differenceVector, laneCheckFold, laneCheckPassed, laneCheckStart, rescaledRowSum, termVector, termWithGradientScalar,
@@ -53,13 +53,17 @@ const BLOCK: i32 = 256;
  * out[r] = Σ_i term(x[r, i], y[r, i]) as f64, for every row. `offsetsX`/`offsetsY`,
  * `rowParams` and `shifts` point to one f64 per row (0: none; shifts select the log-space KL's
  * excess form, see ops.ts KL_LOG). Gradient ops write `scale` times the gradient to `grad`
- * (row-major like x). Returns 1 if the input holds a value no term accepts.
+ * (row-major like x); value ops multiply each row's value by it (a power of two). Returns 1 if
+ * the input holds a value no term accepts.
  */
 @inline export function reduceRows<T>(
   op: i32, x: usize, y: usize, rows: i32, cols: i32, offsetsX: usize, offsetsY: usize,
   rowParams: usize, scale: f64, grad: usize, out: usize, shifts: usize,
 ): i32 {
   resetInvalidInput();
+  // Value ops take `scale` (a power of two) as a factor on each row's value: 2^-64 gives rows
+  // whose values pass the largest double, for a sum across rows that does not (src/core/kl.ts).
+  const valueScale = writesGradient(op) ? 1 : scale;
   const LANES = lanes<T>();
   const STRIDE: usize = 16;
   const second = usesSecond(op);
@@ -191,8 +195,13 @@ const BLOCK: i32 = 256;
     }
     const total = compensated(sum, compensation);
     let value = sumsDifferences(op) ? total + compensated(difference, differenceCompensation) : total;
-    // Overflow part-way (lanes may even meet +Infinity and −Infinity): the row again, rescaled.
-    if (!isFinite(value) && !invalidInputStatus()) value = rescaledRowSum<T>(op, rowX, rowY, cols, offsetX, offsetY, shift, shifted, rowParam);
+    // Overflow part-way (lanes may even meet +Infinity and −Infinity): the row again, every term
+    // times 2^-64, and the sum times 2^64 (times valueScale: the rescaled sum itself for 2^-64).
+    if (!isFinite(value) && !invalidInputStatus()) {
+      value = rescaledRowSum<T>(op, rowX, rowY, cols, offsetX, offsetY, shift, shifted, rowParam) * (reinterpret<f64>(0x43F0000000000000) * valueScale);
+    } else {
+      value *= valueScale;
+    }
     store<f64>(out + (<usize>r << 3), value);
   }
   return invalidInputStatus();

@@ -146,16 +146,16 @@ export function termScalar(op: i32, x: f64, y: f64, offsetX: f64, offsetY: f64, 
 }
 
 /**
- * Σ term over one row again, every weight times 2^-64 and the sum times 2^64 after: for a row
- * whose sum came out infinite or NaN from valid input — a partial sum or a term beyond the
- * largest double, or both signs of such overflow in one row — the value its exact sum rounds to
- * (±Infinity only where that sum is beyond the largest double). Gradient ops give their value's.
+ * Σ term over one row again, every weight times 2^-64: for a row whose sum came out infinite or
+ * NaN from valid input — a partial sum or a term beyond the largest double, or both signs of
+ * such overflow in one row — 2^-64 times the value its exact sum rounds to (the caller
+ * multiplies by 2^64: ±Infinity only where that sum is beyond the largest double). Gradient
+ * ops give their value's.
  */
 export function rescaledRowSum<T>(
   op: i32, rowX: usize, rowY: usize, cols: i32, offsetX: f64, offsetY: f64, shift: f64, shifted: bool, rowParam: f64,
 ): f64 {
   const DOWN = reinterpret<f64>(0x3BF0000000000000); // 2^-64
-  const UP = reinterpret<f64>(0x43F0000000000000); // 2^64
   const swapped = swapsOperands(op) || op == GRAD_REVERSE_LOG;
   const valueOp = op == GRAD_FORWARD_PROB || op == GRAD_REVERSE_PROB ? KL
     : op == GRAD_FORWARD_EXCESS || op == GRAD_REVERSE_EXCESS ? KL_EXCESS
@@ -174,7 +174,7 @@ export function rescaledRowSum<T>(
     compensation += Math.abs(sum) >= Math.abs(term) ? (sum - t) + term : (term - t) + sum;
     sum = t;
   }
-  return (isFinite(sum) ? sum + compensation : sum) * UP;
+  return isFinite(sum) ? sum + compensation : sum;
 }
 
 /**

@@ -23,6 +23,7 @@ import { customGrad, mul, reshape, scalar, tensor, zerosLike, type GradSaveFunc,
 // here is the class users import from "klwasm" and `instanceof` holds.
 import { KLError } from "./index.js";
 import type { DivergenceOptions, KL } from "./core/types.js";
+import { shown } from "./core/checks.js";
 
 /**
  * Which KL the loss is: D(target‖approx) (forward) or D(approx‖target) (reverse).
@@ -76,7 +77,7 @@ export function klLoss(kl: KL, target: Tensor, approx: Tensor, options: KLLossOp
     if (key in divergence) throw new KLError("BAD_OPTION", `options.${key}`, "is not an option of klLoss: rows come from approx's shape, and the gradient goes to tfjs");
   }
   if (direction !== "forward" && direction !== "reverse") {
-    throw new KLError("BAD_OPTION", "options.direction", `must be "forward" or "reverse", got ${JSON.stringify(direction)}`);
+    throw new KLError("BAD_OPTION", "options.direction", `must be "forward" or "reverse", got ${shown(direction)}`);
   }
   const shape = approx.shape;
   const rowShape = shape.slice(0, -1);

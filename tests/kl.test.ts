@@ -294,6 +294,55 @@ describe.each(backendNames)("%s: sums that overflow part-way", (name) => {
     expect(Math.abs(rows - want) / Math.abs(want), `rows: got ${rows}, want ${want}`).toBeLessThanOrEqual(1e-13);
   });
 
+  it("across rows: rows beyond the largest double whose sum or mean is not", () => {
+    const e = Math.exp(708.78);
+    // Row 0: 2·e^709.78·1 (beyond max: +Infinity alone); row 1: 4·e^708.78·(−1) (−Infinity alone).
+    const a = [709.78, 709.78, -Infinity, -Infinity, 708.78, 708.78, 708.78, 708.78];
+    const b = [708.78, 708.78, 0, 0, 709.78, 709.78, 709.78, 709.78];
+    const want = e * (2 * Math.E - 4);
+    const o = { space: "log", rows: 2 } as const;
+    for (const [label, got] of [
+      ["sum", kl.kl(a, b, o)], ["mean × 2", 2 * (kl.kl(a, b, { ...o, reduction: "mean" }) as number)],
+      ["forwardGrad", kl.forwardGrad(a, b, o).value], ["one row", kl.kl(a, b, { space: "log" })],
+    ] as const) {
+      expect(Math.abs((got as number) - want) / want, `${label}: got ${got}, want ${want}`).toBeLessThanOrEqual(1e-13);
+    }
+    // Each row finite, their sum beyond max, their mean not: e^709.5·1.2 per row.
+    const mean = kl.kl([709.5, 709.5], [708.3, 708.3], { space: "log", rows: 2, reduction: "mean" });
+    expect(Math.abs(mean - Math.exp(709.5) * 1.2) / mean).toBeLessThanOrEqual(1e-13);
+    expect(kl.kl([709.5, 709.5], [708.3, 708.3], { space: "log", rows: 2 })).toBe(Infinity);
+    // Probabilities: row 0 beyond max (1.7e308·log 17 + 7 zeros), row 1 a large negative sum.
+    const p = [1.7e308, 0, 0, 0, 0, 0, 0, 0, ...Array<number>(8).fill(1e308)];
+    const q = [1e307, 1, 1, 1, 1, 1, 1, 1, ...Array<number>(8).fill(1.79e308)];
+    const exact = 4 * ((1.7e308 / 4) * Math.log(17) + 2 * (1e308 * Math.log(1e308 / 1.79e308)));
+    for (const precision of ["accurate", "fast"] as const) {
+      const got = kl.kl(p, q, { rows: 2, precision });
+      expect(Math.abs(got - exact) / exact, `${precision}: got ${got}, want ${exact}`).toBeLessThanOrEqual(1e-13);
+      expect(kl.forwardGrad(p, q, { rows: 2, precision }).value).toBe(got);
+    }
+    // A true +Infinity (q = 0 < p) stays +Infinity in a mean.
+    expect(kl.kl([1, 1e308, 1e308, 1], [0, 1, 1, 1], { rows: 2, reduction: "mean" })).toBe(Infinity);
+  });
+
+  it("across rows, as a property: the sum over rows is the one-row sum, and the mean its share", () => {
+    const huge = fc.constantFrom(0, 1, 1e300, 1e308, 1.7e308, 1.79e308);
+    fc.assert(
+      fc.property(fc.integer({ min: 2, max: 4 }), fc.integer({ min: 1, max: 6 }), fc.array(fc.tuple(huge, huge), { minLength: 24, maxLength: 24 }), (rows, cols, pairs) => {
+        const n = rows * cols;
+        const p = pairs.slice(0, n).map(([x]) => x);
+        const q = pairs.slice(0, n).map(([, y]) => (y === 0 ? 1 : y));
+        const whole = kl.kl(p, q);
+        const sum = kl.kl(p, q, { rows });
+        const mean = kl.kl(p, q, { rows, reduction: "mean" });
+        const wantMean = ((whole * 2 ** -64) / rows) * 2 ** 64;
+        if (!Number.isFinite(whole)) expect(sum).toBe(whole);
+        else expect(Math.abs(sum - whole), `sum ${sum}, one row ${whole}`).toBeLessThanOrEqual(1e-13 * Math.abs(whole));
+        if (Number.isFinite(whole)) expect(Math.abs(mean - wantMean)).toBeLessThanOrEqual(1e-13 * Math.abs(wantMean));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   it("the JSD near the largest double: c·JSD(P, Q) = JSD(cP, cQ), scaled by a power of two", () => {
     // Homogeneity of degree 1: the JSD of the inputs times 2^-600 (exact), times 2^600.
     const p = [1.75e308, 1e308, 1.79e308, 3e307, 0];

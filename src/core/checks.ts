@@ -167,7 +167,7 @@ export function checkOptionsObject(options: unknown): asserts options is object 
 /** `options[name]`: true or false, or `fallback` when omitted. */
 export function checkFlag(value: unknown, name: string, fallback: boolean): boolean {
   if (value === undefined) return fallback;
-  if (typeof value !== "boolean") throw new KLError("BAD_OPTION", `options.${name}`, `must be true or false, got ${JSON.stringify(value)}`);
+  if (typeof value !== "boolean") throw new KLError("BAD_OPTION", `options.${name}`, `must be true or false, got ${shown(value)}`);
   return value;
 }
 
@@ -175,7 +175,7 @@ export function checkFlag(value: unknown, name: string, fallback: boolean): bool
 export function checkChoice<T extends string>(value: unknown, allowed: readonly T[], name: string, fallback: T): T {
   if (value === undefined) return fallback;
   if (!allowed.includes(value as T)) {
-    throw new KLError("BAD_OPTION", `options.${name}`, `must be one of ${allowed.map((a) => `"${a}"`).join(", ")}, got ${JSON.stringify(value)}`);
+    throw new KLError("BAD_OPTION", `options.${name}`, `must be one of ${allowed.map((a) => `"${a}"`).join(", ")}, got ${shown(value)}`);
   }
   return value as T;
 }
@@ -204,8 +204,8 @@ export function checkReducedOutput(value: unknown, length: number, purpose: stri
   return out;
 }
 
-/** How a value that is not what was asked for reads in a message. */
-function shown(value: unknown): string {
+/** How a value that is not what was asked for reads in a message (NaN as NaN, not JSON's null). */
+export function shown(value: unknown): string {
   return typeof value === "string" ? JSON.stringify(value) : String(value);
 }
 

@@ -15,16 +15,51 @@ import {
 } from "./routes.js";
 import type { DivergenceOptions, ElementwiseOptions, GradientOptions, JSDOptions, KL, ValueAndGradient, Vector } from "./types.js";
 
-/** The call's result from per-row values in nats: their sum, mean, or themselves, in the log base. */
-export function finish(perRow: Float64Array, settings: Settings): number | Float64Array {
+/** 2^-64: Settings.rowScale for rows whose values pass the largest double. */
+const ROW_DOWN = 2 ** -64;
+
+/**
+ * The call's result from per-row values in nats: their sum, mean, or themselves, in the log base.
+ * A sum or mean across rows that is not finite may still be representable: rows beyond the
+ * largest double (±Infinity) of both signs, or of one sign in a mean, or finite rows whose mean
+ * is finite. It is then taken from the rows times 2^-64 — the given ones where all are finite,
+ * else those of `rescaledRows` (the same rows computed with Settings.rowScale 2^-64) — so that
+ * it is what the exact sum or mean rounds to.
+ */
+export function finish(perRow: Float64Array, settings: Settings, rescaledRows?: () => Float64Array): number | Float64Array {
   const { logBase, factor } = settings;
   if (settings.reduction === "none") {
     const values = perRow.slice();
     if (logBase !== 1 || factor !== 1) for (let r = 0; r < values.length; r++) values[r] = (values[r]! / logBase) * factor;
     return values;
   }
-  const total = (perRow.length === 1 ? perRow[0]! : compensatedSum(perRow)) / logBase;
-  return (settings.reduction === "mean" ? total / settings.meanRows : total) * factor;
+  const mean = settings.reduction === "mean";
+  const total = perRow.length === 1 ? perRow[0]! : compensatedSum(perRow);
+  const retry = retryScaled(perRow, total, settings);
+  if (retry !== "no" && (retry === "given" || rescaledRows !== undefined)) {
+    const sum = compensatedSum(retry === "given" ? perRow.map((v) => v * ROW_DOWN) : rescaledRows!());
+    return ((mean ? sum / settings.meanRows : sum) / ROW_DOWN / logBase) * factor;
+  }
+  return ((mean ? total / settings.meanRows : total) / logBase) * factor;
+}
+
+/**
+ * Whether finish takes a sum or mean across rows from rows times 2^-64: "given" (the rows are
+ * finite: their mean overflowed), "rescaled" (rows beyond the largest double, whose total may
+ * be representable: the rows must be computed again with Settings.rowScale 2^-64) or "no".
+ */
+function retryScaled(perRow: Float64Array, total: number, settings: Settings): "given" | "rescaled" | "no" {
+  if (Number.isFinite(total) || perRow.length === 1 || settings.reduction === "none") return "no";
+  const mean = settings.reduction === "mean";
+  // A sum of finite rows is already what the exact sum rounds to (compensatedSum rescales).
+  if (perRow.every(Number.isFinite)) return mean ? "given" : "no";
+  const opposite = Number.isNaN(total) || perRow.some((v) => Math.sign(v) === -Math.sign(total));
+  return mean || opposite ? "rescaled" : "no";
+}
+
+/** Whether `finish` needs the rows computed again at 2^-64 (see retryScaled): a pool runs such a call in one thread. */
+export function needsRescaledRows(perRow: Float64Array, settings: Settings): boolean {
+  return retryScaled(perRow, perRow.length === 1 ? perRow[0]! : compensatedSum(perRow), settings) === "rescaled";
 }
 
 /** A method's route; the scaled JSD's at β = 0 or 1 is the KL itself. */
@@ -117,6 +152,21 @@ export function gradientArray(plan: GradientPlan): ElementArray {
   return plan.out ?? (plan.approx instanceof Float32Array ? new Float32Array(plan.approx.length) : new Float64Array(plan.approx.length));
 }
 
+/**
+ * The per-row values of a gradient call's divergence (its value: D(target‖approx), D(approx‖target)
+ * or the JSD) times `rowScale`, by rowValues: for `finish`, which needs them only where rows pass
+ * the largest double.
+ */
+export function gradientValueRows(engine: Pick<Engine, "rowValues">, plan: GradientPlan, rowScale: number): Float64Array {
+  const { kind, target, approx, settings } = plan;
+  const scaled = { ...settings, rowScale };
+  if (kind === "reverse") {
+    const swapped = { ...scaled, names: [settings.names[1], settings.names[0]] as const, spaces: [settings.spaces[1], settings.spaces[0]] as const };
+    return engine.rowValues("kl", approx, target, swapped);
+  }
+  return engine.rowValues(kind === "forward" ? "kl" : "jsd", target, approx, scaled);
+}
+
 /** The public interface over one engine: one dispatch path for every backend. */
 export function buildKL(engine: Engine): KL {
   const checkView: ViewCheck = (values, argument) => engine.checkView(values, argument);
@@ -137,17 +187,17 @@ export function buildKL(engine: Engine): KL {
       }
       const route = options === undefined ? plain : routeOf(method, options as JSDOptions);
       const settings = settleDivergence(checkView, route, x, y, options);
-      const perRow = route.swap
-        ? engine.rowValues(route.divergence, y as Vector, x, settings)
-        : engine.rowValues(route.divergence, x, y as Vector | undefined, settings);
-      return finish(perRow, settings);
+      const rows = (s: Settings) => (route.swap
+        ? engine.rowValues(route.divergence, y as Vector, x, s)
+        : engine.rowValues(route.divergence, x, y as Vector | undefined, s));
+      return finish(rows(settings), settings, () => rows({ ...settings, rowScale: ROW_DOWN }));
     };
   };
   const gradient = (method: GradientMethod) =>
     (target: Vector, approx: Vector, options?: GradientOptions): ValueAndGradient<GradientOptions> => {
       const plan = planGradient(checkView, method, target, approx, options);
       const { perRow, grad } = engine.gradient(plan.kind, plan.target, plan.approx, plan.settings, gradientArray(plan));
-      return { value: finish(perRow, plan.settings), grad };
+      return { value: finish(perRow, plan.settings, () => gradientValueRows(engine, plan, ROW_DOWN)), grad };
     };
   // The methods' precise signatures are the KL interface's (types.ts); every method of a
   // table is made the same way.

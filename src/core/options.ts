@@ -4,7 +4,7 @@
  * call's Settings, which the engines, the pool's workers and `finish` share. Omitted options
  * cost nothing: each call shape has its default Settings made once.
  */
-import { checkChoice, checkFlag, checkKnownKeys, checkOptionsObject, checkRows } from "./checks.js";
+import { checkChoice, checkFlag, checkKnownKeys, checkOptionsObject, checkRows, shown } from "./checks.js";
 import { KLError } from "./errors.js";
 import type { DivergenceOptions, JSDOptions, Reduction, Space } from "./types.js";
 
@@ -41,12 +41,17 @@ export interface Settings {
   readonly beta: number;
   /** The factor on the value and the gradient: 1/(β(1 − β)) for the scaled JSD, else 1. */
   readonly factor: number;
+  /**
+   * A power of two on every per-row value: 1, or 2^-64 when `finish` sums rows whose values
+   * pass the largest double (an engine computes such a row without overflow part-way).
+   */
+  readonly rowScale: number;
 }
 
 function mixtureWeight(beta: unknown): number {
   if (beta === undefined) return 0.5;
   if (typeof beta !== "number" || !(beta >= 0 && beta <= 1)) {
-    throw new KLError("BAD_OPTION", "options.beta", `must be a number in [0, 1], got ${JSON.stringify(beta)}`);
+    throw new KLError("BAD_OPTION", "options.beta", `must be a number in [0, 1], got ${shown(beta)}`);
   }
   return beta;
 }
@@ -74,7 +79,7 @@ function logBaseOf(base: unknown): number {
 export function defaultSettings(names: ArgumentNames, spaces: readonly [Space, Space] = ["prob", "prob"]): Settings {
   return Object.freeze({
     names, spaces, rows: 1, meanRows: 1, reduction: "sum", normalize: false, logBase: 1, validate: true,
-    precision: "accurate", beta: 0.5, factor: 1,
+    precision: "accurate", beta: 0.5, factor: 1, rowScale: 1,
   });
 }
 
@@ -109,6 +114,7 @@ export function readSettings(
     precision,
     beta,
     factor: jsd && scaledOption(options.scaled) && beta > 0 && beta < 1 ? 1 / (beta * (1 - beta)) : 1,
+    rowScale: 1,
   };
 }
 

@@ -12,7 +12,7 @@ describe("readSettings", () => {
   it("fills every omitted option with its default", () => {
     expect(readSettings({}, 6, PQ, JSD_KEYS)).toEqual({
       names: ["p", "q"], spaces: ["prob", "prob"], rows: 1, meanRows: 1, reduction: "sum", normalize: false,
-      logBase: 1, validate: true, precision: "accurate", beta: 0.5, factor: 1,
+      logBase: 1, validate: true, precision: "accurate", beta: 0.5, factor: 1, rowScale: 1,
     });
   });
 
@@ -162,5 +162,18 @@ describe("gradientScale", () => {
     // β = ¼: 1/(¼·¾) = 16/3.
     const settings = readSettings({ beta: 0.25, scaled: true, base: 2, rows: 2, reduction: "mean" }, 4, TARGET_APPROX, JSD_KEYS, false, true);
     expect(gradientScale(settings)).toBeCloseTo(16 / 3 / Math.LN2 / 2, 15);
+  });
+});
+
+describe("messages", () => {
+  it("show the value given: NaN as NaN, strings quoted, never JSON's null", () => {
+    for (const [options, text] of [
+      [{ beta: NaN }, "got NaN"], [{ normalize: NaN }, "got NaN"], [{ precision: NaN }, "got NaN"],
+      [{ reduction: "avg" }, 'got "avg"'], [{ validate: null }, "got null"],
+    ] as const) {
+      const error = thrown(() => readSettings(options, 4, TARGET_APPROX, JSD_KEYS, false, true));
+      expect(error, show(error)).toBeInstanceOf(KLError);
+      expect((error as KLError).message).toContain(text);
+    }
   });
 });

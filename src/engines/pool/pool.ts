@@ -11,7 +11,7 @@
  * errors are exactly those of createKL.
  */
 import type { ElementArray } from "../../core/engine.js";
-import { finish, gradientArray, planDivergence, planGradient, type DivergencePlan, type GradientPlan, type ViewCheck } from "../../core/kl.js";
+import { finish, gradientArray, needsRescaledRows, planDivergence, planGradient, type DivergencePlan, type GradientPlan, type ViewCheck } from "../../core/kl.js";
 import { DIVERGENCE_METHODS, GRADIENT_METHODS, ROUTES, type DivergenceMethod, type GradientMethod } from "../../core/routes.js";
 import type { Settings } from "../../core/options.js";
 import { checkAllocation } from "../../core/checks.js";
@@ -232,7 +232,10 @@ export async function createKLPool(options: PoolOptions = {}): Promise<KLPool> {
     // Abandoned: the results are dropped (and a rerun here, which would write `out`, is not made).
     if (!mayWrite()) return undefined;
     if (done === undefined) return rerun(method, args);
-    return finish(joinRows(done.replies, plan.settings), plan.settings);
+    const perRow = joinRows(done.replies, plan.settings);
+    // Rows beyond the largest double whose total may not be: computed again here, rescaled.
+    if (needsRescaledRows(perRow, plan.settings)) return inThisThread(method, args);
+    return finish(perRow, plan.settings);
   }
 
   async function gradient(method: GradientMethod, args: unknown[], mayWrite: () => boolean): Promise<unknown> {
@@ -258,7 +261,12 @@ export async function createKLPool(options: PoolOptions = {}): Promise<KLPool> {
       return undefined;
     }
     if (done === undefined) return rerun(method, args);
-    const value = finish(joinRows(done.replies, plan.settings), plan.settings);
+    const perRow = joinRows(done.replies, plan.settings);
+    if (needsRescaledRows(perRow, plan.settings)) {
+      if (holdGradient) await Promise.all(done.calls.map((c, i) => workers[shares[i]!.worker]!.commit(c.id, undefined)));
+      return inThisThread(method, args);
+    }
+    const value = finish(perRow, plan.settings);
     const grad = gradientArray(plan);
     if (holdGradient) {
       await Promise.all(done.calls.map((c, i) => workers[shares[i]!.worker]!.commit(c.id, grad.subarray(shares[i]!.start, shares[i]!.start + shares[i]!.length))));

@@ -69,7 +69,7 @@ function rowValue(divergence: Divergence, [p, q]: Operand[], row: number, settin
     case "jsd": {
       const pr = probabilities(p!, row, shape);
       const qr = probabilities(q!, row, shape);
-      return sum(n, (i) => jsdTerm(pr[i]!, qr[i]!, settings.beta));
+      return sum(n, (i) => jsdTerm(pr[i]!, qr[i]!, settings.beta) * s);
     }
     case "kl":
     case "crossEntropy": {
@@ -145,8 +145,7 @@ const referenceEngine: Engine = {
   rowValues(divergence, first, second, settings) {
     const { operands, shape } = operandsOf([first, second], settings);
     checkOperands(operands, settings, shape);
-    // The JSD's mixture terms take no weight factor: its rows are left as they sum.
-    const value = (row: number) => (divergence === "jsd" ? rowValue(divergence, operands, row, settings, shape) : rescaled((s) => rowValue(divergence, operands, row, settings, shape, s)));
+    const value = (row: number) => rescaled((s) => rowValue(divergence, operands, row, settings, shape, s), settings.rowScale);
     return Float64Array.from({ length: settings.rows }, (_, row) => value(row));
   },
   gradient(kind: GradientKind, target, approx, settings, out) {

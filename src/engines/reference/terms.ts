@@ -61,9 +61,9 @@ export function klTerm(p: number, q: number, s = 1): number {
  * part-way (an infinite or NaN value of valid input), with s = 2^-64 and the sum times 2^64,
  * which is what the exact sum rounds to (±Infinity only beyond the largest double).
  */
-export function rescaled(value: (s: number) => number): number {
+export function rescaled(value: (s: number) => number, rowScale = 1): number {
   const plain = value(1);
-  return Number.isFinite(plain) ? plain : value(2 ** -64) * 2 ** 64;
+  return Number.isFinite(plain) ? plain * rowScale : value(2 ** -64) * (2 ** 64 * rowScale);
 }
 
 /** 2·atanh(s) − 2s = 2·(s³/3 + s⁵/5 + …), for |s| ≤ 1/3. */

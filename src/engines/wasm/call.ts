@@ -282,7 +282,9 @@ export class KernelCall {
     const shifts = swapped ? this.shifts(offsetsY, offsetsX) : this.shifts(offsetsX, offsetsY);
     const values = this.f64At(this.reduce(op, a, b, { ...extras, offsetsX, offsetsY, shifts }), this.rows).slice();
     const mass = swapped ? this.massDifference(b, offsetsY, a, offsetsX) : this.massDifference(a, offsetsX, b, offsetsY);
-    if (mass !== undefined) for (let r = 0; r < this.rows; r++) values[r] = values[r]! + mass[r]!;
+    // A value op's scale (Settings.rowScale) applies to the mass difference too; a gradient op's is its gradient's.
+    const valueScale = extras.grad === undefined ? (extras.scale ?? 1) : 1;
+    if (mass !== undefined) for (let r = 0; r < this.rows; r++) values[r] = values[r]! + mass[r]! * valueScale;
     return values;
   }
 

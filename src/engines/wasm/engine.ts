@@ -235,7 +235,7 @@ export class WasmEngine implements Engine, Instance {
    * (assembly/ops.ts): never negative, and no digit lost to the rounding of M.
    */
   private jsdRows(call: KernelCall, p: number, q: number, settings: Settings, rows: number): Float64Array {
-    return call.f64At(call.reduce(this.ops.JSD, p, q, { rowParams: this.betas(call, settings, rows) }), rows).slice();
+    return call.f64At(call.reduce(this.ops.JSD, p, q, { rowParams: this.betas(call, settings, rows), scale: settings.rowScale }), rows).slice();
   }
 
   /** One β per row: the JSD ops' rowParams. */
@@ -253,12 +253,12 @@ export class WasmEngine implements Engine, Instance {
     if (operands.every((o) => o.space === "prob")) {
       // Rescaled rows sum to 1 but for rounding: the excess terms alone, every one ≥ 0 (in either precision).
       const op = divergence === "kl" && settings.normalize ? this.ops.KL_EXCESS_TERMS : this.termOp(divergence, false, settings.precision);
-      result = call.reduce(op, call.probabilities(0), unary ? 0 : call.probabilities(1));
+      result = call.reduce(op, call.probabilities(0), unary ? 0 : call.probabilities(1), { scale: settings.rowScale });
     } else {
       const [a, offsetsX] = call.logProbabilities(0);
       const [b, offsetsY] = unary ? [0, 0] : call.logProbabilities(1);
-      if (divergence === "kl") return call.logKL(this.ops.KL_LOG, [a, offsetsX], [b, offsetsY]);
-      result = call.reduce(this.termOp(divergence, true, settings.precision), a, b, { offsetsX, offsetsY });
+      if (divergence === "kl") return call.logKL(this.ops.KL_LOG, [a, offsetsX], [b, offsetsY], { scale: settings.rowScale });
+      result = call.reduce(this.termOp(divergence, true, settings.precision), a, b, { offsetsX, offsetsY, scale: settings.rowScale });
     }
     return call.f64At(result, rows).slice();
   }
@@ -298,7 +298,7 @@ export class WasmEngine implements Engine, Instance {
             reportNonNumbers(this.operandsOf(first, second, settings));
             throw error;
           }
-          const status = reduce(t, op, bufferX, bufferY, pieceRows, pieceCols, out);
+          const status = reduce(t, op, bufferX, bufferY, pieceRows, pieceCols, out, settings.rowScale === 1 ? undefined : { scale: settings.rowScale });
           const logRange = !logSpace || (withinLogRange(this, t, bufferX, length) && (second === undefined || withinLogRange(this, t, bufferY, length)));
           if ((status !== 0 || !logRange) && validate) reportInvalid(this.operandsOf(first, second, settings), false);
           const sums = this.views.f64();

@@ -111,6 +111,29 @@ describe("one long vector", () => {
   });
 });
 
+describe("rows beyond the largest double whose sum is not", () => {
+  // Row 0: 2·e^709.78 (beyond max alone), row 1: −4·e^708.78 (beyond −max alone), rows 2, 3: 0.
+  const cols = 16384;
+  const a = new Float64Array(4 * cols).fill(-Infinity);
+  const b = new Float64Array(4 * cols).fill(0);
+  a.fill(709.78, 0, 2);
+  b.fill(708.78, 0, 2);
+  a.fill(708.78, cols, cols + 4);
+  b.fill(709.78, cols, cols + 4);
+  a[2 * cols] = a[3 * cols] = b[2 * cols] = b[3 * cols] = 0;
+  const want = Math.exp(708.78) * (2 * Math.E - 4);
+
+  it.each(["sum", "mean"] as const)("%s: createKL's value, what the exact sum rounds to", async (reduction) => {
+    const options = { space: "log", rows: 4, reduction } as const;
+    const expected = single.kl(a, b, options) as number;
+    expect(Math.abs(expected * (reduction === "mean" ? 4 : 1) - want) / want).toBeLessThanOrEqual(1e-13);
+    for (const threads of THREADS) {
+      expect(await pools.get(threads)!.kl(a, b, options), `${threads} workers`).toBe(expected);
+      expect((await pools.get(threads)!.forwardGrad(a, b, options)).value, `${threads} workers`).toBe(expected);
+    }
+  });
+});
+
 describe("bad input", () => {
   const x = inputs(Float64Array, 21);
   const bad = x.p.slice();
