@@ -8,6 +8,7 @@ import {
   type FitDirection, type FitState, type KL, type Mixture,
 } from "../src/index.js";
 import { drawPlot } from "./plot.js";
+import { plotRange } from "./range.js";
 
 interface Mode {
   weight: number;
@@ -17,7 +18,6 @@ interface Mode {
 
 const MAX_MODES = 3;
 const STEPS_PER_FRAME = 4;
-const PLOT = { xMin: -12, xMax: 12, points: 601 };
 const COLORS = { p: "#7a7a7a", forward: "#1f6fd1", reverse: "#d1501f" };
 
 const modes: Mode[] = [
@@ -105,7 +105,9 @@ function render(): void {
   byTestId("p-sigma").textContent = format(sigma);
   byTestId("backend").textContent = kl.backend;
 
-  const x = Float64Array.from({ length: PLOT.points }, (_, i) => PLOT.xMin + ((PLOT.xMax - PLOT.xMin) * i) / (PLOT.points - 1));
+  // The axis follows P: wide modes are drawn whole, narrow ones with enough points.
+  const plot = plotRange(target);
+  const x = Float64Array.from({ length: plot.points }, (_, i) => plot.xMin + ((plot.xMax - plot.xMin) * i) / (plot.points - 1));
   const p = mixtureDensity(target, x);
   const curves = [{ label: "P, the target mixture", color: COLORS.p, x, y: p, fill: true }];
   let yMax = Math.max(...p);
@@ -125,7 +127,9 @@ function render(): void {
       color: COLORS[name], x, y: q, fill: false, marker: mu,
     } as (typeof curves)[number]);
   }
-  drawPlot(byId<HTMLCanvasElement>("plot"), curves, { xMin: PLOT.xMin, xMax: PLOT.xMax, yMax: 1.1 * Math.min(yMax, 3 * Math.max(...p)), xLabel: "x", yLabel: "density" });
+  const canvas = byId<HTMLCanvasElement>("plot");
+  Object.assign(canvas.dataset, { xMin: String(plot.xMin), xMax: String(plot.xMax) }); // for the page's tests
+  drawPlot(canvas, curves, { xMin: plot.xMin, xMax: plot.xMax, yMax: 1.1 * Math.min(yMax, 3 * Math.max(...p)), xLabel: "x", yLabel: "density" });
 
   const evaluations = runs.reduce((n, r) => n + r.evaluations, 0);
   const perStep = runs.reduce((t, r) => t + r.milliseconds, 0) / Math.max(1, evaluations);

@@ -3,7 +3,8 @@
 // port) at HOST (default 127.0.0.1; only loopback addresses: it is a development server). The
 // bundles are rebuilt, incrementally, whenever a page is requested, so a reload shows the
 // current sources. A malformed path gets 400 or 404, and no answer names a file or directory
-// of the machine.
+// of the machine. A port that is taken (or not a port) is one line on stderr saying how to
+// choose another, exit code 1, before anything is bundled.
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { createServer } from "node:http";
@@ -13,8 +14,13 @@ import { context } from "esbuild";
 
 const root = resolve(fileURLToPath(new URL("..", import.meta.url)));
 const demo = join(root, "demo");
-const port = Number(process.env.PORT ?? 5173);
 const host = process.env.HOST || "127.0.0.1";
+const portText = process.env.PORT || "5173";
+const port = Number(portText);
+if (!/^\d+$/.test(portText) || port > 65535) {
+  console.error(`PORT=${portText} is not a port number: give one from 1 to 65535, or 0 for any free port.`);
+  process.exit(1);
+}
 if (!["127.0.0.1", "::1", "localhost"].includes(host)) {
   console.error(`HOST=${host}: the demo server listens only on loopback (127.0.0.1, ::1 or localhost).`);
   process.exit(1);
@@ -42,13 +48,13 @@ const bundler = await context({
   logLevel: "warning",
 });
 
-/** The bundles by URL path ("/main.js"), from the latest build. */
+/** The bundles by URL path ("/main.js"), from the latest build; requests wait for the first. */
 let bundles = new Map();
+let firstBuild;
 async function rebuild() {
   const result = await bundler.rebuild();
   bundles = new Map(result.outputFiles.map((file) => [`/${file.path.split(/[\\/]/).pop()}`, file.contents]));
 }
-await rebuild();
 
 const types = {
   ".html": "text/html; charset=utf-8",
@@ -82,6 +88,7 @@ const server = createServer(async (request, response) => {
   try {
     const path = requestPath(request.url);
     if (path === undefined) return send(400, "bad request");
+    await firstBuild;
     const extension = extname(path);
     if (extension === ".html") await rebuild();
     if (bundles.has(path)) return send(200, bundles.get(path), types[".js"]);
@@ -97,11 +104,27 @@ const server = createServer(async (request, response) => {
   }
 });
 
-server.listen(port, host, () => {
-  const { port: actual } = server.address();
-  console.log(`klwasm demo: http://${host}:${actual}/`);
-  console.log(`parity check: http://${host}:${actual}/parity.html`);
+// Listen before bundling, so that a taken port is reported at once, not after the build.
+await new Promise((resolve) => {
+  server.once("error", (error) => {
+    const reasons = {
+      EADDRINUSE: `port ${port} is taken (is the demo already running?)`,
+      EACCES: `port ${port} needs privileges`,
+      EADDRNOTAVAIL: `${host} is not an address of this machine`,
+    };
+    // The environment or the user's choice of port is at fault, not the program: no stack.
+    const other = port === 65535 ? 5173 : port + 1;
+    console.error(`klwasm demo: cannot listen on ${host}:${port}: ${reasons[error.code] ?? error.message}.`);
+    console.error(`Choose another port with PORT, e.g. \`PORT=${other} npm start\` (PORT=0 picks a free one).`);
+    process.exit(1);
+  });
+  server.listen(port, host, resolve);
 });
+firstBuild = rebuild();
+await firstBuild;
+const { port: actual } = server.address();
+console.log(`klwasm demo: http://${host}:${actual}/`);
+console.log(`parity check: http://${host}:${actual}/parity.html`);
 
 for (const signal of ["SIGINT", "SIGTERM"]) {
   process.on(signal, () => {

@@ -5,13 +5,26 @@
  * the fit as a table and a sketch of P and Q. Bundled to dist/cli.js, which loads the
  * library from dist/index.js.
  */
+import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import {
   ADAM_DEFAULTS, createKL, fitGaussianSteps, GRID_DEFAULTS, mixtureDensity, mixtureGrid, mixtureLogDensity, mixtureMoments, referenceKL,
   type FitDirection, type GaussianFit, type KL, type Mixture,
 } from "./index.js";
 
-const USAGE = `usage: klwasm fit [options]
+const USAGE = `usage: klwasm <command> [options]
+
+Kullback–Leibler divergences in the terminal.
+
+commands:
+  fit                      fit a Gaussian to a mixture by forward and/or reverse KL
+  help [command]           this text, or a command's
+
+options:
+  -h, --help               this text (klwasm <command> --help: the command's)
+  -v, --version            klwasm's version`;
+
+const FIT_USAGE = `usage: klwasm fit [options]
 
 Fits a Gaussian Q to a mixture P by minimising forward D(P‖Q) and/or reverse D(Q‖P).
 
@@ -27,7 +40,15 @@ options:
   --backend B              wasm-simd, wasm or reference (default: the fastest available)
   --json                   print the results as JSON instead of the table and sketch
   --no-sketch              leave out the sketch
-  -h, --help               this text`;
+  -h, --help               this text
+  -v, --version            klwasm's version`;
+
+const USAGES: Record<string, string> = { fit: FIT_USAGE, help: USAGE };
+
+/** The installed package's version: dist/cli.js sits one level below package.json. */
+function version(): string {
+  return (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
+}
 
 class UsageError extends Error {}
 
@@ -73,24 +94,52 @@ async function backend(name: string | undefined): Promise<KL> {
   }
 }
 
-/** A progress bar on stderr: redrawn in place on a terminal, printed once when done otherwise. */
+/** The most columns the bar takes, and the fewest worth drawing. */
+const BAR = { max: 30, min: 8 };
+
+/**
+ * A progress bar on stderr, redrawn in place and fitted to the terminal's width (read at each
+ * draw, so a resize is followed). Where stderr is not a terminal (a pipe, a log) there is no
+ * bar: one line when the fit ends.
+ */
 class Progress {
-  private readonly live = process.stderr.isTTY === true;
   private drawn = -1;
 
   constructor(private readonly label: string, private readonly total: number) {}
 
   update(step: number, kl: number, done = false, converged = false): void {
+    const outcome = converged ? "converged" : "stopped at the step limit";
+    if (!process.stderr.isTTY) {
+      if (done) process.stderr.write(`${this.label}: ${step} steps, D = ${kl.toFixed(6)}, ${outcome}\n`);
+      return;
+    }
     const fraction = done ? 1 : Math.min(1, step / Math.max(1, this.total));
-    const width = 30;
-    const filled = Math.round(fraction * width);
     const percent = Math.round(fraction * 100);
-    if (!done && (!this.live || percent === this.drawn)) return;
+    if (!done && percent === this.drawn) return;
     this.drawn = percent;
-    const bar = `${this.label.padEnd(8)} [${"█".repeat(filled)}${"░".repeat(width - filled)}] ${String(percent).padStart(3)}%  step ${step}  D = ${kl.toFixed(6)}`;
-    const end = done ? `  ${converged ? "converged" : "stopped at the step limit"}\n` : "";
-    process.stderr.write(this.live ? `\r\x1b[2K${bar}${end}` : `${bar}${end}`);
+    const line = progressLine(this.label, fraction, [`step ${step}`, `D = ${kl.toFixed(6)}`, done ? outcome : ""], process.stderr.columns);
+    process.stderr.write(`\r\x1b[2K${line}${done ? "\n" : ""}`);
   }
+}
+
+/**
+ * `label [███░░] 42%  details…` in fewer than `columns` characters (the last column would make
+ * some terminals wrap): the bar takes the room the text leaves, up to BAR.max; where that is
+ * under BAR.min the details are dropped from the first on, then the bar.
+ */
+function progressLine(label: string, fraction: number, details: string[], columns: number): string {
+  const width = columns - 1;
+  const head = label.padEnd(8);
+  const percent = `${String(Math.round(fraction * 100)).padStart(3)}%`;
+  for (let first = 0; first <= details.length; first++) {
+    const tail = details.slice(first).filter((d) => d !== "").map((d) => `  ${d}`).join("");
+    const room = Math.min(BAR.max, width - head.length - percent.length - tail.length - 4);
+    if (room >= BAR.min) {
+      const filled = Math.round(fraction * room);
+      return `${head} [${"█".repeat(filled)}${"░".repeat(room - filled)}] ${percent}${tail}`;
+    }
+  }
+  return `${head} ${percent}`.slice(0, width);
 }
 
 /** Both divergences of N(mu, sigma²) against P on P's grid. */
@@ -105,9 +154,8 @@ function table(rows: string[][]): string {
   return rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join("  ").trimEnd()).join("\n");
 }
 
-/** P filled with ░, each fit as a line of its mark; 72 columns over P's grid. */
-function sketch(mixture: Mixture, fits: Array<{ direction: FitDirection; fit: GaussianFit }>, lo: number, hi: number): string {
-  const width = 72;
+/** P filled with ░, each fit as a line of its mark, over P's grid; `width` columns of plot. */
+function sketch(mixture: Mixture, fits: Array<{ direction: FitDirection; fit: GaussianFit }>, lo: number, hi: number, width: number): string {
   const height = 14;
   const x = Float64Array.from({ length: width }, (_, c) => lo + ((hi - lo) * (c + 0.5)) / width);
   const p = mixtureDensity(mixture, x);
@@ -155,11 +203,12 @@ async function fit(args: string[]): Promise<void> {
       json: { type: "boolean", default: false },
       "no-sketch": { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
+      version: { type: "boolean", short: "v", default: false },
     },
     strict: true,
   });
-  if (values.help) {
-    console.log(USAGE);
+  if (values.help || values.version) {
+    console.log(values.help ? FIT_USAGE : version());
     return;
   }
   const mixture = parseMixture(values.mixture!);
@@ -219,7 +268,24 @@ async function fit(args: string[]): Promise<void> {
       String(r.steps), r.converged ? "yes" : "no", (r.milliseconds / Math.max(1, r.history.length)).toFixed(3),
     ]),
   ]));
-  if (!values["no-sketch"]) console.log(`\n${sketch(mixture, results, x[0]!, x[x.length - 1]!)}`);
+  // 72 columns, or what a narrower terminal has (less its axis and last column), kept even for the axis labels.
+  const width = process.stdout.isTTY ? 2 * Math.floor(Math.max(24, Math.min(72, process.stdout.columns - 2)) / 2) : 72;
+  if (!values["no-sketch"]) console.log(`\n${sketch(mixture, results, x[0]!, x[x.length - 1]!, width)}`);
+}
+
+/** `klwasm help [command]`, which answers --help and --version as every command does. */
+function help(args: string[]): void {
+  const { values, positionals } = parseArgs({
+    args,
+    options: { help: { type: "boolean", short: "h", default: false }, version: { type: "boolean", short: "v", default: false } },
+    allowPositionals: true,
+    strict: true,
+  });
+  if (values.version) return console.log(version());
+  if (positionals.length > 1) throw new UsageError(`help takes one command, got ${positionals.length}`);
+  const topic = values.help ? "help" : positionals[0] ?? "help";
+  if (USAGES[topic] === undefined) throw new UsageError(`no command "${topic}": the commands are ${Object.keys(USAGES).join(" and ")}`);
+  console.log(USAGES[topic]);
 }
 
 /** The flag behind each option the library checks, for its errors. */
@@ -237,7 +303,9 @@ async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
     if (command === "fit") await fit(rest);
-    else if (command === undefined || command === "help" || command === "-h" || command === "--help") console.log(USAGE);
+    else if (command === "-v" || command === "--version") console.log(version());
+    else if (command === undefined || command === "-h" || command === "--help") console.log(USAGE);
+    else if (command === "help") help(rest);
     else throw new UsageError(`unknown command "${command}"`);
     return 0;
   } catch (error) {
@@ -251,7 +319,8 @@ async function main(argv: string[]): Promise<number> {
     // A library error names the option as the library knows it: say the flag the user typed.
     const text = flag === undefined ? String((error as Error).message) : `${flag}: ${(error as Error).message.slice(argument!.length + 2)}`;
     const message = text.replace(/\s*\n\s*/g, " ");
-    console.error(`klwasm: ${message}${usage ? " (klwasm fit --help for usage)" : ""}`);
+    const help = command === "fit" ? "klwasm fit --help" : "klwasm --help";
+    console.error(`klwasm: ${message}${usage ? ` (${help} for usage)` : ""}`);
     return 2;
   }
 }

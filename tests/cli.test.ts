@@ -3,7 +3,7 @@
  * which loads dist/index.js). Rebuilds dist/ first when it is older than the sources.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 
@@ -54,7 +54,8 @@ describe("klwasm fit (the bin)", { timeout: 120_000 }, () => {
     expect(stdout.split("\n").filter((line) => line.startsWith("│"))).toHaveLength(14);
     expect(stdout).toMatch(/░/);
     expect(stdout).toMatch(/o Q by reverse KL = N\(-1\.99\d, 0\.6\d\d²\)/);
-    expect(stderr).toMatch(/^reverse\s+\[█{30}\] 100% {2}step \d+ {2}D = 0\.69\d+ {2}converged$/m);
+    // Not a terminal: no bar, one line when the fit ends.
+    expect(stderr).toMatch(/^reverse: \d+ steps, D = 0\.69\d+, converged\n$/);
   });
 
   it("prints JSON: forward matches P's moments, reverse sits closer to a mode", () => {
@@ -88,9 +89,65 @@ describe("klwasm fit (the bin)", { timeout: 120_000 }, () => {
       expect(stderr).toMatch(/^klwasm: /);
     }
     expect(run(process.execPath, ["dist/cli.js", "fit", "--bogus"]).stderr).toMatch(/klwasm fit --help for usage/);
-    const help = run(process.execPath, ["dist/cli.js", "--help"]);
-    expect(help.code).toBe(0);
-    expect(help.stdout).toMatch(/^usage: klwasm fit/);
+    expect(run(process.execPath, ["dist/cli.js", "frobnicate"]).stderr).toMatch(/klwasm --help for usage/);
+    for (const args of [["help", "frobnicate"], ["help", "fit", "fit"], ["help", "--bogus"]]) {
+      const { code, stdout, stderr } = run(process.execPath, ["dist/cli.js", ...args]);
+      expect(code, args.join(" ")).toBe(2);
+      expect(stdout).toBe("");
+      expect(stderr).toMatch(/^klwasm: .*\(klwasm --help for usage\)\n$/);
+    }
+  });
+
+  it("answers --help and --version for the program and for every command", () => {
+    const { version } = JSON.parse(readFileSync("package.json", "utf8")) as { version: string };
+    const cases: Array<[string[], RegExp]> = [
+      [[], /^usage: klwasm <command>/],
+      [["--help"], /^usage: klwasm <command>/],
+      [["-h"], /^usage: klwasm <command>/],
+      [["help"], /^usage: klwasm <command>/],
+      [["help", "--help"], /^usage: klwasm <command>/],
+      [["help", "help"], /^usage: klwasm <command>/],
+      [["fit", "--help"], /^usage: klwasm fit \[options\]/],
+      [["fit", "-h"], /^usage: klwasm fit \[options\]/],
+      [["help", "fit"], /^usage: klwasm fit \[options\]/],
+      ...[["--version"], ["-v"], ["fit", "--version"], ["fit", "-v"], ["help", "--version"]].map((args): [string[], RegExp] => [args, new RegExp(`^${version.replace(/\./g, "\\.")}\n$`)]),
+    ];
+    for (const [args, want] of cases) {
+      const { code, stdout, stderr } = run(process.execPath, ["dist/cli.js", ...args]);
+      expect(code, `${args.join(" ")}: ${stderr}`).toBe(0);
+      expect(stdout, args.join(" ")).toMatch(want);
+      expect(stderr).toBe("");
+    }
+    // The program's usage lists every command; each command's lists --help and --version.
+    const usage = run(process.execPath, ["dist/cli.js", "--help"]).stdout;
+    for (const command of ["fit", "help"]) expect(usage).toMatch(new RegExp(`^ {2}${command}\\b`, "m"));
+    for (const text of [usage, run(process.execPath, ["dist/cli.js", "fit", "--help"]).stdout]) {
+      expect(text).toMatch(/-h, --help/);
+      expect(text).toMatch(/-v, --version/);
+    }
+  });
+});
+
+// On a terminal (a pseudo-terminal from util-linux's `script`, Debian's bsdutils), the
+// progress bar is redrawn in place and fits the terminal's width, whatever it is.
+describe("klwasm fit on a terminal", { timeout: 120_000 }, () => {
+  /** Every state the terminal showed on the progress line: the text between carriage returns and newlines, without escapes. */
+  function progressLines(columns: number): string[] {
+    const command = `stty cols ${columns} rows 40 && exec "${process.execPath}" dist/cli.js fit --direction reverse --no-sketch`;
+    const { code, stdout, stderr } = run("script", ["-qec", command, "/dev/null"]);
+    expect(code, stdout + stderr).toBe(0);
+    return stdout.replace(/\x1b\[[0-9;]*[A-Za-z]/g, "").split(/[\r\n]+/).filter((line) => /^reverse /.test(line));
+  }
+
+  it.each([24, 40, 50, 80, 132])("%i columns: every redraw of the bar fits, with room for the cursor", (columns) => {
+    const lines = progressLines(columns);
+    expect(lines.length).toBeGreaterThan(1);
+    for (const line of lines) expect([...line].length, line).toBeLessThanOrEqual(columns - 1);
+    const last = lines[lines.length - 1]!;
+    expect(last).toMatch(/100%/);
+    if (columns >= 40) expect(last).toMatch(/\[█+\]/);
+    // Wide enough for the whole line (81 characters): the full bar and every detail.
+    if (columns >= 82) expect(last).toMatch(/^reverse\s+\[█{30}\] 100% {2}step \d+ {2}D = 0\.69\d+ {2}converged$/);
   });
 });
 

@@ -1,10 +1,11 @@
 /**
  * The demo server (scripts/serve.mjs) as a browser meets it: good paths are served, malformed
  * ones get 400 or 404, and no answer reveals where the repository lives. It listens on
- * loopback only.
+ * loopback only, and a port it cannot have is one plain message, not a stack trace.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { request } from "node:http";
+import { createServer, type AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
@@ -72,5 +73,35 @@ describe("the demo server", { timeout: 60_000 }, () => {
     const result = spawnSync(process.execPath, ["scripts/serve.mjs"], { cwd: root, env: { ...process.env, PORT: "0", HOST: "0.0.0.0" }, encoding: "utf8", timeout: 30_000 });
     expect(result.status).not.toBe(0);
     expect(result.stderr).toMatch(/loopback/);
+  });
+
+  /** serve.mjs run to its end with `env` on top of ours. */
+  function serveWith(env: Record<string, string>) {
+    return spawnSync(process.execPath, ["scripts/serve.mjs"], { cwd: root, env: { ...process.env, ...env }, encoding: "utf8", timeout: 30_000 });
+  }
+
+  it("on a taken port, says which and how to choose another, exits 1, no stack trace, nothing bundled", async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
+    const taken = (blocker.address() as AddressInfo).port;
+    try {
+      const result = serveWith({ PORT: String(taken), HOST: "127.0.0.1" });
+      expect(result.status, result.stderr).toBe(1);
+      expect(result.stderr).toContain(`cannot listen on 127.0.0.1:${taken}: port ${taken} is taken`);
+      expect(result.stderr).toMatch(/PORT=\d+ npm start/);
+      expect(result.stderr).toMatch(/PORT=0 picks a free one/);
+      expect(result.stderr).not.toMatch(/^\s+at /m);
+      expect(result.stderr.trimEnd().split("\n")).toHaveLength(2);
+      expect(result.stdout).toBe("");
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it.each(["abc", "70000", "-1", "1.5"])("refuses PORT=%s with a plain message and exit code 1", (port) => {
+    const result = serveWith({ PORT: port });
+    expect(result.status, result.stderr).toBe(1);
+    expect(result.stderr).toContain(`PORT=${port} is not a port number`);
+    expect(result.stderr).not.toMatch(/^\s+at /m);
   });
 });

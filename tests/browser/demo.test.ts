@@ -1,7 +1,7 @@
 /**
  * The demo in real headless Chromium (Debian's /usr/bin/chromium, driven by playwright-core):
- * the page's fits converge to what the mathematics says, follow the sliders, switch backend,
- * log no errors; and the library's Wasm-versus-reference parity holds inside the browser.
+ * the page's fits converge to what the mathematics says, follow the sliders (the plot's range
+ * too), switch backend, log no errors; and the library's Wasm-versus-reference parity holds inside the browser.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
@@ -124,6 +124,12 @@ describe("the demo in headless Chromium", { timeout: 240_000 }, () => {
     await waitFor(page, "status", "converged");
     expect(await number(page, "forward-mu")).not.toBe(before);
     await check([[0.5, -2, 0.6], [0.5, 4, 0.6]], -2);
+    // The plot's x-range follows P: its mean ± 4σ, here 1 ± 4·√9.36, beyond the old fixed [−12, 12].
+    const { mean, sigma } = moments([[0.5, -2, 0.6], [0.5, 4, 0.6]]);
+    const plot = page.locator("#plot");
+    expect(Math.abs(Number(await plot.getAttribute("data-x-min")) - (mean - 4 * sigma))).toBeLessThanOrEqual(1e-12);
+    expect(Math.abs(Number(await plot.getAttribute("data-x-max")) - (mean + 4 * sigma))).toBeLessThanOrEqual(1e-12);
+    expect(mean + 4 * sigma).toBeGreaterThan(13.2);
 
     // Make mode 2 the heavier one: reverse KL now starts on it and stays there.
     const weight2 = page.getByTestId("mode-1-weight");
