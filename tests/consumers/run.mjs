@@ -3,7 +3,9 @@
 // directory, then for each fixture a temporary copy, `npm install <tarball>` there (offline from
 // the npm cache where it can be), its `build` and `test` scripts, and, when its package.json
 // names a `consumerPage`, that page served over HTTP and opened in Debian's Chromium, which must
-// report `{ ok: true, backend: "wasm-simd" }` in document.body.dataset.result.
+// report `{ ok: true, backend: "wasm-simd" }` in document.body.dataset.result. A fixture that also
+// names a `consumerCdn` directory has it served on a second origin with the headers a CDN sends,
+// and finds that origin's URL in its page's query (`?cdn=…`).
 //
 // usage: node tests/consumers/run.mjs [name …] [--keep]
 //   name …   run only these fixtures
@@ -63,8 +65,12 @@ function fail(message) {
 
 const MIME = { ".html": "text/html", ".js": "text/javascript", ".mjs": "text/javascript", ".wasm": "application/wasm", ".json": "application/json", ".css": "text/css", ".map": "application/json" };
 
-/** Serves `directory` on a free port; resolves with the server and its base URL. */
-function serve(directory) {
+// What public CDNs send with a package's files: any origin may load them (module scripts and
+// workers' imports from another origin need the first).
+const CDN_HEADERS = { "access-control-allow-origin": "*", "cross-origin-resource-policy": "cross-origin" };
+
+/** Serves `directory` on a free port, with `headers` on every file; resolves with the server and its base URL. */
+function serve(directory, headers = {}) {
   const server = createServer(async (request, response) => {
     const path = normalize(join(directory, decodeURIComponent(new URL(request.url, "http://x").pathname)));
     if (!path.startsWith(directory + sep)) {
@@ -73,7 +79,7 @@ function serve(directory) {
     }
     try {
       const body = await readFile(path);
-      response.writeHead(200, { "content-type": MIME[extname(path)] ?? "application/octet-stream" }).end(body);
+      response.writeHead(200, { ...headers, "content-type": MIME[extname(path)] ?? "application/octet-stream" }).end(body);
     } catch {
       response.writeHead(404).end();
     }
@@ -90,9 +96,10 @@ function browser() {
   return browserPromise;
 }
 
-/** Opens the built page in Chromium and returns what it reported; page errors fail it. */
-async function openPage(directory, pagePath) {
+/** Opens the built page in Chromium (with `cdnPath` on a second origin) and returns what it reported; page errors fail it. */
+async function openPage(directory, pagePath, cdnPath) {
   const { server, url } = await serve(resolve(directory, dirname(pagePath)));
+  const cdn = cdnPath && (await serve(resolve(directory, cdnPath), CDN_HEADERS));
   const page = await (await browser()).newPage();
   const errors = [];
   page.on("pageerror", (error) => errors.push(String(error)));
@@ -103,7 +110,7 @@ async function openPage(directory, pagePath) {
     if (response.status() >= 400) errors.push(`HTTP ${response.status()} for ${response.url()}`);
   });
   try {
-    await page.goto(url + pagePath.split("/").at(-1));
+    await page.goto(url + pagePath.split("/").at(-1) + (cdn ? `?cdn=${encodeURIComponent(cdn.url)}` : ""));
     await page.waitForFunction(() => document.body?.dataset.result, null, { timeout: PAGE_TIMEOUT_MS });
     const result = JSON.parse(await page.evaluate(() => document.body.dataset.result));
     if (errors.length > 0) throw new Error(`the page logged errors:\n${tail(errors.join("\n"))}`);
@@ -113,6 +120,7 @@ async function openPage(directory, pagePath) {
   } finally {
     await page.close();
     server.close();
+    cdn?.server.close();
   }
 }
 
@@ -125,7 +133,7 @@ async function runFixture(name, tarball, workspace) {
   log.push(await run("npm", ["install", tarball, "--no-save", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error"], directory));
   if (manifest.scripts?.build) log.push(await run("npm", ["run", "--silent", "build"], directory));
   if (manifest.scripts?.test) log.push(await run("npm", ["run", "--silent", "test"], directory));
-  if (manifest.consumerPage) log.push(await openPage(directory, manifest.consumerPage));
+  if (manifest.consumerPage) log.push(await openPage(directory, manifest.consumerPage, manifest.consumerCdn));
   return log.filter(Boolean).join("\n");
 }
 
