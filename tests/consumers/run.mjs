@@ -5,7 +5,10 @@
 // names a `consumerPage`, that page served over HTTP and opened in Debian's Chromium, which must
 // report `{ ok: true, backend: "wasm-simd" }` in document.body.dataset.result. A fixture that also
 // names a `consumerCdn` directory has it served on a second origin with the headers a CDN sends,
-// and finds that origin's URL in its page's query (`?cdn=…`).
+// and finds that origin's URL in its page's query (`?cdn=…`). Every Web Worker a page starts is
+// recorded: one that reports an error fails the page, and a fixture that names `consumerWorkers`
+// must start that many (a pool whose workers did not start computes in the page's thread, with
+// the right values).
 //
 // usage: node tests/consumers/run.mjs [name …] [--keep]
 //   name …   run only these fixtures
@@ -96,11 +99,28 @@ function browser() {
   return browserPromise;
 }
 
-/** Opens the built page in Chromium (with `cdnPath` on a second origin) and returns what it reported; page errors fail it. */
-async function openPage(directory, pagePath, cdnPath) {
+/** Runs in the page before its own scripts: records every Web Worker it starts, and the worker's errors. */
+function recordWorkers() {
+  const started = (window.consumerWorkers = []);
+  window.Worker = class extends window.Worker {
+    constructor(url, options) {
+      super(url, options);
+      const record = { url: String(url), errors: [] };
+      started.push(record);
+      this.addEventListener("error", (event) => record.errors.push(event.message || "error"));
+    }
+  };
+}
+
+/**
+ * Opens the built page in Chromium (with `cdnPath` on a second origin) and returns what it
+ * reported; page errors, worker errors and another number of workers than `workerCount` fail it.
+ */
+async function openPage(directory, pagePath, { cdnPath, workerCount }) {
   const { server, url } = await serve(resolve(directory, dirname(pagePath)));
   const cdn = cdnPath && (await serve(resolve(directory, cdnPath), CDN_HEADERS));
   const page = await (await browser()).newPage();
+  await page.addInitScript(recordWorkers);
   const errors = [];
   page.on("pageerror", (error) => errors.push(String(error)));
   page.on("console", (message) => {
@@ -116,7 +136,11 @@ async function openPage(directory, pagePath, cdnPath) {
     if (errors.length > 0) throw new Error(`the page logged errors:\n${tail(errors.join("\n"))}`);
     if (!result.ok) throw new Error(`the page reported a failure:\n${tail(JSON.stringify(result, null, 2))}`);
     if (result.backend !== "wasm-simd") throw new Error(`backend is ${result.backend}, not wasm-simd`);
-    return `page: ${JSON.stringify(result)}`;
+    const workers = await page.evaluate(() => window.consumerWorkers);
+    const failing = workers.filter((worker) => worker.errors.length > 0);
+    if (failing.length > 0) throw new Error(`workers reported errors:\n${tail(JSON.stringify(failing, null, 2))}`);
+    if (workerCount !== undefined && workers.length !== workerCount) throw new Error(`the page started ${workers.length} workers, not ${workerCount}`);
+    return `page: ${JSON.stringify(result)}\npage: workers ${JSON.stringify(workers.map((worker) => worker.url.replace(url, "./")))}`;
   } finally {
     await page.close();
     server.close();
@@ -133,7 +157,7 @@ async function runFixture(name, tarball, workspace) {
   log.push(await run("npm", ["install", tarball, "--no-save", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error"], directory));
   if (manifest.scripts?.build) log.push(await run("npm", ["run", "--silent", "build"], directory));
   if (manifest.scripts?.test) log.push(await run("npm", ["run", "--silent", "test"], directory));
-  if (manifest.consumerPage) log.push(await openPage(directory, manifest.consumerPage, manifest.consumerCdn));
+  if (manifest.consumerPage) log.push(await openPage(directory, manifest.consumerPage, { cdnPath: manifest.consumerCdn, workerCount: manifest.consumerWorkers }));
   return log.filter(Boolean).join("\n");
 }
 
