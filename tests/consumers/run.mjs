@@ -3,7 +3,12 @@
 // directory, then for each fixture a temporary copy, `npm install <tarball>` there (offline from
 // the npm cache where it can be), its `build` and `test` scripts, and, when its package.json
 // names a `consumerPage`, that page served over HTTP and opened in Debian's Chromium, which must
-// report `{ ok: true, backend: "wasm-simd" }` in document.body.dataset.result.
+// report `{ ok: true, backend: "wasm-simd" }` in document.body.dataset.result. A fixture that also
+// names a `consumerCdn` directory has it served on a second origin with the headers a CDN sends,
+// and finds that origin's URL in its page's query (`?cdn=…`). Every Web Worker a page starts is
+// recorded: one that reports an error fails the page, and a fixture that names `consumerWorkers`
+// must start that many (a pool whose workers did not start computes in the page's thread, with
+// the right values).
 //
 // usage: node tests/consumers/run.mjs [name …] [--keep]
 //   name …   run only these fixtures
@@ -63,8 +68,12 @@ function fail(message) {
 
 const MIME = { ".html": "text/html", ".js": "text/javascript", ".mjs": "text/javascript", ".wasm": "application/wasm", ".json": "application/json", ".css": "text/css", ".map": "application/json" };
 
-/** Serves `directory` on a free port; resolves with the server and its base URL. */
-function serve(directory) {
+// What public CDNs send with a package's files: any origin may load them (module scripts and
+// workers' imports from another origin need the first).
+const CDN_HEADERS = { "access-control-allow-origin": "*", "cross-origin-resource-policy": "cross-origin" };
+
+/** Serves `directory` on a free port, with `headers` on every file; resolves with the server and its base URL. */
+function serve(directory, headers = {}) {
   const server = createServer(async (request, response) => {
     const path = normalize(join(directory, decodeURIComponent(new URL(request.url, "http://x").pathname)));
     if (!path.startsWith(directory + sep)) {
@@ -73,7 +82,7 @@ function serve(directory) {
     }
     try {
       const body = await readFile(path);
-      response.writeHead(200, { "content-type": MIME[extname(path)] ?? "application/octet-stream" }).end(body);
+      response.writeHead(200, { ...headers, "content-type": MIME[extname(path)] ?? "application/octet-stream" }).end(body);
     } catch {
       response.writeHead(404).end();
     }
@@ -90,10 +99,28 @@ function browser() {
   return browserPromise;
 }
 
-/** Opens the built page in Chromium and returns what it reported; page errors fail it. */
-async function openPage(directory, pagePath) {
+/** Runs in the page before its own scripts: records every Web Worker it starts, and the worker's errors. */
+function recordWorkers() {
+  const started = (window.consumerWorkers = []);
+  window.Worker = class extends window.Worker {
+    constructor(url, options) {
+      super(url, options);
+      const record = { url: String(url), errors: [] };
+      started.push(record);
+      this.addEventListener("error", (event) => record.errors.push(event.message || "error"));
+    }
+  };
+}
+
+/**
+ * Opens the built page in Chromium (with `cdnPath` on a second origin) and returns what it
+ * reported; page errors, worker errors and another number of workers than `workerCount` fail it.
+ */
+async function openPage(directory, pagePath, { cdnPath, workerCount }) {
   const { server, url } = await serve(resolve(directory, dirname(pagePath)));
+  const cdn = cdnPath && (await serve(resolve(directory, cdnPath), CDN_HEADERS));
   const page = await (await browser()).newPage();
+  await page.addInitScript(recordWorkers);
   const errors = [];
   page.on("pageerror", (error) => errors.push(String(error)));
   page.on("console", (message) => {
@@ -103,16 +130,21 @@ async function openPage(directory, pagePath) {
     if (response.status() >= 400) errors.push(`HTTP ${response.status()} for ${response.url()}`);
   });
   try {
-    await page.goto(url + pagePath.split("/").at(-1));
+    await page.goto(url + pagePath.split("/").at(-1) + (cdn ? `?cdn=${encodeURIComponent(cdn.url)}` : ""));
     await page.waitForFunction(() => document.body?.dataset.result, null, { timeout: PAGE_TIMEOUT_MS });
     const result = JSON.parse(await page.evaluate(() => document.body.dataset.result));
     if (errors.length > 0) throw new Error(`the page logged errors:\n${tail(errors.join("\n"))}`);
     if (!result.ok) throw new Error(`the page reported a failure:\n${tail(JSON.stringify(result, null, 2))}`);
     if (result.backend !== "wasm-simd") throw new Error(`backend is ${result.backend}, not wasm-simd`);
-    return `page: ${JSON.stringify(result)}`;
+    const workers = await page.evaluate(() => window.consumerWorkers);
+    const failing = workers.filter((worker) => worker.errors.length > 0);
+    if (failing.length > 0) throw new Error(`workers reported errors:\n${tail(JSON.stringify(failing, null, 2))}`);
+    if (workerCount !== undefined && workers.length !== workerCount) throw new Error(`the page started ${workers.length} workers, not ${workerCount}`);
+    return `page: ${JSON.stringify(result)}\npage: workers ${JSON.stringify(workers.map((worker) => worker.url.replace(url, "./")))}`;
   } finally {
     await page.close();
     server.close();
+    cdn?.server.close();
   }
 }
 
@@ -125,7 +157,7 @@ async function runFixture(name, tarball, workspace) {
   log.push(await run("npm", ["install", tarball, "--no-save", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error"], directory));
   if (manifest.scripts?.build) log.push(await run("npm", ["run", "--silent", "build"], directory));
   if (manifest.scripts?.test) log.push(await run("npm", ["run", "--silent", "test"], directory));
-  if (manifest.consumerPage) log.push(await openPage(directory, manifest.consumerPage));
+  if (manifest.consumerPage) log.push(await openPage(directory, manifest.consumerPage, { cdnPath: manifest.consumerCdn, workerCount: manifest.consumerWorkers }));
   return log.filter(Boolean).join("\n");
 }
 

@@ -90,8 +90,10 @@ export interface WorkerThreads {
 
 /**
  * A Node built-in module ("worker_threads", "os"), loaded only in Node. The specifier is
- * built at run time: bundlers would otherwise try to resolve "node:…" for the browser.
+ * built at run time: bundlers would otherwise try to resolve "node:…" for the browser. The
+ * comments keep Vite and webpack from warning that they cannot resolve it (webpack's
+ * "Critical dependency: the request of a dependency is an expression").
  */
 export async function nodeModule<M>(name: string): Promise<M> {
-  return import(/* @vite-ignore */ ["node", name].join(":")) as Promise<M>;
+  return import(/* webpackIgnore: true */ /* @vite-ignore */ ["node", name].join(":")) as Promise<M>;
 }

@@ -1,6 +1,7 @@
 /**
  * A pool's workers as the pool sees them: a client per worker that sends requests and matches
- * their replies, started on worker_threads in Node and on module Web Workers in browsers.
+ * their replies, started on worker_threads in Node and on module Web Workers in browsers (from a
+ * blob: URL where the script is on another origin).
  */
 import { checkIntegerOption } from "../../core/checks.js";
 import type { URLInstance } from "../wasm/loader.js";
@@ -84,17 +85,38 @@ export async function startWorker(url: URLInstance | string): Promise<WorkerClie
     );
     return client;
   }
-  const WebWorker = (globalThis as unknown as { Worker: new (url: URLInstance | string, options: { type: "module" }) => BrowserWorker }).Worker;
-  const worker = new WebWorker(url, { type: "module" });
+  const { worker, release } = moduleWorker(url);
   worker.onerror = fail;
   client = new WorkerClient(
     {
       post: (message, transfer) => worker.postMessage(message, transfer),
       listen: (handler) => (worker.onmessage = (event) => handler(event.data)),
     },
-    async () => worker.terminate(),
+    async () => {
+      worker.terminate();
+      release();
+    },
   );
   return client;
+}
+
+/**
+ * A module Web Worker running the script at `url`. A worker's script must have the page's
+ * origin (the constructor throws a SecurityError otherwise), so a page that imports klwasm
+ * from a CDN gets a worker from a blob: URL of its own origin whose one line imports the script
+ * from the CDN (a module import across origins, which the CORS headers CDNs send allow).
+ * `release` frees the blob: URL once the worker is stopped.
+ */
+function moduleWorker(url: URLInstance | string): { worker: BrowserWorker; release(): void } {
+  const WebWorker = (globalThis as unknown as { Worker: new (url: URLInstance | string, options: { type: "module" }) => BrowserWorker }).Worker;
+  try {
+    return { worker: new WebWorker(url, { type: "module" }), release: () => {} };
+  } catch (error) {
+    if ((error as { name?: unknown } | null)?.name !== "SecurityError") throw error;
+    const script = new URL(String(url), (globalThis as { location?: { href: string } }).location?.href).href;
+    const blobUrl = URL.createObjectURL(new Blob([`import ${JSON.stringify(script)};\n`], { type: "text/javascript" }));
+    return { worker: new WebWorker(blobUrl, { type: "module" }), release: () => URL.revokeObjectURL(blobUrl) };
+  }
 }
 
 interface BrowserWorker {

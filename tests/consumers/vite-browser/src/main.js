@@ -1,7 +1,10 @@
 // A page built by `vite build` with no configuration: the inlined modules, the shipped .wasm as
-// an emitted asset (`?url`, for apps that keep Wasm out of the JavaScript), and a module worker.
-// Reports through document.body.dataset.result.
-import { createKL, referenceKL } from "klwasm";
+// an emitted asset (`?url`, for apps that keep Wasm out of the JavaScript), a module worker, and
+// createKLPool, whose worker script Vite emits as an asset (from the library's
+// `new URL("./pool-worker.js", import.meta.url)`); the runner checks that the three workers
+// started without an error (package.json's consumerWorkers). Reports through
+// document.body.dataset.result.
+import { createKL, createKLPool, referenceKL } from "klwasm";
 import simdUrl from "klwasm/wasm/klwasm-simd.wasm?url";
 
 function fromWorker() {
@@ -10,6 +13,18 @@ function fromWorker() {
     worker.onmessage = (event) => resolve(event.data);
     worker.onerror = (event) => reject(new Error(`worker: ${event.message}`));
   });
+}
+
+// p uniform over 1 024 outcomes, q alternately 1.5 and 0.5 times that: each row's
+// D(P‖Q) = ½·ln(1/1.5) + ½·ln(1/0.5) = ½·ln(4/3).
+async function poolRows() {
+  const rows = 64;
+  const columns = 1024;
+  const p = new Float64Array(rows * columns).fill(1 / columns);
+  const pool = await createKLPool({ threads: 2 });
+  const perRow = await pool.kl(p, p.map((_, i) => (i % 2 === 0 ? 1.5 : 0.5) / columns), { rows, reduction: "none" });
+  await pool.terminate();
+  return perRow;
 }
 
 async function check() {
@@ -21,8 +36,11 @@ async function check() {
   const value = kl.kl(p, q);
   const fromUrl = await createKL({ module: simdUrl });
   const worker = await fromWorker();
-  const ok = close(value) && close(fromUrl.kl(p, q)) && close(worker.value) && fromUrl.backend === "wasm-simd" && worker.backend === "wasm-simd";
-  return { ok, backend: kl.backend, value, expected, wasmUrl: simdUrl, worker };
+  const perRow = await poolRows();
+  const rowKL = 0.5 * Math.log(4 / 3);
+  const poolAgrees = perRow.length === 64 && perRow.every((v) => Math.abs(v - rowKL) <= 1e-12 * rowKL);
+  const ok = close(value) && close(fromUrl.kl(p, q)) && close(worker.value) && fromUrl.backend === "wasm-simd" && worker.backend === "wasm-simd" && poolAgrees;
+  return { ok, backend: kl.backend, value, expected, wasmUrl: simdUrl, worker, poolRow: perRow[0], poolExpected: rowKL };
 }
 
 check()
