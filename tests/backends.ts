@@ -1,8 +1,8 @@
 import { createKL, referenceKL, type KL } from "../src/index.js";
-import { bundledBytes } from "../src/engines/wasm/builds.js";
+import { buildBytesSync } from "../src/engines/wasm/builds.js";
 import type { LinearMemory } from "../src/engines/wasm/kernels.js";
 import type { Build } from "../src/engines/wasm/loader.js";
-import relaxedBytes from "../src/engines/wasm/relaxed-bytes.js";
+import { bytes as relaxedBytes } from "../src/engines/wasm/relaxed-bytes.js";
 
 /**
  * The Wasm builds under test. The relaxed-SIMD one needs an engine that has relaxed SIMD:
@@ -37,6 +37,6 @@ export interface RawExports {
 
 /** The raw exports of one build, for tests of the vector math and the op table. */
 export function loadKernels(build: Build): RawExports {
-  const bytes = build === "relaxed" ? relaxedBytes : bundledBytes(build);
+  const bytes = build === "relaxed" ? relaxedBytes : buildBytesSync(build);
   return new WebAssembly.Instance(new WebAssembly.Module(bytes as BufferSource), {}).exports as unknown as RawExports;
 }

@@ -7,9 +7,9 @@ import { checkFlag, checkKnownKeys, checkNumberOption, checkOptionsObject } from
 import { KLError } from "../../core/errors.js";
 import type { KL } from "../../core/types.js";
 import { WasmEngine } from "./engine.js";
-import { buildBytes, bundledBytes } from "./builds.js";
+import { buildBytes, buildBytesSync } from "./builds.js";
 import type { Kernels } from "./kernels.js";
-import { compile, hasRelaxedSimd, hasSimd, instantiate, instantiateSync, type Build, type CompiledModule, type ModuleSource } from "./loader.js";
+import { compile, hasRelaxedSimd, hasSimd, instantiate, instantiateSync, type Build, type CompiledModule, type ModuleBytes, type ModuleSource } from "./loader.js";
 
 /**
  * Options of createKL and createKLSync.
@@ -73,8 +73,34 @@ function fromKernels(kernels: Kernels, build: Build, options: CreateOptions): KL
 }
 
 /**
+ * Where a door's factories find a build's module when `options.module` gives none: the bundled
+ * bytes (builds.ts), or the runtime's imported modules (src/workerd.ts). Two functions rather
+ * than one object, so that a bundle importing createKL alone drops createKLSync's sources.
+ */
+export type LoadBuild = (build: Build) => Promise<ModuleSource>;
+export type LoadBuildSync = (build: Build) => CompiledModule | ModuleBytes;
+
+/** createKL with the modules `load` gives. */
+export async function createKLFrom(load: LoadBuild, options: CreateOptions): Promise<KL> {
+  const build = chooseBuild(options);
+  return fromKernels(await instantiate(options.module ?? await load(build)), build, options);
+}
+
+/** createKLSync with the modules `load` gives. */
+export function createKLSyncFrom(load: LoadBuildSync, options: CreateOptions): KL {
+  const build = chooseBuild(options);
+  const source = options.module ?? load(build);
+  if (typeof source === "string" || source instanceof URL) {
+    throw new KLError("BAD_OPTION", "options.module", "createKLSync cannot fetch a URL: pass the bytes or a compiled module, or use createKL");
+  }
+  return fromKernels(instantiateSync(source), build, options);
+}
+
+/**
  * Loads the kernels and returns a KL instance: the SIMD build where the engine has SIMD,
- * else the scalar one. Works in Node, browsers and workers.
+ * else the scalar one. Works in Node, browsers and workers. Each build's module is loaded when
+ * first asked for (a chunk of its own in ES modules, a file of its own in CommonJS), so an
+ * application loads only the build it runs.
  * @example const kl = await createKL(); kl.backend; // "wasm-simd"
  * @example const scalar = await createKL({ simd: false });
  * @example const fused = await createKL({ relaxed: true }); fused.backend; // "wasm-relaxed-simd" where the engine has it
@@ -82,8 +108,7 @@ function fromKernels(kernels: Kernels, build: Build, options: CreateOptions): KL
  * @returns an independent instance with its own memory.
  */
 export async function createKL(options: CreateOptions = {}): Promise<KL> {
-  const build = chooseBuild(options);
-  return fromKernels(await instantiate(options.module ?? await buildBytes(build)), build, options);
+  return createKLFrom(buildBytes, options);
 }
 
 /**
@@ -97,22 +122,13 @@ export async function compileFor(options: CreateOptions, known: readonly string[
 
 /**
  * The synchronous form of createKL, for Node and workers (browsers refuse to compile
- * modules of this size synchronously on the main thread).
+ * modules of this size synchronously on the main thread). It carries the SIMD and scalar
+ * builds with it (in ES modules, importing createKLSync loads both; in CommonJS each is
+ * required when first used).
  * @example const kl = createKLSync(); kl.kl(p, q);
  * @param options as for createKL; `module` must be a compiled module or bytes. The relaxed
- * build is not inlined in the bundle, so `relaxed: true` needs its bytes in `module` here.
+ * build is not loaded synchronously, so `relaxed: true` needs its bytes in `module` here.
  */
 export function createKLSync(options: CreateOptions = {}): KL {
-  const build = chooseBuild(options);
-  let source = options.module;
-  if (source === undefined) {
-    if (build === "relaxed") {
-      throw new KLError("BAD_OPTION", "options.relaxed", "createKLSync cannot load the relaxed build on its own: use createKL, or pass klwasm/wasm/klwasm-relaxed.wasm as options.module");
-    }
-    source = bundledBytes(build);
-  }
-  if (typeof source === "string" || source instanceof URL) {
-    throw new KLError("BAD_OPTION", "options.module", "createKLSync cannot fetch a URL: pass the bytes or a compiled module, or use createKL");
-  }
-  return fromKernels(instantiateSync(source), build, options);
+  return createKLSyncFrom(buildBytesSync, options);
 }

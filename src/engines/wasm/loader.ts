@@ -19,7 +19,7 @@ export type URLInstance = typeof globalThis extends { URL: { prototype: infer U 
  * SharedArrayBuffer, which the engine rejects as BufferSource does (hence the casts below);
  * `ArrayBufferView<ArrayBuffer>` would say so, but needs TypeScript 5.7 in every user.
  */
-type ModuleBytes = ArrayBuffer | ArrayBufferView;
+export type ModuleBytes = ArrayBuffer | ArrayBufferView;
 
 // The smallest module that uses a SIMD instruction: (func (result v128) i32.const 0 i8x16.splat)
 const SIMD_PROBE = new Uint8Array([
@@ -45,16 +45,24 @@ export function hasRelaxedSimd(): boolean {
   return WebAssembly.validate(RELAXED_SIMD_PROBE);
 }
 
-async function fetchBytes(source: URL | string): Promise<ArrayBuffer> {
+/**
+ * Fetches and compiles: while the bytes arrive (compileStreaming) where the engine can and the
+ * server says application/wasm, which compileStreaming requires; from the whole body otherwise.
+ */
+async function compileFetched(source: URL | string): Promise<CompiledModule> {
   const response = await fetch(source);
   if (!response.ok) throw new Error(`klwasm: could not load ${String(source)}: HTTP ${response.status}`);
-  return response.arrayBuffer();
+  if (typeof WebAssembly.compileStreaming === "function" && response.headers.get("content-type") === "application/wasm") {
+    return WebAssembly.compileStreaming(response);
+  }
+  return WebAssembly.compile(await response.arrayBuffer());
 }
 
 /** Compiles asynchronously (fetching a URL first): the path browsers need for modules of this size. */
 export async function compile(source: ModuleSource): Promise<CompiledModule> {
   if (source instanceof WebAssembly.Module) return source;
-  return WebAssembly.compile(typeof source === "string" || source instanceof URL ? await fetchBytes(source) : source as BufferSource);
+  if (typeof source === "string" || source instanceof URL) return compileFetched(source);
+  return WebAssembly.compile(source as BufferSource);
 }
 
 /** Compiles and instantiates asynchronously. */

@@ -1,3 +1,3 @@
-// The relaxed-SIMD build's bytes, apart from the loader: bundles split it into a chunk that is
-// fetched only when createKL({ relaxed: true }) asks for it.
-export { default } from "../../../build/klwasm-relaxed.wasm";
+// The relaxed-SIMD build's bytes, a module of their own: loaded only when
+// createKL({ relaxed: true }) asks for them.
+export { default as bytes } from "../../../build/klwasm-relaxed.wasm";

@@ -3,9 +3,9 @@
 // and `reduce`, the named form of reduceRows.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { bundledBytes } from "../../../src/engines/wasm/builds.js";
+import { buildBytesSync } from "../../../src/engines/wasm/builds.js";
 import { kernelsOf, reduce, type Kernels, type TypedKernels } from "../../../src/engines/wasm/kernels.js";
-import relaxedBytes from "../../../src/engines/wasm/relaxed-bytes.js";
+import { bytes as relaxedBytes } from "../../../src/engines/wasm/relaxed-bytes.js";
 import { referenceKL } from "../../../src/index.js";
 import { wasmBackendNames } from "../../backends.js";
 import { probabilityLike } from "../../generate.js";
@@ -22,9 +22,9 @@ const REQUIRED_OPS = [
 ];
 
 const BYTES = {
-  "wasm-simd": () => bundledBytes("simd"),
+  "wasm-simd": () => buildBytesSync("simd"),
   "wasm-relaxed-simd": () => relaxedBytes,
-  wasm: () => bundledBytes("scalar"),
+  wasm: () => buildBytesSync("scalar"),
 } as const;
 
 function exportsOf(backend: (typeof wasmBackendNames)[number]): Record<string, unknown> {
