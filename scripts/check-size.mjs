@@ -27,13 +27,13 @@ const FILES = [
   // shrinkLevel 2, which keeps Binaryen from inlining the scalar fallbacks into every loop
   // (40.0 → 34.0 kB gzipped as raw Wasm).
   { file: "dist/simd-bytes.js", budget: 41 * KB },
-  // Measured 5.2 kB: loaded only on engines without SIMD, or with `simd: false`.
-  { file: "dist/scalar-bytes.js", budget: 5.5 * KB },
+  // Measured 5.5 kB: loaded only on engines without SIMD, or with `simd: false`.
+  { file: "dist/scalar-bytes.js", budget: 6 * KB },
   // Measured 39.4 kB: loaded only with `relaxed: true` where the engine has relaxed SIMD.
   { file: "dist/relaxed-bytes.js", budget: 41 * KB },
-  // Measured 13.8 kB: referenceKL with its logits KL and rescaled sums, the JSD's own terms,
-  // the closed forms and estimators, the fits.
-  { file: "dist/reference.js", budget: 14 * KB },
+  // Measured 14.0 kB: referenceKL with its logits KL and rescaled sums (within rows and across
+  // them), the JSD's own terms, the closed forms and estimators, the fits.
+  { file: "dist/reference.js", budget: 14.5 * KB },
   // Measured 0.9 kB: the tfjs loss alone (tfjs-core and the library stay imports).
   { file: "dist/tfjs.js", budget: 1.5 * KB },
 ];
@@ -50,11 +50,11 @@ const APPS = [
   // Measured 104.2 kB (was 105.3): CommonJS output cannot split, so the bundler inlines every
   // build's require (SIMD, scalar, relaxed); unbundled, index.cjs requires each when asked for.
   { name: 'esbuild CJS app: require("klwasm").createKL', source: 'const { createKL } = require("./dist/index.cjs"); globalThis.kl = createKL;', bundler: esbuildCjsApp, budget: 107 * KB },
-  // Measured 55.6 kB: createKLSync carries the SIMD and scalar builds (a static import is the
+  // Measured 57.6 kB: createKLSync carries the SIMD and scalar builds (a static import is the
   // only synchronous way in ES modules).
-  { name: 'esbuild ESM app: import { createKLSync } from "klwasm"', source: 'import { createKLSync } from "./dist/index.js"; globalThis.kl = createKLSync;', bundler: esbuildApp, budget: 57 * KB },
-  // Measured 5.9 kB.
-  { name: 'esbuild ESM app: import { referenceKL } from "klwasm/reference"', source: 'import { referenceKL } from "./dist/reference.js"; globalThis.kl = referenceKL;', bundler: esbuildApp, budget: 6 * KB, target: 6 * KB },
+  { name: 'esbuild ESM app: import { createKLSync } from "klwasm"', source: 'import { createKLSync } from "./dist/index.js"; globalThis.kl = createKLSync;', bundler: esbuildApp, budget: 58.5 * KB },
+  // Measured 6.2 kB (5.9 before sums across rows beyond the largest double were taken rescaled).
+  { name: 'esbuild ESM app: import { referenceKL } from "klwasm/reference"', source: 'import { referenceKL } from "./dist/reference.js"; globalThis.kl = referenceKL;', bundler: esbuildApp, budget: 6.5 * KB, target: 6 * KB },
 ];
 
 const gzip = (data) => gzipSync(data, { level: 9 }).length;
