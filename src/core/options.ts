@@ -48,6 +48,9 @@ export interface Settings {
   readonly rowScale: number;
 }
 
+/** The least normal double, 2^-1022. */
+const MIN_NORMAL = 2 ** -1022;
+
 function mixtureWeight(beta: unknown): number {
   if (beta === undefined) return 0.5;
   if (typeof beta !== "number" || !(beta >= 0 && beta <= 1)) {
@@ -102,6 +105,11 @@ export function readSettings(
   const validate = checkFlag(options.validate, "validate", true);
   const precision = checkChoice(options.precision, PRECISIONS, "precision", "accurate");
   const beta = mixtureWeight(options.beta);
+  const scaled = jsd && scaledOption(options.scaled);
+  // β(1 − β)·J underflows to nothing in the subnormals: no digit of the scaled value is left.
+  if (scaled && beta > 0 && beta < MIN_NORMAL) {
+    throw new KLError("BAD_OPTION", "options.beta", `must be 0 or at least 2.2250738585072014e-308 (the least normal double) with scaled: true, got ${shown(beta)}`);
+  }
   return {
     names: swap ? [names[1], names[0]] : names,
     spaces: swap ? [qSpace, pSpace] : [pSpace, qSpace],
@@ -113,7 +121,7 @@ export function readSettings(
     validate,
     precision,
     beta,
-    factor: jsd && scaledOption(options.scaled) && beta > 0 && beta < 1 ? 1 / (beta * (1 - beta)) : 1,
+    factor: scaled && beta > 0 && beta < 1 ? 1 / (beta * (1 - beta)) : 1,
     rowScale: 1,
   };
 }

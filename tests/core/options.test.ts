@@ -177,3 +177,15 @@ describe("messages", () => {
     }
   });
 });
+
+describe("the scaled JSD's β", () => {
+  it("is refused below the least normal double, where β(1 − β)·J keeps no digit; 0 and 2^-1022 are taken", () => {
+    for (const beta of [5e-324, 1e-310, 2 ** -1023]) {
+      const error = thrown(() => readSettings({ beta, scaled: true }, 4, TARGET_APPROX, JSD_KEYS, false, true)) as KLError;
+      expect([error.code, error.argument]).toEqual(["BAD_OPTION", "options.beta"]);
+    }
+    expect(readSettings({ beta: 2 ** -1022, scaled: true }, 4, TARGET_APPROX, JSD_KEYS, false, true).factor).toBe(2 ** 1022 / (1 - 2 ** -1022));
+    expect(readSettings({ beta: 0, scaled: true }, 4, TARGET_APPROX, JSD_KEYS, false, true).factor).toBe(1);
+    expect(readSettings({ beta: 5e-324 }, 4, TARGET_APPROX, JSD_KEYS, false, true).beta).toBe(5e-324);
+  });
+});
