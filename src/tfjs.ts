@@ -110,12 +110,23 @@ export function klLoss(kl: KL, target: Tensor, approx: Tensor, options: KLLossOp
  *   `grad`: the gradient with respect to approx, approx's shape, float32.
  * @throws KLError for bad values or options (the promise rejects).
  */
-export async function klLossAsync(kl: KL | KLPool, target: Tensor, approx: Tensor, options: KLLossOptions = {}): Promise<{ value: Tensor; grad: Tensor }> {
+export async function klLossAsync(kl: KL | KLPool, target: Tensor, approx: Tensor, options: KLLossOptions = {}): Promise<KLLossValueAndGradient> {
   const { direction, divergence } = lossOptions(options);
   const [p, q] = await Promise.all([fromTensorAsync(target), fromTensorAsync(approx)]);
   const call = kl[direction] as (target: TensorData, approx: TensorData, options: object) => ValueAndGradient<object> | Promise<ValueAndGradient<object>>;
   const { value, grad } = await call.call(kl, p, q, divergence);
   return { value: valueTensor(value, approx), grad: gradientTensor(grad, approx) };
+}
+
+/**
+ * What klLossAsync resolves to.
+ * @example const { value, grad }: KLLossValueAndGradient = await klLossAsync(kl, teacherProbs, studentLogits, { qSpace: "logits" });
+ */
+export interface KLLossValueAndGradient {
+  /** The loss: a scalar for `reduction` "sum" or "mean", one value per distribution for "none". */
+  value: Tensor;
+  /** Its gradient with respect to approx: approx's shape, float32. */
+  grad: Tensor;
 }
 
 /**

@@ -19,10 +19,14 @@ export type CountArray = Int8Array | Uint8Array | Uint8ClampedArray | Int16Array
  * @example kl.kl(new Float16Array([0.5, 0.5]), new Float16Array([0.75, 0.25])); // f32 kernels
  */
 export interface Float16ArrayLike extends ArrayLike<number> {
+  /** What tells a Float16Array from the other typed arrays. */
   readonly [Symbol.toStringTag]: "Float16Array";
 }
 
-/** One flat array of numbers in any element type klwasm reads. */
+/**
+ * One flat array of numbers in any element type klwasm reads.
+ * @example const counts: FlatInput = Uint32Array.of(3, 1, 0, 4);
+ */
 export type FlatInput = Vector | CountArray | Float16ArrayLike;
 
 /**
@@ -43,8 +47,25 @@ export type NestedRows = ReadonlyArray<FlatInput | NestedRows>;
  * that is not numbers (bigints, strings) is a KLError.
  * @example kl.forward({ data: teacher, dims: [8, 128, 32000] }, { data: student, dims: [8, 128, 32000] }, { space: "logits", reduction: "mean" }); // mean over 1024 tokens
  */
-export type TensorLike<D = ArrayLike<unknown>> = { readonly data: D; readonly stride?: readonly number[]; readonly offset?: number; readonly type?: string }
-  & ({ readonly dims: readonly number[] } | { readonly shape: readonly number[] });
+export type TensorLike<D = ArrayLike<unknown>> = {
+  /** The values, row-major (a typed array or an array of numbers). */
+  readonly data: D;
+  /** ndarray: elements between neighbours along each axis; must be contiguous row-major. */
+  readonly stride?: readonly number[];
+  /** ndarray: where in `data` the tensor starts. */
+  readonly offset?: number;
+  /** ONNX Runtime, transformers.js: the element type; "float16" data in a Uint16Array is decoded. */
+  readonly type?: string;
+} & (
+  | {
+    /** The shape (ONNX Runtime, transformers.js). */
+    readonly dims: readonly number[];
+  }
+  | {
+    /** The shape (ndarray and others). */
+    readonly shape: readonly number[];
+  }
+);
 
 /**
  * Anything a divergence or gradient accepts as one argument: a flat array of numbers (the
@@ -64,7 +85,10 @@ export type ElementsOf<I> = I extends Float32Array | Float16ArrayLike
   ? Float32Array
   : I extends Float64Array | CountArray | readonly number[]
     ? Float64Array
-    : I extends { readonly data: infer D }
+    : I extends {
+      /** A tensor-like's data. */
+      readonly data: infer D;
+    }
       ? ElementsOf<D>
       : I extends ReadonlyArray<infer R>
         // NestedRows itself (recursive) says nothing more: stop there.
@@ -74,6 +98,7 @@ export type ElementsOf<I> = I extends Float32Array | Float16ArrayLike
 /**
  * relEntr's result type for inputs `P` and `Q`: Float32Array where both compute in f32,
  * Float64Array where either computes in f64, either where the types leave it open.
+ * @example type Terms = PairElementsOf<Float32Array, number[]>; // Float64Array
  */
 export type PairElementsOf<P, Q> = [ElementsOf<P>] extends [Float32Array]
   ? [ElementsOf<Q>] extends [Float32Array] ? Float32Array : [ElementsOf<Q>] extends [Float64Array] ? Float64Array : Float64Array | Float32Array
