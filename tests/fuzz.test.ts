@@ -1,7 +1,9 @@
 /**
  * Fuzzing with fast-check over random options, element types, lengths 1…10 000 and values
  * from 1e-320 to 1e300 (zeros, ties, bad values included): the Wasm builds and the reference
- * agree, or both throw a KLError with the same code, argument and index. FC_SEED replays a run.
+ * agree, or both throw a KLError with the same code, argument and index. The Wasm builds get
+ * the inputs in any shape a user holds (flat with `rows`, nested rows, a tensor-like whose shape
+ * gives the rows), the reference flat: shapes change nothing, errors included. FC_SEED replays a run.
  */
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -32,6 +34,7 @@ const fuzzCase = fc
     normalize: fc.boolean(),
     base: fc.constantFrom(Math.E, 2),
     f32: fc.boolean(),
+    shape: fc.constantFrom("flat", "flat", "nested", "tensor"),
     seed: fc.integer({ min: 0, max: 2 ** 30 }),
   })
   .chain((c) => {
@@ -45,10 +48,10 @@ const fuzzCase = fc
 
 type Outcome = { error: { code: string; argument: string; index: number | undefined } } | { value: number | Float64Array | Float32Array; grad?: Float64Array | Float32Array };
 
-function run(kl: KL, method: string, p: Float64Array | Float32Array, q: Float64Array | Float32Array, options: object): Outcome {
+function run(kl: KL, method: string, p: unknown, q: unknown, options: object): Outcome {
   try {
     const call = kl[method as "kl"] as (...args: unknown[]) => unknown;
-    const result = method === "entropy" ? kl.entropy(p, options) : call(p, q, options);
+    const result = method === "entropy" ? kl.entropy(p as Float64Array, options) : call(p, q, options);
     if (typeof result === "object" && result !== null && "grad" in result) {
       const { value, grad } = result as { value: number | Float64Array; grad: Float64Array | Float32Array };
       return { value, grad };
@@ -58,6 +61,17 @@ function run(kl: KL, method: string, p: Float64Array | Float32Array, q: Float64A
     if (!(error instanceof KLError)) throw error;
     return { error: { code: error.code, argument: error.argument, index: error.index } };
   }
+}
+
+/**
+ * `values` in the shape `shape` with `rows` rows, and the options that go with it: a shaped
+ * input carries its rows, so `rows` leaves the options (relEntr takes none).
+ */
+function shaped(values: Float64Array | Float32Array, shape: string, rows: number): unknown {
+  const cols = values.length / rows;
+  if (shape === "nested") return Array.from({ length: rows }, (_, r) => values.subarray(r * cols, (r + 1) * cols));
+  if (shape === "tensor") return { data: values, dims: [rows, cols] };
+  return values;
 }
 
 /** Agreement: exact for non-finite values; else relative, with the scale of the inputs' terms. */
@@ -81,9 +95,12 @@ describe.each(wasmBackendNames)("%s", (name) => {
         const [x, y] = c.f32 ? [Float32Array.from(p), Float32Array.from(q)] : [Float64Array.from(p), Float64Array.from(q)];
         const space = c.method === "relEntr" ? { space: c.pSpace === "logits" ? "log" : c.pSpace } : { pSpace: c.pSpace, qSpace: c.qSpace };
         const options = c.method === "relEntr" ? space : { rows: c.rows, reduction: c.reduction, normalize: c.normalize, base: c.base, ...space };
+        const { rows: _, ...shapedOptions } = options as { rows?: number };
         const xCopy = x.slice();
         const yCopy = y.slice();
-        const got = run(kl, c.method, x, y, options);
+        const got = c.shape === "flat"
+          ? run(kl, c.method, x, y, options)
+          : run(kl, c.method, shaped(x, c.shape, c.rows), shaped(y, c.shape, c.rows), shapedOptions);
         const want = run(referenceKL, c.method, x, y, options);
         expect(x).toEqual(xCopy);
         expect(y).toEqual(yCopy);

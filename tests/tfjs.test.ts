@@ -8,9 +8,9 @@
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-core/dist/register_all_gradients";
-import { beforeAll, describe, expect, it } from "vitest";
-import { createKLSync, KLError, type KL } from "../src/index.js";
-import { klLoss, type KLLossOptions } from "../src/tfjs.js";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { createKLPool, createKLSync, KLError, type KL, type KLPool } from "../src/index.js";
+import { fromTensor, fromTensorAsync, klLoss, klLossAsync, type KLLossOptions } from "../src/tfjs.js";
 import { mulberry32 } from "./random.mjs";
 
 function randomArray(length: number, scale: number, seed: number): Float32Array {
@@ -146,6 +146,53 @@ describe("klLoss as a differentiable op", () => {
     expect(() => klLoss(kl, target(), logits(), { direction: "sideways" as "forward" })).toThrow(KLError);
     expect(() => klLoss(kl, target(), tf.tensor2d([[0.1, 0.2]]), { qSpace: "logits" })).toThrow(KLError);
     expect(() => klLoss(kl, tf.tensor2d([[0.2, Number.NaN, 0.8]]), tf.tensor2d([[0.1, 0.2, 0.3]]), { qSpace: "logits" })).toThrow(KLError);
+  });
+});
+
+describe("tensors as klwasm inputs, read without blocking", () => {
+  const dims = [2, 3, 5];
+  const target = () => tf.softmax(tf.tensor3d(randomArray(30, 2, 41), dims as [number, number, number]));
+  const logits = () => tf.tensor3d(randomArray(30, 2, 43), dims as [number, number, number]);
+  let pool: KLPool;
+  beforeAll(async () => {
+    pool = await createKLPool({ threads: 1 });
+  });
+  afterAll(() => pool.terminate());
+
+  it("fromTensor and fromTensorAsync carry the shape: one value per distribution, every method", async () => {
+    const [p, z] = [target(), logits()];
+    const want = kl.forward(p.dataSync(), z.dataSync(), { rows: 6, qSpace: "logits", reduction: "none" });
+    expect(kl.forward(fromTensor(p), fromTensor(z), { qSpace: "logits", reduction: "none" })).toEqual(want);
+    expect(kl.forward(await fromTensorAsync(p), await fromTensorAsync(z), { qSpace: "logits", reduction: "none" })).toEqual(want);
+    expect(await pool.forward(await fromTensorAsync(p), await fromTensorAsync(z), { qSpace: "logits", reduction: "none" })).toEqual(want);
+    // int32 counts read as f64.
+    const counts = tf.tensor2d([[3, 1, 0], [2, 2, 4]], [2, 3], "int32");
+    expect(kl.entropy(fromTensor(counts), { normalize: true, reduction: "none" })).toEqual(kl.entropy([3, 1, 0, 2, 2, 4], { rows: 2, normalize: true, reduction: "none" }));
+    // A tensor itself is refused with the way to read it.
+    expect(() => kl.kl(p as never, p as never)).toThrow(/fromTensor/);
+  });
+
+  it("klLossAsync gives klLoss's value and gradient, on an instance or a pool, without dataSync", async () => {
+    for (const options of [{ qSpace: "logits", reduction: "mean" }, { qSpace: "logits", direction: "reverse", reduction: "none" }] as const) {
+      const [p, z] = [target(), logits()];
+      const value = klLoss(kl, p, z, options);
+      const [grad] = tf.grads((x: tf.Tensor) => tf.sum(klLoss(kl, p, x, options)))([z]);
+      const dataSync = vi.spyOn(tf.Tensor.prototype, "dataSync");
+      for (const engine of [kl, pool]) {
+        const got = await klLossAsync(engine, p, z, options);
+        expect(got.value.shape).toEqual(value.shape);
+        expect(Array.from(got.value.dataSync())).toEqual(Array.from(value.dataSync()));
+        expect(got.grad.shape).toEqual(dims);
+        // Summing a per-row loss sends an upstream gradient of 1 to every row: the same gradient.
+        expect(Array.from(got.grad.dataSync())).toEqual(Array.from(grad!.dataSync()));
+        dataSync.mockClear();
+        await klLossAsync(engine, p, z, options);
+        expect(dataSync).not.toHaveBeenCalled();
+      }
+      dataSync.mockRestore();
+    }
+    await expect(klLossAsync(kl, target(), logits(), { rows: 6 } as KLLossOptions)).rejects.toBeInstanceOf(KLError);
+    await expect(klLossAsync(pool, target(), tf.tensor2d([[0.1, 0.2]]), { qSpace: "logits" })).rejects.toMatchObject({ code: "LENGTH_MISMATCH" });
   });
 });
 

@@ -32,9 +32,9 @@ export function checkValues(values: Vector, space: Space, argument: string, norm
  * The error for element `index` of an array that is not a number (a string, null, a boolean, a
  * bigint, an object with valueOf): nothing is coerced, on any backend.
  */
-export function notANumber(argument: string, index: number, value: unknown): KLError {
-  const what = value === null ? "null" : typeof value === "string" ? `the string ${JSON.stringify(value)}` : `a ${typeof value}`;
-  return new KLError("NOT_A_VECTOR", argument, `element ${index} is ${what}, not a number`, index);
+export function notANumber(argument: string, index: number, value: unknown, where = `element ${index}`): KLError {
+  const what = value === null ? "null" : typeof value === "string" ? `the string ${JSON.stringify(value)}` : Array.isArray(value) ? "an array" : `a ${typeof value}`;
+  return new KLError("NOT_A_VECTOR", argument, `${where} is ${what}, not a number`, index);
 }
 
 /** Throws notANumber for the first element of an array that is not a number (typed arrays hold only numbers). */
@@ -100,13 +100,19 @@ export function checkScalar(value: unknown, argument: string, positive = false):
   if (positive && !(value > 0)) throw new KLError("NEGATIVE", argument, `is a standard deviation and must be > 0, got ${value}`);
 }
 
-/** `options.rows` (default 1): a positive integer dividing `length`. */
-export function checkRows(rows: unknown, length: number): number {
-  if (rows === undefined) return 1;
+/**
+ * `options.rows`: a positive integer dividing `length`, equal to `shapeRows` where the inputs'
+ * shape gives their rows (which are the default then, else 1).
+ */
+export function checkRows(rows: unknown, length: number, shapeRows?: number): number {
+  if (rows === undefined) return shapeRows ?? 1;
   if (typeof rows !== "number" || !Number.isInteger(rows) || rows < 1) {
     throw new KLError("BAD_ROWS", "options.rows", `must be a positive integer, got ${String(rows)}`);
   }
   if (length % rows !== 0) throw new KLError("BAD_ROWS", "options.rows", `${rows} does not divide the length ${length}`);
+  if (shapeRows !== undefined && rows !== shapeRows) {
+    throw new KLError("BAD_ROWS", "options.rows", `is ${rows} but the inputs' shape holds ${shapeRows} rows (every dimension but the last): leave rows out, or reshape`);
+  }
   return rows;
 }
 

@@ -15,6 +15,7 @@ export type KLErrorCode =
   | "BAD_ROWS"
   | "BAD_OPTION"
   | "NOT_A_VECTOR"
+  | "BAD_SHAPE"
   | "ZERO_SUM"
   | "NO_MASS"
   | "NOT_SPD"
@@ -32,6 +33,12 @@ export type KLErrorCode =
  * catch (e) { if (e instanceof KLError) console.log(e.code, e.argument, e.index); } // NAN p 1
  */
 export class KLError extends Error {
+  // Minifiers rename classes (`class l extends Error`: Node then prints `l [KLError]`), ours in
+  // dist/ and an application's bundler alike: the class keeps its own name in every bundle.
+  static {
+    Object.defineProperty(this, "name", { value: "KLError" });
+  }
+
   /** What went wrong, for programs. */
   readonly code: KLErrorCode;
   /** The parameter at fault: `p`, `q`, `target`, `approx`, `options.rows`, … */

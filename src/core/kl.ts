@@ -8,6 +8,7 @@ import { compensatedSum } from "../numeric/compensated-sum.js";
 import { checkOptionsObject, checkVectorShape } from "./checks.js";
 import type { ElementArray, Engine } from "./engine.js";
 import { KLError } from "./errors.js";
+import { isFlatVector, readInput, shapeRows, type ViewCheck } from "./inputs.js";
 import { defaultSettings, ELEMENTWISE_KEYS, readSettings, scaledOption, type ArgumentNames, type Settings } from "./options.js";
 import {
   DIVERGENCE_METHODS, GRADIENT_METHODS, GRADIENT_NAMES, GRADIENT_OPTION_KEYS, GRADIENTS, ROUTES, SCALED_JSD_LIMITS,
@@ -70,20 +71,35 @@ function routeOf(method: DivergenceMethod, options: JSDOptions | undefined): Rou
   return ROUTES.jsd;
 }
 
-/** Throws a KLError if `values` is a view its engine can no longer serve (Engine.checkView). */
-export type ViewCheck = (values: unknown, argument: string) => void;
+export type { ViewCheck };
 
-/** Throws unless the arguments (one where `unary`) are usable views, non-empty vectors of one length. */
-function checkArguments(checkView: ViewCheck, names: ArgumentNames, first: unknown, second: unknown, unary = false): asserts first is Vector {
+/** A call's arguments as the engines take them: flat vectors of one length, and the rows their shapes give. */
+interface Arguments {
+  first: Vector;
+  second: Vector | undefined;
+  rows: number | undefined;
+}
+
+/**
+ * Reads the arguments (one where `unary`) in whatever shape they come (inputs.ts): throws unless
+ * they are usable views, non-empty vectors of one length, with shapes that agree on the rows.
+ */
+function readArguments(checkView: ViewCheck, names: ArgumentNames, first: unknown, second: unknown, unary = false): Arguments {
   checkView(first, names[0]);
   if (!unary) checkView(second, names[1]);
-  checkVectorShape(first, names[0]);
-  if (unary) return;
-  checkVectorShape(second, names[1]);
-  if (second.length !== first.length) {
-    throw new KLError("LENGTH_MISMATCH", names[1], `has length ${second.length} but ${names[0]} has length ${first.length}`);
+  const x = readInput(first, names[0], checkView);
+  checkVectorShape(x.values, names[0]);
+  if (unary) return { first: x.values, second: undefined, rows: x.rows };
+  const y = readInput(second, names[1], checkView);
+  checkVectorShape(y.values, names[1]);
+  if (y.values.length !== x.values.length) {
+    throw new KLError("LENGTH_MISMATCH", names[1], `has length ${y.values.length} but ${names[0]} has length ${x.values.length}`);
   }
+  return { first: x.values, second: y.values, rows: shapeRows(x, y, names) };
 }
+
+/** Whether a call can take its defaults as they are: no options, and no shape giving more than one row. */
+const plainDefaults = (options: unknown, args: Arguments) => options === undefined && (args.rows ?? 1) === 1;
 
 /** A divergence call, checked: what the engine computes, on which operands, with which settings. */
 export interface DivergencePlan {
@@ -93,22 +109,21 @@ export interface DivergencePlan {
   settings: Settings;
 }
 
-/** Checks a divergence call's arguments and options: its Settings. */
-function settleDivergence(checkView: ViewCheck, route: Route, x: unknown, y: unknown, options: unknown): Settings {
-  checkArguments(checkView, route.names, x, y, route.unary);
-  return options === undefined
+/** Checks a divergence call's arguments and options: the operands in the engine's order, and its Settings. */
+function settleDivergence(checkView: ViewCheck, route: Route, x: unknown, y: unknown, options: unknown): DivergencePlan {
+  const args = readArguments(checkView, route.names, x, y, route.unary);
+  const settings = plainDefaults(options, args)
     ? route.defaults
-    : readSettings(options as DivergenceOptions & JSDOptions, x.length, route.names, route.keys, route.swap, route.divergence === "jsd");
+    : readSettings((options === undefined ? {} : options) as DivergenceOptions & JSDOptions, args.first.length, route.names, route.keys, route.swap, route.divergence === "jsd", args.rows);
+  const [first, second] = route.swap ? [args.second!, args.first] : [args.first, args.second];
+  return { divergence: route.divergence, first, second, settings };
 }
 
 /** Checks a divergence call, given as the caller's arguments (a unary method's second is its options), and plans it. */
 export function planDivergence(checkView: ViewCheck, method: DivergenceMethod, args: readonly unknown[]): DivergencePlan {
   const unary = ROUTES[method].unary;
   const [x, y, options] = unary ? [args[0], undefined, args[1]] : args;
-  const route = routeOf(method, options as JSDOptions | undefined);
-  const settings = settleDivergence(checkView, route, x, y, options);
-  const [first, second] = (route.swap ? [y, x] : [x, y]) as [Vector, Vector | undefined];
-  return { divergence: route.divergence, first, second, settings };
+  return settleDivergence(checkView, routeOf(method, options as JSDOptions | undefined), x, y, options);
 }
 
 const GRADIENT_DEFAULTS = defaultSettings(GRADIENT_NAMES);
@@ -130,12 +145,12 @@ export function planGradient(checkView: ViewCheck, method: GradientMethod, targe
   let kind: GradientKind = GRADIENTS[method];
   // The scaled JSD's limits at the ends are the KL gradients themselves.
   if (kind === "jsd" && scaledOption(given.scaled) && (given.beta === 0 || given.beta === 1)) kind = given.beta === 0 ? "forward" : "reverse";
-  checkArguments(checkView, GRADIENT_NAMES, target, approxValues);
-  const approx = approxValues as Vector;
+  const args = readArguments(checkView, GRADIENT_NAMES, target, approxValues);
+  const approx = args.second!;
   checkView(given.out, "options.out");
-  const settings = options === undefined
+  const settings = plainDefaults(options, args)
     ? GRADIENT_DEFAULTS
-    : readSettings(given, target.length, GRADIENT_NAMES, GRADIENT_OPTION_KEYS[method], false, kind === "jsd");
+    : readSettings(given, approx.length, GRADIENT_NAMES, GRADIENT_OPTION_KEYS[method], false, kind === "jsd", args.rows);
   if (settings.normalize && settings.spaces[1] === "prob") {
     throw new KLError("BAD_OPTION", "options.normalize", "a probability-space approx is differentiated as given: rescale it first, or pass logits");
   }
@@ -144,7 +159,7 @@ export function planGradient(checkView: ViewCheck, method: GradientMethod, targe
   if (out !== undefined && (!(out instanceof elementType) || out.length !== approx.length)) {
     throw new KLError("BAD_OPTION", "options.out", `must be a ${elementType.name} of length ${approx.length}, the type and length of approx`);
   }
-  return { kind, target, approx, settings, out };
+  return { kind, target: args.first, approx, settings, out };
 }
 
 /** The array a gradient is written into: the caller's `out`, or a new one of approx's element type. */
@@ -170,15 +185,16 @@ export function gradientValueRows(engine: Pick<Engine, "rowValues">, plan: Gradi
 /** The public interface over one engine: one dispatch path for every backend. */
 export function buildKL(engine: Engine): KL {
   const checkView: ViewCheck = (values, argument) => engine.checkView(values, argument);
-  // planDivergence's steps, without the plan object: this is every small call's path.
+  // planDivergence's steps, after the engine's small-call path for flat vectors with no options:
+  // this is every small call's path.
   const divergence = (method: DivergenceMethod) => {
     const plain: Route = ROUTES[method];
     // Called as a method: a bound function costs a few ns more per call.
     const fast = engine.defaultRowValue !== undefined;
-    return (x: Vector, second?: unknown, third?: unknown): number | Float64Array => {
+    return (x: unknown, second?: unknown, third?: unknown): number | Float64Array => {
       const y = plain.unary ? undefined : second;
       const options = plain.unary ? second : third;
-      if (options === undefined && fast && (plain.unary || (x !== undefined && y !== undefined))) {
+      if (options === undefined && fast && isFlatVector(x) && (plain.unary || isFlatVector(y))) {
         const names = plain.defaults.names;
         const value = plain.swap
           ? engine.defaultRowValue!(plain.divergence, y as Vector, x, names)
@@ -186,15 +202,13 @@ export function buildKL(engine: Engine): KL {
         if (value !== undefined) return value;
       }
       const route = options === undefined ? plain : routeOf(method, options as JSDOptions);
-      const settings = settleDivergence(checkView, route, x, y, options);
-      const rows = (s: Settings) => (route.swap
-        ? engine.rowValues(route.divergence, y as Vector, x, s)
-        : engine.rowValues(route.divergence, x, y as Vector | undefined, s));
+      const { divergence, first, second: other, settings } = settleDivergence(checkView, route, x, y, options);
+      const rows = (s: Settings) => engine.rowValues(divergence, first, other, s);
       return finish(rows(settings), settings, () => rows({ ...settings, rowScale: ROW_DOWN }));
     };
   };
   const gradient = (method: GradientMethod) =>
-    (target: Vector, approx: Vector, options?: GradientOptions): ValueAndGradient<GradientOptions> => {
+    (target: unknown, approx: unknown, options?: GradientOptions): ValueAndGradient<GradientOptions> => {
       const plan = planGradient(checkView, method, target, approx, options);
       const { perRow, grad } = engine.gradient(plan.kind, plan.target, plan.approx, plan.settings, gradientArray(plan));
       return { value: finish(perRow, plan.settings, () => gradientValueRows(engine, plan, ROW_DOWN)), grad };
@@ -205,9 +219,9 @@ export function buildKL(engine: Engine): KL {
     backend: engine.backend,
     ...Object.fromEntries(DIVERGENCE_METHODS.map((method) => [method, divergence(method)])),
     ...Object.fromEntries(GRADIENT_METHODS.map((method) => [method, gradient(method)])),
-    relEntr(p: Vector, q: Vector, options: ElementwiseOptions = {}) {
+    relEntr(pInput: unknown, qInput: unknown, options: ElementwiseOptions = {}) {
       checkOptionsObject(options);
-      checkArguments(checkView, ROUTES.kl.names, p, q);
+      const { first: p, second: q } = readArguments(checkView, ROUTES.kl.names, pInput, qInput);
       engine.checkView(options.out, "options.out");
       const settings = readSettings(options, p.length, ROUTES.kl.names, ELEMENTWISE_KEYS);
       const [first, second] = settings.spaces;
@@ -219,7 +233,7 @@ export function buildKL(engine: Engine): KL {
       if (!(out instanceof elementType) || out.length !== p.length) {
         throw new KLError("BAD_OPTION", "options.out", `must be a ${elementType.name} of length ${p.length}`);
       }
-      return engine.relEntr(p, q, settings, out);
+      return engine.relEntr(p, q!, settings, out);
     },
     alloc: (length, type) => engine.alloc(length, type),
     free: (view) => engine.free(view),

@@ -90,14 +90,15 @@ export function defaultSettings(names: ArgumentNames, spaces: readonly [Space, S
  * Checks `options` for a call on inputs of `length` elements whose arguments are `names` and
  * whose options are `known` (one of the *_KEYS lists); with `swap` the engine reads the second
  * argument first (reverse KL: D(approx‖target)). `jsd`: the call is a JSD, whose `scaled`
- * option sets the factor.
+ * option sets the factor. `shapeRows`: the rows the inputs' shape gives, if it gives them.
  */
 export function readSettings(
   options: DivergenceOptions & JSDOptions, length: number, names: ArgumentNames, known: readonly string[], swap = false, jsd = false,
+  shapeRows?: number,
 ): Settings {
   checkOptionsObject(options);
   checkKnownKeys(options, known);
-  const rows = checkRows(options.rows, length);
+  const rows = checkRows(options.rows, length, shapeRows);
   const logBase = logBaseOf(options.base);
   const [pSpace, qSpace] = spacesOf(options);
   const reduction = checkChoice(options.reduction, REDUCTIONS, "reduction", "sum");

@@ -8,6 +8,103 @@
 export type Vector = Float64Array | Float32Array | readonly number[];
 
 /**
+ * Integer typed arrays (counts): read as f64.
+ * @example kl.kl(Uint32Array.of(3, 1), Uint32Array.of(1, 1), { normalize: true }); // D(¾, ¼ ‖ ½, ½)
+ */
+export type CountArray = Int8Array | Uint8Array | Uint8ClampedArray | Int16Array | Uint16Array | Int32Array | Uint32Array;
+
+/**
+ * A `Float16Array`, where the engine has one (computed as f32). Described by its tag so that
+ * these types need no lib that declares Float16Array.
+ * @example kl.kl(new Float16Array([0.5, 0.5]), new Float16Array([0.75, 0.25])); // f32 kernels
+ */
+export interface Float16ArrayLike extends ArrayLike<number> {
+  /** What tells a Float16Array from the other typed arrays. */
+  readonly [Symbol.toStringTag]: "Float16Array";
+}
+
+/**
+ * One flat array of numbers in any element type klwasm reads.
+ * @example const counts: FlatInput = Uint32Array.of(3, 1, 0, 4);
+ */
+export type FlatInput = Vector | CountArray | Float16ArrayLike;
+
+/**
+ * Rows as nested arrays: `number[][]` (one row per inner array), or deeper
+ * (`[batch][tokens][vocabulary]`): rows are the product of the leading dimensions. Ragged
+ * rows are a KLError.
+ * @example kl.kl([[0.5, 0.5], [0.9, 0.1]], [[0.9, 0.1], [0.5, 0.5]], { reduction: "none" }); // two rows
+ */
+export type NestedRows = ReadonlyArray<FlatInput | NestedRows>;
+
+/**
+ * A tensor-like object: ONNX Runtime Web and transformers.js tensors (`{ data, dims }`),
+ * ndarray-style objects (`{ data, shape, stride?, offset? }`). Rows are the product of every
+ * dimension but the last, the last being the distribution; a `rows` option must agree.
+ * Strides must be contiguous row-major (a transposed view is a KLError, never read in the
+ * wrong order). ONNX Runtime's float16 data (bits in a Uint16Array, `type: "float16"`) is
+ * decoded. Other keys are ignored. `data` is typed loosely, as tensor libraries type it; data
+ * that is not numbers (bigints, strings) is a KLError.
+ * @example kl.forward({ data: teacher, dims: [8, 128, 32000] }, { data: student, dims: [8, 128, 32000] }, { space: "logits", reduction: "mean" }); // mean over 1024 tokens
+ */
+export type TensorLike<D = ArrayLike<unknown>> = {
+  /** The values, row-major (a typed array or an array of numbers). */
+  readonly data: D;
+  /** ndarray: elements between neighbours along each axis; must be contiguous row-major. */
+  readonly stride?: readonly number[];
+  /** ndarray: where in `data` the tensor starts. */
+  readonly offset?: number;
+  /** ONNX Runtime, transformers.js: the element type; "float16" data in a Uint16Array is decoded. */
+  readonly type?: string;
+} & (
+  | {
+    /** The shape (ONNX Runtime, transformers.js). */
+    readonly dims: readonly number[];
+  }
+  | {
+    /** The shape (ndarray and others). */
+    readonly shape: readonly number[];
+  }
+);
+
+/**
+ * Anything a divergence or gradient accepts as one argument: a flat array of numbers (the
+ * rows then come from `options.rows`, default 1), nested rows, or a tensor-like (rows from
+ * its shape).
+ * @example const batch: Input = { data: logits, dims: [64, 32000] };
+ */
+export type Input = FlatInput | NestedRows | TensorLike;
+
+/**
+ * The element type a call computes in for an input of type `I`, and so the type of its
+ * gradient: Float32Array for f32 and f16 data (rows all f32 included), Float64Array for
+ * everything else (f64, number[], counts), either where the type leaves it open.
+ * @example type G = ElementsOf<Float32Array>; // Float32Array
+ */
+export type ElementsOf<I> = I extends Float32Array | Float16ArrayLike
+  ? Float32Array
+  : I extends Float64Array | CountArray | readonly number[]
+    ? Float64Array
+    : I extends {
+      /** A tensor-like's data. */
+      readonly data: infer D;
+    }
+      ? ElementsOf<D>
+      : I extends ReadonlyArray<infer R>
+        // NestedRows itself (recursive) says nothing more: stop there.
+        ? NestedRows extends I ? Float64Array | Float32Array : ElementsOf<R>
+        : Float64Array | Float32Array;
+
+/**
+ * relEntr's result type for inputs `P` and `Q`: Float32Array where both compute in f32,
+ * Float64Array where either computes in f64, either where the types leave it open.
+ * @example type Terms = PairElementsOf<Float32Array, number[]>; // Float64Array
+ */
+export type PairElementsOf<P, Q> = [ElementsOf<P>] extends [Float32Array]
+  ? [ElementsOf<Q>] extends [Float32Array] ? Float32Array : [ElementsOf<Q>] extends [Float64Array] ? Float64Array : Float64Array | Float32Array
+  : [ElementsOf<P>] extends [Float64Array] ? Float64Array : [ElementsOf<Q>] extends [Float64Array] ? Float64Array : Float64Array | Float32Array;
+
+/**
  * How a vector's numbers are given: probabilities, natural-log probabilities, or logits.
  * @example
  * kl.kl([2, 0, -1], [0, 0, 0], { space: "logits" }); // 0.5743…: D(softmax([2, 0, −1])‖uniform)
@@ -133,11 +230,16 @@ export interface GradientOptions extends DivergenceOptions {
  * const { value, grad }: ValueAndGradient<{ qSpace: "logits" }> = kl.forwardGrad(target, logits, { qSpace: "logits" });
  * for (let i = 0; i < logits.length; i++) logits[i] -= 0.1 * grad[i]; // one step of gradient descent on D(target‖softmax(logits))
  */
-export interface ValueAndGradient<O> {
+export interface ValueAndGradient<O, G extends Float64Array | Float32Array = Float64Array | Float32Array> {
   /** The divergence, as the matching divergence call returns it (a number, or one value per row with reduction "none"). */
   value: Reduced<O>;
-  /** Its gradient with respect to approx: a new typed array of approx's element type and length, or `options.out`. */
-  grad: Float64Array | Float32Array;
+  /**
+   * Its gradient with respect to approx: a new typed array of approx's element type
+   * (`ElementsOf`: Float32Array for f32 or f16 approx, whatever target is; else Float64Array)
+   * and length, or `options.out`. Flat and row-major for every input shape: rows given as
+   * nested arrays get one flat array, a tensor-like the layout of its data.
+   */
+  grad: G;
 }
 
 /**
@@ -156,57 +258,58 @@ export interface KL {
    * @example kl.kl([0.5, 0.5], [0.9, 0.1]); // 0.5108… nats
    * @example kl.kl(p, q, { rows: 64, reduction: "none" }); // Float64Array, one value per row
    */
-  kl<O extends DivergenceOptions = {}>(p: Vector, q: Vector, options?: O): Reduced<O>;
+  kl<O extends DivergenceOptions = {}>(p: Input, q: Input, options?: O): Reduced<O>;
   /**
    * D(target‖approx): forward KL, zero-avoiding.
    * @example kl.forward(teacherLogits, studentLogits, { rows: 64, space: "logits", reduction: "mean" });
    */
-  forward<O extends DivergenceOptions = {}>(target: Vector, approx: Vector, options?: O): Reduced<O>;
+  forward<O extends DivergenceOptions = {}>(target: Input, approx: Input, options?: O): Reduced<O>;
   /**
    * D(approx‖target): reverse KL, zero-forcing.
    * @example kl.reverse(target, approx); // equals kl.forward(approx, target)
    */
-  reverse<O extends DivergenceOptions = {}>(target: Vector, approx: Vector, options?: O): Reduced<O>;
+  reverse<O extends DivergenceOptions = {}>(target: Input, approx: Input, options?: O): Reduced<O>;
   /**
    * H(P) = −Σ p·log p.
    * @example kl.entropy([0.5, 0.5], { base: 2 }); // 1 bit
    */
-  entropy<O extends DivergenceOptions = {}>(p: Vector, options?: O): Reduced<O>;
+  entropy<O extends DivergenceOptions = {}>(p: Input, options?: O): Reduced<O>;
   /**
    * H(P, Q) = −Σ p·log q.
    * @example kl.crossEntropy(labels, predictedProbs, { rows: batch, reduction: "mean" });
    */
-  crossEntropy<O extends DivergenceOptions = {}>(p: Vector, q: Vector, options?: O): Reduced<O>;
+  crossEntropy<O extends DivergenceOptions = {}>(p: Input, q: Input, options?: O): Reduced<O>;
   /**
    * Jensen–Shannon divergence ½D(P‖M) + ½D(Q‖M), M = ½(P + Q); generalised with `beta`, `scaled`.
    * @example kl.jsd(p, q); // ≤ ln 2
    * @example kl.jsd(p, q, { beta: 0.1, scaled: true }); // D(P‖Q) as β → 0
    */
-  jsd<O extends JSDOptions = {}>(p: Vector, q: Vector, options?: O): Reduced<O>;
+  jsd<O extends JSDOptions = {}>(p: Input, q: Input, options?: O): Reduced<O>;
   /**
    * D(target‖approx) and its gradient with respect to approx, from one fused pass:
    * −p/q (prob), −p (log), q − p (logits). With reduction "mean" the gradient is divided by rows.
    * @example const { value, grad } = kl.forwardGrad(teacher, studentLogits, { space: "logits", rows: 64, reduction: "mean" });
    */
-  forwardGrad<O extends GradientOptions = {}>(target: Vector, approx: Vector, options?: O): ValueAndGradient<O>;
+  forwardGrad<O extends GradientOptions = {}, A extends Input = Input>(target: Input, approx: A, options?: O): ValueAndGradient<O, ElementsOf<A>>;
   /**
    * D(approx‖target) and its gradient with respect to approx: log(q/p) + 1 (prob),
    * q·(ℓ − log p + 1) (log, ℓ = log q), q·(log q − log p − D(Q‖P)) (logits).
    * @example const { value, grad } = kl.reverseGrad(targetLogProbs, logits, { pSpace: "log", qSpace: "logits", out: gradBuffer });
    */
-  reverseGrad<O extends GradientOptions = {}>(target: Vector, approx: Vector, options?: O): ValueAndGradient<O>;
+  reverseGrad<O extends GradientOptions = {}, A extends Input = Input>(target: Input, approx: A, options?: O): ValueAndGradient<O, ElementsOf<A>>;
   /**
    * The (generalised) JSD of target and approx, and its gradient with respect to approx:
    * (1 − β)·log(q/m) for probabilities, through the chain rule for log and logits.
    * With `scaled` at β = 0 or 1 it is forwardGrad or reverseGrad.
    * @example kl.jsdGrad(teacherLogits, studentLogits, { space: "logits", beta: 0.5, rows: 64 });
    */
-  jsdGrad<O extends JSDOptions & GradientOptions = {}>(target: Vector, approx: Vector, options?: O): ValueAndGradient<O>;
+  jsdGrad<O extends JSDOptions & GradientOptions = {}, A extends Input = Input>(target: Input, approx: A, options?: O): ValueAndGradient<O, ElementsOf<A>>;
   /**
-   * Element-wise p·log(p/q), as scipy.special.rel_entr, in the input's element type.
+   * Element-wise p·log(p/q), as scipy.special.rel_entr: a Float32Array where both inputs are
+   * f32 (or f16), else a Float64Array; flat, whatever the inputs' shape.
    * @example kl.relEntr([0.5, 0, 0.5], [0.25, 0.5, 0]); // Float64Array [0.3466…, 0, Infinity]
    */
-  relEntr(p: Vector, q: Vector, options?: ElementwiseOptions): Float64Array | Float32Array;
+  relEntr<P extends Input = Input, Q extends Input = Input>(p: P, q: Q, options?: ElementwiseOptions): PairElementsOf<P, Q>;
   /**
    * A vector in the module's memory that every call reads without copying. Views stay valid
    * until the memory grows (growth detaches every view of it; a call given a detached view

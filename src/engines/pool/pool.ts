@@ -16,7 +16,7 @@ import { DIVERGENCE_METHODS, GRADIENT_METHODS, ROUTES, type DivergenceMethod, ty
 import type { Settings } from "../../core/options.js";
 import { checkAllocation } from "../../core/checks.js";
 import { KLError } from "../../core/errors.js";
-import type { DivergenceOptions, GradientOptions, JSDOptions, KL, Reduced, ValueAndGradient, Vector } from "../../core/types.js";
+import type { DivergenceOptions, ElementsOf, ElementwiseOptions, GradientOptions, Input, JSDOptions, PairElementsOf, Reduced, ValueAndGradient, Vector } from "../../core/types.js";
 import { compensatedSum } from "../../numeric/compensated-sum.js";
 import { compileFor, CREATE_KEYS, createKL, type CreateOptions, type WasmBackend } from "../wasm/create.js";
 import type { URLInstance } from "../wasm/loader.js";
@@ -37,8 +37,6 @@ export interface PoolOptions extends CreateOptions {
    */
   workerUrl?: URLInstance | string;
 }
-
-type Async<F> = F extends (...args: infer A) => infer R ? (...args: A) => Promise<R> : never;
 
 /**
  * As much of an `AbortSignal` as a pool call uses, spelled out so that the published types name
@@ -99,52 +97,52 @@ export interface KLPool {
    * KL.kl on the workers: D(P‖Q), rows split among them.
    * @example await pool.kl(p, q, { rows: 256, reduction: "none" }); // Float64Array, one value per row
    */
-  kl<O extends DivergenceOptions & PoolCallOptions = {}>(p: Vector, q: Vector, options?: O): Promise<Reduced<O>>;
+  kl<O extends DivergenceOptions & PoolCallOptions = {}>(p: Input, q: Input, options?: O): Promise<Reduced<O>>;
   /**
    * KL.forward on the workers: D(target‖approx).
    * @example await pool.forward(teacherLogits, studentLogits, { rows: 64, space: "logits", reduction: "mean" });
    */
-  forward<O extends DivergenceOptions & PoolCallOptions = {}>(target: Vector, approx: Vector, options?: O): Promise<Reduced<O>>;
+  forward<O extends DivergenceOptions & PoolCallOptions = {}>(target: Input, approx: Input, options?: O): Promise<Reduced<O>>;
   /**
    * KL.reverse on the workers: D(approx‖target).
    * @example await pool.reverse(target, approx, { rows: 64 });
    */
-  reverse<O extends DivergenceOptions & PoolCallOptions = {}>(target: Vector, approx: Vector, options?: O): Promise<Reduced<O>>;
+  reverse<O extends DivergenceOptions & PoolCallOptions = {}>(target: Input, approx: Input, options?: O): Promise<Reduced<O>>;
   /**
    * KL.entropy on the workers.
    * @example await pool.entropy(p, { rows: 64, base: 2 });
    */
-  entropy<O extends DivergenceOptions & PoolCallOptions = {}>(p: Vector, options?: O): Promise<Reduced<O>>;
+  entropy<O extends DivergenceOptions & PoolCallOptions = {}>(p: Input, options?: O): Promise<Reduced<O>>;
   /**
    * KL.crossEntropy on the workers.
    * @example await pool.crossEntropy(labels, predicted, { rows: 64, reduction: "mean" });
    */
-  crossEntropy<O extends DivergenceOptions & PoolCallOptions = {}>(p: Vector, q: Vector, options?: O): Promise<Reduced<O>>;
+  crossEntropy<O extends DivergenceOptions & PoolCallOptions = {}>(p: Input, q: Input, options?: O): Promise<Reduced<O>>;
   /**
    * KL.jsd on the workers, `beta` and `scaled` included.
    * @example await pool.jsd(p, q, { rows: 64, beta: 0.2, scaled: true });
    */
-  jsd<O extends JSDOptions & PoolCallOptions = {}>(p: Vector, q: Vector, options?: O): Promise<Reduced<O>>;
+  jsd<O extends JSDOptions & PoolCallOptions = {}>(p: Input, q: Input, options?: O): Promise<Reduced<O>>;
   /**
    * KL.forwardGrad on the workers; with a shared `out` (from `alloc`) each worker writes its rows there.
    * @example const { value, grad } = await pool.forwardGrad(teacherLogits, studentLogits, { rows: 64, space: "logits", out: pool.alloc(64 * 32000, Float32Array) });
    */
-  forwardGrad<O extends GradientOptions & PoolCallOptions = {}>(target: Vector, approx: Vector, options?: O): Promise<ValueAndGradient<O>>;
+  forwardGrad<O extends GradientOptions & PoolCallOptions = {}, A extends Input = Input>(target: Input, approx: A, options?: O): Promise<ValueAndGradient<O, ElementsOf<A>>>;
   /**
    * KL.reverseGrad on the workers.
    * @example const { value, grad } = await pool.reverseGrad(targetLogits, logits, { rows: 64, space: "logits" });
    */
-  reverseGrad<O extends GradientOptions & PoolCallOptions = {}>(target: Vector, approx: Vector, options?: O): Promise<ValueAndGradient<O>>;
+  reverseGrad<O extends GradientOptions & PoolCallOptions = {}, A extends Input = Input>(target: Input, approx: A, options?: O): Promise<ValueAndGradient<O, ElementsOf<A>>>;
   /**
    * KL.relEntr, in this thread: element-wise work gains less from workers than the messages cost.
    * @example await pool.relEntr([0.5, 0, 0.5], [0.25, 0.5, 0]); // Float64Array [0.3466…, 0, Infinity]
    */
-  relEntr: Async<KL["relEntr"]>;
+  relEntr<P extends Input = Input, Q extends Input = Input>(p: P, q: Q, options?: ElementwiseOptions): Promise<PairElementsOf<P, Q>>;
   /**
    * KL.jsdGrad on the workers.
    * @example const { value, grad } = await pool.jsdGrad(teacherLogits, studentLogits, { space: "logits", rows: 64 });
    */
-  jsdGrad<O extends JSDOptions & GradientOptions & PoolCallOptions = {}>(target: Vector, approx: Vector, options?: O): Promise<ValueAndGradient<O>>;
+  jsdGrad<O extends JSDOptions & GradientOptions & PoolCallOptions = {}, A extends Input = Input>(target: Input, approx: A, options?: O): Promise<ValueAndGradient<O, ElementsOf<A>>>;
   /**
    * A vector every worker reads without a copy: a typed array on a SharedArrayBuffer where
    * there is one (`shared`), else an ordinary one. Give it as input or as `out`.

@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { inspect } from "node:util";
 import { createKL, createKLPool, createKLSync, KLError, referenceKL } from "klwasm";
 import * as reference from "klwasm/reference";
 
@@ -24,6 +25,12 @@ assert.equal(typeof value, "number");
 assert.ok(grad instanceof Float32Array);
 
 assert.throws(() => kl.kl([0.5, Number.NaN], q), (error) => error instanceof KLError && error.code === "NAN" && error.index === 1);
+// The minified bundle keeps the error's name: in String(error), in its class, in Node's printout.
+assert.throws(() => kl.kl([[0.5, 0.5], [1]], [0.5, 0.5, 0.5, 0.5]), (error) =>
+  String(error).startsWith("KLError: p: row 1") && error.constructor.name === "KLError" && inspect(error).startsWith("KLError: ") && error.code === "LENGTH_MISMATCH");
+
+// Shapes carry the rows: a [2, 2] tensor-like is two distributions.
+assert.deepEqual(kl.kl({ data: Float64Array.of(0.5, 0.5, 0.2, 0.8), dims: [2, 2] }, [[0.9, 0.1], [0.5, 0.5]], { reduction: "none" }), perRow);
 
 // The raw module for bundlers that do not inline, through the package's "./wasm/*" export.
 const wasmPath = createRequire(import.meta.url).resolve("klwasm/wasm/klwasm-simd.wasm");

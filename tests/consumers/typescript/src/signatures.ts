@@ -5,7 +5,8 @@
 import { expectTypeOf } from "expect-type";
 import {
   createKL, createKLSync, diagGaussianKL, estimateKL, KLError, referenceKL,
-  type Backend, type DivergenceOptions, type KL, type KLErrorCode, type Reduced, type Reduction, type Vector,
+  type Backend, type DivergenceOptions, type ElementsOf, type Float16ArrayLike, type Input, type KL, type KLErrorCode,
+  type KLPool, type Reduced, type Reduction, type Vector,
 } from "klwasm";
 import { referenceKL as referenceOnly } from "klwasm/reference";
 
@@ -33,11 +34,42 @@ expectTypeOf(kl.kl(p, q, { rows: 4, reduction: "none" })).toEqualTypeOf<Float64A
 expectTypeOf(kl.forward(p, q, { space: "logits", reduction: "none" })).toEqualTypeOf<Float64Array>();
 expectTypeOf(kl.jsd(p, q, { beta: 0.3, scaled: true })).toEqualTypeOf<number>();
 expectTypeOf(kl.entropy([0.5, 0.5])).toEqualTypeOf<number>();
-expectTypeOf(kl.relEntr(p, p)).toEqualTypeOf<Float64Array | Float32Array>();
+// relEntr's result follows its inputs: f32 only where both are.
+expectTypeOf(kl.relEntr(p, p)).toEqualTypeOf<Float64Array>();
+expectTypeOf(kl.relEntr(q, q)).toEqualTypeOf<Float32Array>();
+expectTypeOf(kl.relEntr(q, p)).toEqualTypeOf<Float64Array>();
+expectTypeOf(kl.relEntr([0.5, 0.5], q)).toEqualTypeOf<Float64Array>();
 
+// A gradient has approx's element type (target's does not matter).
 const fused = kl.forwardGrad(p, q, { qSpace: "logits", reduction: "none" });
 expectTypeOf(fused.value).toEqualTypeOf<Float64Array>();
-expectTypeOf(fused.grad).toEqualTypeOf<Float64Array | Float32Array>();
+expectTypeOf(fused.grad).toEqualTypeOf<Float32Array>();
+expectTypeOf(kl.forwardGrad(q, q).grad).toEqualTypeOf<Float32Array>();
+expectTypeOf(kl.forwardGrad(q, p).grad).toEqualTypeOf<Float64Array>();
+expectTypeOf(kl.reverseGrad(q, [0.5, 0.5]).grad).toEqualTypeOf<Float64Array>();
+expectTypeOf(kl.jsdGrad(p, q, { beta: 0.3 }).grad).toEqualTypeOf<Float32Array>();
+declare const vector: Vector;
+expectTypeOf(kl.forwardGrad(p, vector).grad).toEqualTypeOf<Float64Array | Float32Array>();
+
+// The shapes ML users hold: nested rows, tensor-likes, Float16Array and integer counts.
+declare const half: Float16ArrayLike;
+declare const counts: Uint32Array;
+declare const onnxOutput: { readonly dims: readonly number[]; readonly type: string; readonly data: Float32Array | Int32Array | BigInt64Array | string[] };
+expectTypeOf(kl.kl([[0.5, 0.5], [0.9, 0.1]], [[0.9, 0.1], [0.5, 0.5]])).toEqualTypeOf<number>();
+expectTypeOf(kl.kl({ data: q, dims: [2, 2] }, { data: q, shape: [2, 2] }, { reduction: "none" })).toEqualTypeOf<Float64Array>();
+expectTypeOf(kl.entropy(onnxOutput)).toEqualTypeOf<number>();
+expectTypeOf(kl.forwardGrad(p, [[0.5, 0.5]]).grad).toEqualTypeOf<Float64Array>();
+expectTypeOf(kl.forwardGrad(p, [q, q]).grad).toEqualTypeOf<Float32Array>();
+expectTypeOf(kl.forwardGrad(p, { data: q, dims: [1, 2] }).grad).toEqualTypeOf<Float32Array>();
+expectTypeOf(kl.forwardGrad(p, { data: [0.5, 0.5], shape: [2] }).grad).toEqualTypeOf<Float64Array>();
+expectTypeOf(kl.forwardGrad(p, onnxOutput).grad).toEqualTypeOf<Float64Array | Float32Array>();
+expectTypeOf(kl.forwardGrad(p, half).grad).toEqualTypeOf<Float32Array>();
+expectTypeOf(kl.forwardGrad(p, counts).grad).toEqualTypeOf<Float64Array>();
+expectTypeOf(kl.relEntr(half, q)).toEqualTypeOf<Float32Array>();
+expectTypeOf<ElementsOf<Input>>().toEqualTypeOf<Float64Array | Float32Array>();
+declare const pool: KLPool;
+expectTypeOf(pool.forwardGrad(p, q)).resolves.toHaveProperty("grad").toEqualTypeOf<Float32Array>();
+expectTypeOf(pool.relEntr(p, [[0.5, 0.5]])).resolves.toEqualTypeOf<Float64Array>();
 expectTypeOf(kl.reverseGrad(p, q).value).toEqualTypeOf<number>();
 
 // A reduction the type leaves open gives either result.
@@ -69,6 +101,10 @@ kl.kl(p, q, { reduction: "batchmean" });
 kl.forward(p, q, { qSpace: "softmax" });
 // @ts-expect-error a string is not a vector
 kl.kl("0.5,0.5", q);
+// @ts-expect-error a tensor-like needs dims or shape
+kl.kl({ data: q }, q);
+// @ts-expect-error rows of strings are not rows of numbers
+kl.kl([["0.5", "0.5"]], q);
 // @ts-expect-error createKL is asynchronous
 createKL().kl(p, q);
 // @ts-expect-error the backend is read-only
