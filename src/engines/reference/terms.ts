@@ -203,6 +203,24 @@ function partition(values: number[], normalised: boolean): [number, number] {
  * difference of the log-partitions (maxima and log-sums apart, so that K carries no rounding
  * of |x|), it is Σ p·(e^d − 1 − d), every term ≥ 0, plus Σp − Σq where one row is used as given.
  */
+/**
+ * log Σe^y − log Σe^x for rows within a factor e of each other element by element, from their
+ * differences: c + log1p(Σ p·expm1(δ)), δ = (y − x) − c, c = max y − max x. The difference of
+ * the two log-sum-exps carries an ulp of each, as large as the whole KL of rows a few ulps
+ * apart; undefined for rows farther apart, where that rounding is far below their KL.
+ */
+function nearShift(x: number[], y: number[], maxX: number, maxY: number, logSumX: number): number | undefined {
+  const c = maxY - maxX;
+  const terms: number[] = [];
+  for (let i = 0; i < x.length; i++) {
+    if (x[i] === -Infinity && y[i] === -Infinity) continue;
+    const delta = (y[i]! - x[i]!) - c;
+    if (!(Math.abs(delta) <= 1)) return undefined;
+    terms.push(Math.exp(x[i]! - maxX - logSumX) * Math.expm1(delta));
+  }
+  return c + Math.log1p(sum(terms.length, (i) => terms[i]!));
+}
+
 export function klLogRow(p: Operand, q: Operand, row: number, shape: RowShape, s = 1): number {
   const n = shape.cols;
   const normalised = (o: Operand) => o.space === "logits" || shape.normalize;
@@ -212,7 +230,7 @@ export function klLogRow(p: Operand, q: Operand, row: number, shape: RowShape, s
   if (!normalised(p) && !normalised(q)) return sum(n, (i) => klTermLog(x[i]!, y[i]!, s));
   const [maxX, logSumX] = partition(x, normalised(p));
   const [maxY, logSumY] = partition(y, normalised(q));
-  const shift = (maxY - maxX) + (logSumY - logSumX);
+  const shift = normalised(p) && normalised(q) ? nearShift(x, y, maxX, maxY, logSumX) ?? (maxY - maxX) + (logSumY - logSumX) : (maxY - maxX) + (logSumY - logSumX);
   const term = (i: number) => {
     const q = () => Math.exp(y[i]! - maxY - logSumY) * s;
     // Σ p·g(d) over p > 0 is Σq − Σp + D(P‖Q) with Σq taken where p > 0: where p = 0 the term is q.

@@ -8,6 +8,7 @@ import type { ElementArray } from "../../core/engine.js";
 import { KLError } from "../../core/errors.js";
 import type { Space, Vector } from "../../core/types.js";
 import { reduce, type OpTable, type ReduceExtras, type TypedKernels } from "./kernels.js";
+import { nearRowsKL } from "../../numeric/near-rows.js";
 import type { Allocations, Scratch, Views } from "./memory.js";
 
 /**
@@ -129,6 +130,12 @@ export function withinLogRange(instance: Instance, t: TypedKernels, address: num
   const maximum = instance.scratch.alloc(8);
   return t.rowMaxima(address, 1, n, maximum) === 0 && instance.views.f64()[maximum >> 3]! <= LOG_MAX;
 }
+
+/**
+ * A KL from logits below this is recomputed from the rows' differences: the shift's rounding
+ * (an ulp of a log-sum-exp, ~1e-15) adds up to ~1e-30, which is 1e-6 of a KL of 1e-24.
+ */
+const NEAR_ROW_KL = 1e-20;
 
 export class KernelCall {
   readonly n: number;
@@ -285,7 +292,31 @@ export class KernelCall {
     // A value op's scale (Settings.rowScale) applies to the mass difference too; a gradient op's is its gradient's.
     const valueScale = extras.grad === undefined ? (extras.scale ?? 1) : 1;
     if (mass !== undefined) for (let r = 0; r < this.rows; r++) values[r] = values[r]! + mass[r]! * valueScale;
+    if (mass === undefined && shifts !== 0) {
+      if (swapped) this.refineNearRows(values, [b, offsetsY], [a, offsetsX], valueScale);
+      else this.refineNearRows(values, [a, offsetsX], [b, offsetsY], valueScale);
+    }
     return values;
+  }
+
+  /**
+   * Rows of two normalised operands whose KL came out below NEAR_ROW_KL: taken again from the
+   * rows' differences (src/numeric/near-rows.ts), since the shift's rounding is as large as the
+   * KL of rows a few ulps apart. Such rows are rare (a model against itself or its quantised
+   * copy) and short of the other rows' cost.
+   */
+  private refineNearRows(values: Float64Array, [a, offsetsX]: [number, number], [b, offsetsY]: [number, number], valueScale: number): void {
+    const x = this.partitions.get(offsetsX);
+    const y = this.partitions.get(offsetsY);
+    if (x === undefined || y === undefined) return;
+    const first = new this.t.array(this.instance.views.buffer, a, this.n);
+    const second = new this.t.array(this.instance.views.buffer, b, this.n);
+    const lse = this.f64At(offsetsX, this.rows);
+    for (let r = 0; r < this.rows; r++) {
+      if (!(Math.abs(values[r]!) < NEAR_ROW_KL * valueScale)) continue;
+      const near = nearRowsKL(first, second, r * this.cols, this.cols, x.maxima[r]!, y.maxima[r]!, lse[r]!);
+      if (near !== undefined) values[r] = near * valueScale;
+    }
   }
 
   /** Operand i as log-probabilities: [address, per-row offsets address or 0]. */
