@@ -2,7 +2,7 @@
  * Element-wise kernels: rel_entr terms, log and exp of arrays, normalisation, log-ratios.
  * Each writes elements of the input's own type T and returns 1 if it met invalid input.
  */
-import { horizontalMax, lanes, offsetHi, offsetLo } from "./lanes";
+import { horizontalMax, lanes, offsetHi, offsetLo, subtractOffset } from "./lanes";
 import { flagInvalidInput, invalidInputStatus, resetInvalidInput } from "./status";
 import { accepts, usesSecond } from "./ops";
 import {
@@ -18,7 +18,7 @@ function storeTermScalar<T>(op: i32, x: usize, y: usize, i: i32, out: usize): vo
   const xi = <f64>load<T>(at<T>(x, i));
   const yi = usesSecond(op) ? <f64>load<T>(at<T>(y, i)) : 0;
   if (!accepts(op, xi) || (usesSecond(op) && !accepts(op, yi))) flagInvalidInput();
-  store<T>(at<T>(out, i), <T>termScalar(op, xi, yi, 0, 0));
+  store<T>(at<T>(out, i), <T>termScalar(op, xi, yi, 0, 0, 0, 0));
 }
 
 /** out[i] = term(x[i], y[i]) for n elements. */
@@ -32,7 +32,7 @@ function storeTermScalar<T>(op: i32, x: usize, y: usize, i: i32, out: usize): vo
       const xv = v128.load(at<T>(x, i));
       const yv = usesSecond(op) ? v128.load(at<T>(y, i)) : xv;
       if (laneCheckPassed<T>(op, laneCheckFold<T>(op, laneCheckStart(op), xv, yv, none, none))) {
-        v128.store(at<T>(out, i), termVector<T>(op, xv, yv, none, none, none, none, none, none, false, none, none, none, 0));
+        v128.store(at<T>(out, i), termVector<T>(op, xv, yv, none, none, none, none, none, none, none, none, false, none, none, none, 0));
       } else {
         for (let j = i; j < i + LANES; j++) storeTermScalar<T>(op, x, y, j, out);
       }
@@ -64,22 +64,25 @@ export function logElements<T>(x: usize, n: i32, out: usize): i32 {
   return invalidInputStatus();
 }
 
-/** out[r, i] = exp(x[r, i] − offsets[r]): log-probabilities back to probabilities. */
+/**
+ * out[r, i] = exp((x[r, i] − offsets[r].max) − offsets[r].logSum): log-probabilities back to
+ * probabilities, with a row's offset (its log-sum-exp) as two f64, max and log-sum.
+ */
 export function expShiftedRows<T>(x: usize, rows: i32, cols: i32, offsets: usize, out: usize): void {
   for (let r: i32 = 0; r < rows; r++) {
-    const offset = load<f64>(offsets + (<usize>r << 3));
+    const maximum = load<f64>(offsets + (<usize>r << 4)), logSum = load<f64>(offsets + (<usize>r << 4) + 8);
     const rowStart = r * cols;
     let i: i32 = 0;
     if (ASC_FEATURE_SIMD) {
       const LANES = lanes<T>();
-      const hi = offsetHi<T>(offset), lo = offsetLo<T>(offset);
+      const max = v128.splat<T>(<T>maximum), hi = offsetHi<T>(logSum), lo = offsetLo<T>(logSum);
       for (; i + LANES <= cols; i += LANES) {
-        const a = v128.sub<T>(v128.sub<T>(v128.load(at<T>(x, rowStart + i)), hi), lo);
+        const a = subtractOffset<T>(v128.sub<T>(v128.load(at<T>(x, rowStart + i)), max), hi, lo);
         v128.store(at<T>(out, rowStart + i), sizeof<T>() == 8 ? expF64x2(a) : expF32x4(a));
       }
     }
     for (; i < cols; i++) {
-      store<T>(at<T>(out, rowStart + i), <T>Math.exp(<f64>load<T>(at<T>(x, rowStart + i)) - offset));
+      store<T>(at<T>(out, rowStart + i), <T>Math.exp((<f64>load<T>(at<T>(x, rowStart + i)) - maximum) - logSum));
     }
   }
 }

@@ -169,7 +169,8 @@ const REDUCTIONS: StaticArray<Reduction> = [
 
 /**
  * Row reductions (ops.ts codes): out[r] = Σ term over row r. Gradient ops also write
- * scale·∂/∂y to `grad`; `shifts` (last, so that callers without it pass none) are the log-space KL's. Returns 1 if the input held a value the op does not accept; traps on
+ * scale·∂/∂y to `grad`; offsets (log-sum-exps) are two f64 per row, the maximum
+ * and the log-sum; `shifts` (last, so that callers without it pass none) are the log-space KL's. Returns 1 if the input held a value the op does not accept; traps on
  * an unknown op.
  */
 export function reduceRowsF64(

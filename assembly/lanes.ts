@@ -78,3 +78,9 @@
 @inline export function offsetLo<T>(offset: f64): v128 {
   return v128.splat<T>(<T>(offset - <f64>(<T>offset)));
 }
+
+/** x − (hi + lo) for a split offset (offsetHi, offsetLo): f64 lanes' lo is 0, and is skipped. */
+@inline export function subtractOffset<T>(x: v128, hi: v128, lo: v128): v128 {
+  const difference = v128.sub<T>(x, hi);
+  return sizeof<T>() == 8 ? difference : v128.sub<T>(difference, lo);
+}

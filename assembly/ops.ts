@@ -21,8 +21,8 @@
  * | GRAD_REVERSE_PROB   | yes       | prob    | yes           | scale                |
  * | GRAD_FORWARD_LOG    | yes       | log     | yes           | offsets, rowParam    |
  * | GRAD_REVERSE_LOG    | yes       | log     | yes           | offsets, rowParam    |
- * | JSD                 | yes       | prob    | no            | rowParam (β)         |
- * | GRAD_JSD            | yes       | prob    | yes           | rowParam (β), scale  |
+ * | JSD                 | yes       | prob    | no            | rowParams (β, W)     |
+ * | GRAD_JSD            | yes       | prob    | yes           | rowParams, scale     |
  * | KL_EXCESS_TERMS     | yes       | prob    | no            |                      |
  * | GRAD_FORWARD_EXCESS | yes       | prob    | yes           | scale                |
  * | GRAD_REVERSE_EXCESS | yes       | prob    | yes           | scale                |
@@ -46,12 +46,13 @@ export const ENTROPY: i32 = 1;
 /** −Σ p·log q, probabilities. */
 export const CROSS_ENTROPY: i32 = 2;
 /**
- * Σ e^a·(a − b), log-probabilities. With a row's shift K = log Σe^y − log Σe^x (the difference of
- * the rows' log-sum-exps, given accurately), rows normalised by their offsets are summed as
- * Σ e^a·g(d) with d = (y − x) − K = b − a and g(d) = e^d − 1 − d ≥ 0 (e^b where a = −∞): the
- * same value where Σ e^a = Σ e^b = 1, but every term ≥ 0 and d free of the offsets' rounding,
- * so that nearly identical rows keep the digits of their own (tiny) divergence. An error ε in K
- * adds g(ε) ≈ ε²/2.
+ * Σ e^a·(a − b), log-probabilities. Rows normalised by their offsets (a = (x − max x) − L_x with
+ * L_x = log Σ e^(x − max x), the same for b) take the row's shift L = L_y − L_x and are summed
+ * as Σ e^a·g(d) with d = ((y − max y) − (x − max x)) − L = b − a and g(d) = e^d − 1 − d ≥ 0
+ * (e^b where e^a is 0): the same value where Σ e^a = Σ e^b = 1, but every term ≥ 0 and d free
+ * of the offsets' rounding, so that nearly identical rows keep the digits of their own (tiny)
+ * divergence; an error ε in L adds g(ε) ≈ ε²/2. Each operand loses its own maximum first, so
+ * that logits of any magnitude (near ±1e308, or small beside huge) keep their differences.
  */
 export const KL_LOG: i32 = 3;
 /** −Σ e^a·a, log-probabilities. */
@@ -91,12 +92,16 @@ export const KL_EXCESS: i32 = 12;
  * in the sum. Each bracket is a KL excess ≥ 0 whose difference comes from d = p − q (p − m =
  * (1 − β)·d, q − m = −β·d), never from the rounded m, so the sum keeps its digits however
  * close p and q are (and however close β is to 0 or 1). A weight of 0 drops its bracket.
+ * rowParams holds two f64 per row, β and a power of two W on both weights (β·W, (1 − β)·W):
+ * the scaled JSD at tiny β takes W ≈ 1/β, so that β·bracket stays out of the subnormals (such
+ * rows take the scalar path).
  */
 export const JSD: i32 = 13;
 /**
- * JSD's terms, gradient (1 − β)·log(q/m) = ∂/∂q (the terms through m cancel), with q − m from
- * d as above; where p = 0 the term is linear in q and the gradient −(1 − β)·log(1 − β), also
- * at q = 0; −Infinity where q = 0 < p (the one-sided derivative); 0 at β = 1.
+ * JSD's terms (rowParams as JSD's), gradient (1 − β)·log(q/m) = ∂/∂q (the terms through m
+ * cancel), with q − m from d as above; where p = 0 the term is linear in q and the gradient
+ * −(1 − β)·log(1 − β), also at q = 0; −Infinity where q = 0 < p (the one-sided derivative); 0
+ * at β = 1.
  */
 export const GRAD_JSD: i32 = 14;
 /**

@@ -14,7 +14,7 @@
  * module global carries a block's sum or the row's totals between functions.
  */
 import { compensated, horizontalSumF64x2, lanes, neumaierRoundoff, offsetHi, offsetLo, promoteHighF32x4, twoSumRoundoff } from "./lanes";
-import { accepts, SUM, sumsDifferences, usesSecond, writesGradient } from "./ops";
+import { accepts, mixes, SUM, sumsDifferences, usesSecond, writesGradient } from "./ops";
 import { flagInvalidInput, invalidInputStatus, resetInvalidInput } from "./status";
 import {
   differenceScalar, differenceVector, laneCheckFold, laneCheckPassed, laneCheckStart, rescaledRowSum, termVector, termWithGradientScalar,
@@ -50,9 +50,9 @@ const BLOCK: i32 = 256;
 }
 
 /**
- * out[r] = Σ_i term(x[r, i], y[r, i]) as f64, for every row. `offsetsX`/`offsetsY`,
- * `rowParams` and `shifts` point to one f64 per row (0: none; shifts select the log-space KL's
- * excess form, see ops.ts KL_LOG). Gradient ops write `scale` times the gradient to `grad`
+ * out[r] = Σ_i term(x[r, i], y[r, i]) as f64, for every row. `rowParams` and `shifts`
+ * point to one f64 per row, `offsetsX`/`offsetsY` (log-sum-exps) to two, the row's maximum and
+ * log-sum (0: none; shifts select the log-space KL's excess form, see ops.ts KL_LOG). Gradient ops write `scale` times the gradient to `grad`
  * (row-major like x); value ops multiply each row's value by it (a power of two). Returns 1 if
  * the input holds a value no term accepts.
  */
@@ -72,9 +72,14 @@ const BLOCK: i32 = 256;
     const rowX = x + <usize>r * rowBytes;
     const rowY = y + <usize>r * rowBytes;
     const rowGrad = grad + <usize>r * rowBytes;
-    const offsetX = offsetsX ? load<f64>(offsetsX + (<usize>r << 3)) : 0;
-    const offsetY = offsetsY ? load<f64>(offsetsY + (<usize>r << 3)) : 0;
-    const rowParam = rowParams ? load<f64>(rowParams + (<usize>r << 3)) : 0;
+    // A log-sum-exp offset is two f64 per row, the maximum and the log-sum, taken away in turn.
+    const maxX = offsetsX ? load<f64>(offsetsX + (<usize>r << 4)) : 0;
+    const logSumX = offsetsX ? load<f64>(offsetsX + (<usize>r << 4) + 8) : 0;
+    const maxY = offsetsY ? load<f64>(offsetsY + (<usize>r << 4)) : 0;
+    const logSumY = offsetsY ? load<f64>(offsetsY + (<usize>r << 4) + 8) : 0;
+    // The JSD ops read two f64 per row: β and a power of two on its weights (ops.ts JSD).
+    const rowParam = rowParams ? load<f64>(rowParams + (mixes(op) ? <usize>r << 4 : <usize>r << 3)) : 0;
+    const rowWeight = mixes(op) && rowParams ? load<f64>(rowParams + (<usize>r << 4) + 8) : 1;
     const shifted = shifts != 0;
     const shift = shifted ? load<f64>(shifts + (<usize>r << 3)) : 0;
     // The row's Neumaier sums: of the terms, and for sumsDifferences ops of their differences.
@@ -85,13 +90,16 @@ const BLOCK: i32 = 256;
       // A block [i, end): by the vector path while a whole vector remains, then by the scalar
       // path; also by the scalar path if any of its lanes fails the lane check.
       let end = cols;
-      // Row sums for normalisation (SUM) take the scalar path: see ops.ts.
-      if (ASC_FEATURE_SIMD && op != SUM && cols - i >= LANES) {
+      // Row sums for normalisation (SUM), and JSD rows with a power of two on their weights (the
+      // scaled JSD at β < 2^-64, rare), take the scalar path: see ops.ts.
+      if (ASC_FEATURE_SIMD && op != SUM && rowWeight == 1 && cols - i >= LANES) {
         end = i + min(BLOCK, (cols - i) & ~(LANES - 1));
         const bx = rowX + byteOffset<T>(i), by = rowY + byteOffset<T>(i), bg = rowGrad + byteOffset<T>(i);
         const count = end - i;
-        const oxHi = offsetHi<T>(offsetX), oxLo = offsetLo<T>(offsetX);
-        const oyHi = offsetHi<T>(offsetY), oyLo = offsetLo<T>(offsetY);
+        // A row maximum is one of the row's values: exact in T lanes.
+        const mx = v128.splat<T>(<T>maxX), my = v128.splat<T>(<T>maxY);
+        const lxHi = offsetHi<T>(logSumX), lxLo = offsetLo<T>(logSumX);
+        const lyHi = offsetHi<T>(logSumY), lyLo = offsetLo<T>(logSumY);
         const shiftHi = offsetHi<T>(shift), shiftLo = offsetLo<T>(shift);
         const rowParamLanes = v128.splat<T>(<T>rowParam);
         // The JSD's 1 − β, from the f64 β: in f32 lanes β near 1 rounds to 1, its complement not to 0.
@@ -111,10 +119,10 @@ const BLOCK: i32 = 256;
           const y3 = second ? v128.load(py, 3 * STRIDE) : x3;
           check = laneCheckFold<T>(op, laneCheckFold<T>(op, check, x0, y0, rowParamLanes, complementLanes), x1, y1, rowParamLanes, complementLanes);
           check = laneCheckFold<T>(op, laneCheckFold<T>(op, check, x2, y2, rowParamLanes, complementLanes), x3, y3, rowParamLanes, complementLanes);
-          const t0 = termVector<T>(op, x0, y0, oxHi, oxLo, oyHi, oyLo, shiftHi, shiftLo, shifted, rowParamLanes, complementLanes, scaleLanes, g);
-          const t1 = termVector<T>(op, x1, y1, oxHi, oxLo, oyHi, oyLo, shiftHi, shiftLo, shifted, rowParamLanes, complementLanes, scaleLanes, g + STRIDE);
-          const t2 = termVector<T>(op, x2, y2, oxHi, oxLo, oyHi, oyLo, shiftHi, shiftLo, shifted, rowParamLanes, complementLanes, scaleLanes, g + 2 * STRIDE);
-          const t3 = termVector<T>(op, x3, y3, oxHi, oxLo, oyHi, oyLo, shiftHi, shiftLo, shifted, rowParamLanes, complementLanes, scaleLanes, g + 3 * STRIDE);
+          const t0 = termVector<T>(op, x0, y0, mx, lxHi, lxLo, my, lyHi, lyLo, shiftHi, shiftLo, shifted, rowParamLanes, complementLanes, scaleLanes, g);
+          const t1 = termVector<T>(op, x1, y1, mx, lxHi, lxLo, my, lyHi, lyLo, shiftHi, shiftLo, shifted, rowParamLanes, complementLanes, scaleLanes, g + STRIDE);
+          const t2 = termVector<T>(op, x2, y2, mx, lxHi, lxLo, my, lyHi, lyLo, shiftHi, shiftLo, shifted, rowParamLanes, complementLanes, scaleLanes, g + 2 * STRIDE);
+          const t3 = termVector<T>(op, x3, y3, mx, lxHi, lxLo, my, lyHi, lyLo, shiftHi, shiftLo, shifted, rowParamLanes, complementLanes, scaleLanes, g + 3 * STRIDE);
           if (sumsDifferences(op)) {
             differenceErrors = foldDifferenceErrors<T>(op, differences, differenceErrors, x0, y0);
             differences = foldDifferenceSums<T>(op, differences, x0, y0);
@@ -139,7 +147,7 @@ const BLOCK: i32 = 256;
           const x0 = v128.load(bx + byteOffset<T>(j));
           const y0 = second ? v128.load(by + byteOffset<T>(j)) : x0;
           check = laneCheckFold<T>(op, check, x0, y0, rowParamLanes, complementLanes);
-          const t0 = termVector<T>(op, x0, y0, oxHi, oxLo, oyHi, oyLo, shiftHi, shiftLo, shifted, rowParamLanes, complementLanes, scaleLanes, bg + byteOffset<T>(j));
+          const t0 = termVector<T>(op, x0, y0, mx, lxHi, lxLo, my, lyHi, lyLo, shiftHi, shiftLo, shifted, rowParamLanes, complementLanes, scaleLanes, bg + byteOffset<T>(j));
           if (sumsDifferences(op)) {
             differenceErrors = foldDifferenceErrors<T>(op, differences, differenceErrors, x0, y0);
             differences = foldDifferenceSums<T>(op, differences, x0, y0);
@@ -176,7 +184,7 @@ const BLOCK: i32 = 256;
           flagInvalidInput();
           continue;
         }
-        const term = termWithGradientScalar<T>(op, xj, yj, offsetX, offsetY, shift, shifted, rowParam, scale, rowGrad + byteOffset<T>(j));
+        const term = termWithGradientScalar<T>(op, xj, yj, maxX, logSumX, maxY, logSumY, shift, shifted, rowParam, rowWeight, scale, rowGrad + byteOffset<T>(j));
         if (sumsDifferences(op)) {
           const d = differenceScalar(op, xj, yj);
           const dt = difference + d;
@@ -198,7 +206,7 @@ const BLOCK: i32 = 256;
     // Overflow part-way (lanes may even meet +Infinity and −Infinity): the row again, every term
     // times 2^-64, and the sum times 2^64 (times valueScale: the rescaled sum itself for 2^-64).
     if (!isFinite(value) && !invalidInputStatus()) {
-      value = rescaledRowSum<T>(op, rowX, rowY, cols, offsetX, offsetY, shift, shifted, rowParam) * (reinterpret<f64>(0x43F0000000000000) * valueScale);
+      value = rescaledRowSum<T>(op, rowX, rowY, cols, maxX, logSumX, maxY, logSumY, shift, shifted, rowParam, rowWeight) * (reinterpret<f64>(0x43F0000000000000) * valueScale);
     } else {
       value *= valueScale;
     }

@@ -15,6 +15,7 @@ import {
   logRatioF64x2, logRatioGivenF32x4, logRatioGivenF64x2, logRatioGivenScalar, logRatioScalar,
 } from "./vecmath";
 import { expm1MinusXSmallF32x4, expm1MinusXSmallF64x2, expm1MinusXSmallScalar } from "./series";
+import { subtractOffset } from "./lanes";
 import {
   CROSS_ENTROPY, CROSS_ENTROPY_LOG, ENTROPY, ENTROPY_LOG, EXP_SUM, GRAD_FORWARD_EXCESS, GRAD_FORWARD_LOG, GRAD_FORWARD_PROB,
   GRAD_JSD, GRAD_REVERSE_EXCESS, GRAD_REVERSE_LOG, GRAD_REVERSE_PROB, inLogSpace, JSD, KL, KL_EXCESS, KL_EXCESS_TERMS, KL_LOG,
@@ -28,10 +29,11 @@ import {
 
 /**
  * The JSD's term (ops.ts JSD) for p, q ≥ 0 and β ∈ [0, 1]: two KL excesses against m whose
- * differences come from d = p − q. At β = 0 or 1, m is q or p and the term is 0 (the bracket
- * of weight 0, perhaps infinite, is dropped).
+ * differences come from d = p − q, weighted by β·`weight` and (1 − β)·`weight` (`weight` a
+ * power of two: see JSD). At β = 0 or 1, m is q or p and the term is 0 (the bracket of weight 0,
+ * perhaps infinite, is dropped).
  */
-function jsdTermScalar(p: f64, q: f64, beta: f64): f64 {
+function jsdTermScalar(p: f64, q: f64, beta: f64, weight: f64): f64 {
   if (beta == 0 || beta == 1) return 0;
   const complement = 1 - beta;
   const d = p - q;
@@ -41,8 +43,9 @@ function jsdTermScalar(p: f64, q: f64, beta: f64): f64 {
   const fromP = complement * d; // p − m
   const fromQ = -beta * d; // q − m
   // x = 0: x·log(x/m) is 0 and the bracket is −(x − m).
-  const a = p == 0 ? -fromP * beta : klExcessGivenScalar(p, m, fromP, beta);
-  const b = q == 0 ? -fromQ * complement : klExcessGivenScalar(q, m, fromQ, complement);
+  const weightP = beta * weight, weightQ = complement * weight;
+  const a = p == 0 ? -fromP * weightP : klExcessGivenScalar(p, m, fromP, weightP);
+  const b = q == 0 ? -fromQ * weightQ : klExcessGivenScalar(q, m, fromQ, weightQ);
   return a + b;
 }
 
@@ -58,69 +61,81 @@ function jsdGradientScalar(p: f64, q: f64, beta: f64): f64 {
 
 /** The exact scalar value-and-gradient terms (see the GRAD_* codes). */
 function gradientTermScalar<T>(
-  op: i32, x: f64, y: f64, offsetX: f64, offsetY: f64, shift: f64, shifted: bool, rowParam: f64, scale: f64, gradAt: usize,
+  op: i32, x: f64, y: f64, maxX: f64, logSumX: f64, maxY: f64, logSumY: f64, shift: f64, shifted: bool, rowParam: f64, rowWeight: f64, scale: f64, gradAt: usize,
 ): f64 {
   if (op == GRAD_JSD) {
     storeGradient<T>(gradAt, jsdGradientScalar(x, y, rowParam) * scale);
-    return jsdTermScalar(x, y, rowParam);
+    return jsdTermScalar(x, y, rowParam, rowWeight);
   }
   if (op == GRAD_FORWARD_PROB || op == GRAD_FORWARD_EXCESS) {
     storeGradient<T>(gradAt, x == 0 ? 0 : (-x / y) * scale);
-    return termScalar(op == GRAD_FORWARD_PROB ? KL : KL_EXCESS, x, y, 0, 0);
+    return termScalar(op == GRAD_FORWARD_PROB ? KL : KL_EXCESS, x, y, 0, 0, 0, 0);
   }
   if (op == GRAD_REVERSE_PROB || op == GRAD_REVERSE_EXCESS) {
     // One-sided at q = 0: +Infinity where p = 0 too (the term jumps to +Infinity), else −Infinity.
     const ratio = x == 0 ? Infinity : y == 0 ? -Infinity : logRatioScalar(y, x);
     storeGradient<T>(gradAt, (ratio + 1) * scale);
-    return termScalar(op == GRAD_REVERSE_PROB ? KL : KL_EXCESS, y, x, 0, 0);
+    return termScalar(op == GRAD_REVERSE_PROB ? KL : KL_EXCESS, y, x, 0, 0, 0, 0);
   }
-  const a = x - offsetX;
-  const b = y - offsetY;
+  const a = (x - maxX) - logSumX;
+  const b = (y - maxY) - logSumY;
   if (op == GRAD_FORWARD_LOG) {
     storeGradient<T>(gradAt, (Math.exp(b) * rowParam - Math.exp(a)) * scale);
-    return termScalar(KL_LOG, x, y, offsetX, offsetY, shift, shifted);
+    return termScalar(KL_LOG, x, y, maxX, logSumX, maxY, logSumY, shift, shifted);
   }
   // GRAD_REVERSE_LOG: q·(b − a − c) → 0 as q → 0; +Infinity where p = 0 < q.
   const gradient = b == -Infinity ? 0 : a == -Infinity ? Infinity : Math.exp(b) * (b - a - rowParam);
   storeGradient<T>(gradAt, gradient * scale);
-  return termScalar(KL_LOG, y, x, offsetY, offsetX, shift, shifted);
+  return termScalar(KL_LOG, y, x, maxY, logSumY, maxX, logSumX, shift, shifted);
 }
 
 /**
  * The exact scalar term of any op; gradient ops also store their gradient element at
- * `gradAt`. `offsetX`/`offsetY` shift log-space operands (log-sum-exp per row); `shift` is the
- * log-space KL's per-row shift where `shifted` (see KL_LOG).
+ * `gradAt`. Log-space operands are shifted by their row's log-sum-exp, given as its maximum
+ * and log-sum (`maxX`, `logSumX`, …); `shift` is the log-space KL's per-row shift where
+ * `shifted` (see KL_LOG).
  */
 export function termWithGradientScalar<T>(
-  op: i32, x: f64, y: f64, offsetX: f64, offsetY: f64, shift: f64, shifted: bool, rowParam: f64, scale: f64, gradAt: usize,
+  op: i32, x: f64, y: f64, maxX: f64, logSumX: f64, maxY: f64, logSumY: f64, shift: f64, shifted: bool, rowParam: f64, rowWeight: f64, scale: f64, gradAt: usize,
 ): f64 {
-  if (op == JSD) return jsdTermScalar(x, y, rowParam);
+  if (op == JSD) return jsdTermScalar(x, y, rowParam, rowWeight);
   return writesGradient(op)
-    ? gradientTermScalar<T>(op, x, y, offsetX, offsetY, shift, shifted, rowParam, scale, gradAt)
-    : termScalar(op, x, y, offsetX, offsetY, shift, shifted);
+    ? gradientTermScalar<T>(op, x, y, maxX, logSumX, maxY, logSumY, shift, shifted, rowParam, rowWeight, scale, gradAt)
+    : termScalar(op, x, y, maxX, logSumX, maxY, logSumY, shift, shifted);
 }
 
 /**
- * e^a·g(d), g(d) = e^d − 1 − d, for log-probabilities a and b = a + d (d the accurate
- * log(q/p)), times `s`: the series below |d| = ½, e^d − 1 − d by expm1 up to d = 700,
- * e^b − e^a·(1 + d) beyond (where e^d alone would overflow). e^b where a = −∞ (the excess of
- * p = 0 is q), +∞ where b = −∞ < a.
+ * e^a·g(d), g(d) = e^d − 1 − d, times `s`, for one element of rows normalised by their
+ * log-sum-exps (see KL_LOG): xs = x − maxX, ys = y − maxY, a = xs − logSumX, b = ys − logSumY
+ * and d = (ys − xs) − shift, the accurate log(q/p). The series below |d| = ½, e^d − 1 − d by
+ * expm1 up to d = 700, e^b − e^a·(1 + d) beyond (where e^d alone would overflow). e^b where e^a
+ * is 0 (the excess of p = 0 is q; p·d is then below 1e-300), +∞ where y = −∞ (q = 0 < p).
+ * Logits more than the largest double apart make d = −∞ for a finite log(q/p): e^a·d is then
+ * taken from d/2, from halved operands (exact at such magnitudes).
  */
-function klLogExcessScalar(a: f64, b: f64, d: f64, s: f64): f64 {
+function klLogExcessScalar(x: f64, y: f64, maxX: f64, logSumX: f64, maxY: f64, logSumY: f64, shift: f64, s: f64): f64 {
+  const xs = x - maxX, ys = y - maxY;
+  const a = xs - logSumX, b = ys - logSumY;
   if (a == -Infinity) return Math.exp(b) * s;
-  if (b == -Infinity) return Infinity;
+  if (y == -Infinity) return Infinity;
   const w = Math.exp(a) * s;
+  if (w == 0) return Math.exp(b) * s;
+  const d = (ys - xs) - shift;
   if (Math.abs(d) < 0.5) return w * expm1MinusXSmallScalar(d);
+  if (d == -Infinity) {
+    const halfD = ((0.5 * y - 0.5 * maxY) - (0.5 * x - 0.5 * maxX)) - 0.5 * shift;
+    return Math.exp(b) * s - w - (w * halfD) * 2;
+  }
   return d < 700 ? w * (Math.expm1(d) - d) : Math.exp(b) * s - w * (1 + d);
 }
 
 /**
- * The exact scalar term. `offsetX`/`offsetY` shift log-space operands (log-sum-exp per row);
- * KL_LOG with `shifted` takes the excess form with the row's `shift` (see ops.ts). `s`, a power
+ * The exact scalar term. Log-space operands are shifted by their row's log-sum-exp, taking
+ * away the maximum and then the log-sum (a = (x − maxX) − logSumX); KL_LOG with `shifted` takes the excess form with the row's `shift` (see ops.ts). `s`, a power
  * of two, multiplies the term's weight (p, or e^a) before anything that could overflow: the
  * sum of a row that overflowed part-way is taken again with s = 2^-64 (see rescaledRowSum).
  */
-export function termScalar(op: i32, x: f64, y: f64, offsetX: f64, offsetY: f64, shift: f64 = 0, shifted: bool = false, s: f64 = 1): f64 {
+export function termScalar(op: i32, x: f64, y: f64, maxX: f64, logSumX: f64, maxY: f64, logSumY: f64, shift: f64 = 0, shifted: bool = false, s: f64 = 1): f64 {
   if (op == KL || op == KL_EXCESS || op == KL_EXCESS_TERMS) {
     if (x == 0) return op == KL_EXCESS_TERMS ? y * s : 0;
     if (y == 0) return Infinity;
@@ -135,12 +150,12 @@ export function termScalar(op: i32, x: f64, y: f64, offsetX: f64, offsetY: f64, 
     return y == 0 ? Infinity : -(x * s) * Math.log(y);
   }
   if (op == SUM) return x * s;
-  const a = x - offsetX;
+  if (op == KL_LOG && shifted) return klLogExcessScalar(x, y, maxX, logSumX, maxY, logSumY, shift, s);
+  const a = (x - maxX) - logSumX;
   if (op == EXP_SUM) return Math.exp(a) * s;
-  if (op == KL_LOG && shifted) return klLogExcessScalar(a, y - offsetY, (y - x) - shift, s);
   if (a == -Infinity) return 0;
   if (op == ENTROPY_LOG) return -(Math.exp(a) * s) * a;
-  const b = y - offsetY;
+  const b = (y - maxY) - logSumY;
   if (b == -Infinity) return Infinity;
   return op == KL_LOG ? (Math.exp(a) * s) * (a - b) : -(Math.exp(a) * s) * b;
 }
@@ -153,7 +168,7 @@ export function termScalar(op: i32, x: f64, y: f64, offsetX: f64, offsetY: f64, 
  * ops give their value's.
  */
 export function rescaledRowSum<T>(
-  op: i32, rowX: usize, rowY: usize, cols: i32, offsetX: f64, offsetY: f64, shift: f64, shifted: bool, rowParam: f64,
+  op: i32, rowX: usize, rowY: usize, cols: i32, maxX: f64, logSumX: f64, maxY: f64, logSumY: f64, shift: f64, shifted: bool, rowParam: f64, rowWeight: f64,
 ): f64 {
   const DOWN = reinterpret<f64>(0x3BF0000000000000); // 2^-64
   const swapped = swapsOperands(op) || op == GRAD_REVERSE_LOG;
@@ -166,9 +181,9 @@ export function rescaledRowSum<T>(
     const yj = usesSecond(op) ? <f64>load<T>(rowY + (<usize>j << alignof<T>())) : 0;
     const p = swapped ? yj : xj, q = swapped ? xj : yj;
     // The JSD's terms are finite for finite input (m never exceeds the larger operand).
-    let term = mixes(op) ? jsdTermScalar(p, q, rowParam) * DOWN
-      : swapped ? termScalar(valueOp, p, q, offsetY, offsetX, shift, shifted, DOWN)
-        : termScalar(valueOp, p, q, offsetX, offsetY, shift, shifted, DOWN);
+    let term = mixes(op) ? jsdTermScalar(p, q, rowParam, rowWeight * DOWN)
+      : swapped ? termScalar(valueOp, p, q, maxY, logSumY, maxX, logSumX, shift, shifted, DOWN)
+        : termScalar(valueOp, p, q, maxX, logSumX, maxY, logSumY, shift, shifted, DOWN);
     if (valueOp == KL_EXCESS) term += differenceScalar(KL_EXCESS, p, q) * DOWN;
     const t = sum + term;
     compensation += Math.abs(sum) >= Math.abs(term) ? (sum - t) + term : (term - t) + sum;
@@ -347,11 +362,13 @@ const SPAN_F32: i32 = 0x7D000000;
  * The log-space KL term e^a·(a − b) (plain) or e^a·g(d) (`shifted`, see KL_LOG), with ea = e^a,
  * eb = e^b and d the accurate log(q/p): +∞ where b = −∞ < a; where a = −∞, 0 (plain) or e^b
  * (shifted: the excess of p = 0 is q). The excess is e^a times the series below |d| = ½ and
- * e^b − e^a·(1 + d) above, both ≥ 0.
+ * e^b − e^a·(1 + d) above, both ≥ 0; it is e^b where e^a underflows to 0 (p·d is then below
+ * 1e-300, and d itself may be infinite for logits ±1e308 apart).
  */
 @inline function klLogVector<T>(a: v128, ea: v128, b: v128, eb: v128, d: v128, shifted: bool): v128 {
   let term = shifted ? klLogExcessVector<T>(ea, eb, d) : v128.mul<T>(ea, v128.sub<T>(a, b));
   const NEG_INF = v128.splat<T>(<T>-Infinity);
+  if (shifted) term = v128.bitselect(eb, term, v128.eq<T>(ea, v128.splat<T>(<T>0)));
   term = v128.bitselect(v128.splat<T>(<T>Infinity), term, v128.eq<T>(b, NEG_INF));
   return v128.bitselect(shifted ? eb : v128.splat<T>(<T>0), term, v128.eq<T>(a, NEG_INF));
 }
@@ -374,13 +391,14 @@ function expOutOfLine<T>(x: v128): v128 {
 }
 
 /**
- * The term for lanes that pass the lane check. Log-space offsets and shifts come as hi/lo
- * pairs so that f32 lanes subtract a log-sum-exp without rounding it to f32 first. Gradient ops
+ * The term for lanes that pass the lane check. Log-space operands lose their row's maximum,
+ * then its log-sum; log-sums and shifts come as hi/lo pairs so that f32 lanes subtract them
+ * without rounding them to f32 first. Gradient ops
  * also store their gradient vector (times `scale`) at `gradAt`. The JSD ops read β from
  * `rowParam` and 1 − β, rounded once from the f64 β, from `complement`.
  */
 @inline export function termVector<T>(
-  op: i32, x: v128, y: v128, offsetXHi: v128, offsetXLo: v128, offsetYHi: v128, offsetYLo: v128,
+  op: i32, x: v128, y: v128, maxX: v128, logSumXHi: v128, logSumXLo: v128, maxY: v128, logSumYHi: v128, logSumYLo: v128,
   shiftHi: v128, shiftLo: v128, shifted: bool, rowParam: v128, complement: v128, scale: v128, gradAt: usize,
 ): v128 {
   const zero = v128.splat<T>(<T>0);
@@ -413,12 +431,14 @@ function expOutOfLine<T>(x: v128): v128 {
     v128.store(gradAt, v128.mul<T>(gradient, scale));
     return op == GRAD_REVERSE_PROB ? v128.bitselect(zero, v128.mul<T>(y, ratio), yIsZero) : klSplitVector<T>(y, x);
   }
-  const a = v128.sub<T>(v128.sub<T>(x, offsetXHi), offsetXLo);
+  const xs = v128.sub<T>(x, maxX);
+  const a = subtractOffset<T>(xs, logSumXHi, logSumXLo);
   const ea = exp<T>(a);
   if (op == EXP_SUM) return ea;
   const aIsZeroMass = v128.eq<T>(a, NEG_INF);
   if (op == ENTROPY_LOG) return v128.bitselect(zero, v128.neg<T>(v128.mul<T>(ea, a)), aIsZeroMass);
-  const b = v128.sub<T>(v128.sub<T>(y, offsetYHi), offsetYLo);
+  const ys = v128.sub<T>(y, maxY);
+  const b = subtractOffset<T>(ys, logSumYHi, logSumYLo);
   const bIsZeroMass = v128.eq<T>(b, NEG_INF);
   if (op == CROSS_ENTROPY_LOG) {
     return v128.bitselect(zero, v128.bitselect(INF, v128.neg<T>(v128.mul<T>(ea, b)), bIsZeroMass), aIsZeroMass);
@@ -427,7 +447,7 @@ function expOutOfLine<T>(x: v128): v128 {
   const eb = op != KL_LOG ? exp<T>(b) : shifted ? expOutOfLine<T>(b) : zero;
   if (op == GRAD_REVERSE_LOG) {
     // D(Q‖P) with q = e^b: the roles of a and b swap, and so do the shift's.
-    const d = shifted ? v128.sub<T>(v128.sub<T>(v128.sub<T>(x, y), shiftHi), shiftLo) : zero;
+    const d = shifted ? subtractOffset<T>(v128.sub<T>(xs, ys), shiftHi, shiftLo) : zero;
     const difference = v128.sub<T>(b, a);
     const gradient = v128.bitselect(zero, v128.bitselect(INF, v128.mul<T>(eb, v128.sub<T>(difference, rowParam)), aIsZeroMass), bIsZeroMass);
     v128.store(gradAt, v128.mul<T>(gradient, scale));
@@ -437,7 +457,7 @@ function expOutOfLine<T>(x: v128): v128 {
     const gradient = v128.sub<T>(v128.mul<T>(eb, rowParam), ea);
     v128.store(gradAt, v128.mul<T>(gradient, scale));
   }
-  const d = shifted ? v128.sub<T>(v128.sub<T>(v128.sub<T>(y, x), shiftHi), shiftLo) : zero;
+  const d = shifted ? subtractOffset<T>(v128.sub<T>(ys, xs), shiftHi, shiftLo) : zero;
   return klLogVector<T>(a, ea, b, eb, d, shifted);
 }
 

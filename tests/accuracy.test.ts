@@ -92,7 +92,10 @@ interface JSDCase {
   q: number[];
   beta: number;
   f32: boolean;
-  value: number;
+  /** Absent for probabilities; logits and log-probabilities give p and q as log-space rows. */
+  space?: Space;
+  /** null where the exact J is subnormal (at the tiniest β): only its scaled value is checked. */
+  value: number | null;
   scaled: number;
   grad: Array<number | null>;
 }
@@ -131,6 +134,7 @@ const nearlyEqualRows = fc
 const weights = fc.oneof(
   fc.double({ min: 0, max: 1, noNaN: true }),
   fc.double({ min: 1e-15, max: 1e-6, noNaN: true }),
+  fc.double({ min: 2.2250738585072014e-308, max: 1e-200, noNaN: true }),
   fc.double({ min: 1e-15, max: 1e-6, noNaN: true }).map((e) => 1 - e),
 );
 
@@ -140,23 +144,57 @@ describe.each(backendNames)("%s: the JSD against 80-digit values (tests/fixtures
     kl = await loadBackend(name);
   });
 
-  it.each(jsdCases.map((c) => [`${c.name}, β = ${c.beta} (${c.f32 ? "f32" : "f64"})`, c] as const))("%s", (_label, c) => {
+  it.each(jsdCases.map((c) => [`${c.name}, β = ${c.beta} (${c.space ?? (c.f32 ? "f32" : "f64")})`, c] as const))("%s", (_label, c) => {
     const type = c.f32 ? Float32Array : Float64Array;
     const [p, q] = [type.from(c.p), type.from(c.q)];
+    const space = c.space ?? "prob";
     // Both element types run in f64 lanes by default: the value of the given inputs to 1e-8,
     // the scaled value to 1e-9, however close P and Q are and however close β is to 0 or 1.
-    expect(relativeError(kl.jsd(p, q, { beta: c.beta }), c.value)).toBeLessThanOrEqual(1e-8);
-    expect(relativeError(kl.jsd(p, q, { beta: c.beta, scaled: true }), c.scaled)).toBeLessThanOrEqual(1e-9);
-    const { grad } = kl.jsdGrad(p, q, { beta: c.beta });
+    if (c.value !== null) expect(relativeError(kl.jsd(p, q, { beta: c.beta, space }), c.value)).toBeLessThanOrEqual(1e-8);
+    expect(relativeError(kl.jsd(p, q, { beta: c.beta, space, scaled: true }), c.scaled)).toBeLessThanOrEqual(1e-9);
+    const { value, grad } = kl.jsdGrad(p, q, { beta: c.beta, space });
+    if (c.value !== null) expect(relativeError(value, c.value), "jsdGrad's value").toBeLessThanOrEqual(1e-8);
+    // Through the log-softmax, q·(g − Σ q·g) cancels in Σ q·g: to 1e-9 of the largest element.
+    const largest = Math.max(...c.grad.map((g) => Math.abs(g ?? 0)));
     c.grad.forEach((exact, i) => {
-      if (exact !== null) expect(relativeError(grad[i]!, exact), `grad[${i}]`).toBeLessThanOrEqual(c.f32 ? 1e-6 : 1e-9);
+      if (exact === null) return;
+      if (space === "logits") expect(Math.abs(grad[i]! - exact), `grad[${i}]`).toBeLessThanOrEqual(1e-9 * largest);
+      else expect(relativeError(grad[i]!, exact), `grad[${i}]`).toBeLessThanOrEqual(c.f32 ? 1e-6 : 1e-9);
     });
-    if (c.f32) {
+    if (c.f32 && c.value !== null) {
       // f32 lanes: never negative, and within the f32 contract.
       const fast = kl.jsd(p, q, { beta: c.beta, precision: "fast" });
       expect(fast).toBeGreaterThanOrEqual(0);
       expect(relativeError(fast, c.value)).toBeLessThanOrEqual(1e-5);
     }
+  });
+
+  it("from logits or normalised log-probabilities a few ulps to 1e-9 apart: ≥ 0, within 1e-8 of the reference, and jsdGrad's value is jsd's", () => {
+    const logitRows = fc.record({
+      cols: fc.integer({ min: 1, max: 200 }),
+      rows: fc.integer({ min: 1, max: 3 }),
+      centre: fc.constantFrom(0, 3, 1e4),
+      closeness: fc.constantFrom(0, 2 ** -52, 1e-15, 1e-12, 1e-9),
+      seed: fc.integer({ min: 0, max: 2 ** 30 }),
+    }).map(({ cols, rows, centre, closeness, seed }) => {
+      const x = logitsLike(cols * rows, seed, 3).map((v) => v + centre);
+      const random = mulberry32(seed + 1);
+      return { x, y: x.map((v) => v + Math.abs(v) * closeness * (2 * random() - 1)), rows };
+    });
+    fc.assert(
+      fc.property(logitRows, weights, fc.constantFrom("logits", "log"), ({ x, y, rows }, beta, space) => {
+        const options = { beta, rows, space, normalize: space === "log", reduction: "none" } as const;
+        const want = referenceKL.jsd(x, y, options);
+        const got = kl.jsd(x, y, options);
+        const { value } = kl.jsdGrad(x, y, options);
+        got.forEach((v, r) => {
+          expect(v).toBeGreaterThanOrEqual(0);
+          expect(relativeError(v, want[r]!), `row ${r}: got ${v}, reference ${want[r]}`).toBeLessThanOrEqual(1e-8);
+          expect(value[r]).toBe(v);
+        });
+      }),
+      { numRuns: 100 },
+    );
   });
 
   it("[x, 1 − x] against [1 − x, x], x just below ½: +1.54e-33, not negative", () => {
@@ -181,8 +219,9 @@ describe.each(backendNames)("%s: the JSD against 80-digit values (tests/fixtures
     fc.assert(
       fc.property(nearlyEqualRows, weights, fc.boolean(), fc.boolean(), ({ p, q }, beta, normalize, scaled) => {
         fc.pre(p.some((v) => v > 0));
-        // Scaled, β·(1 − β)·J underflows below β ≈ 1e-300 (README, Divergences).
-        fc.pre(!scaled || beta === 0 || beta >= 1e-300);
+        // Scaled: a subnormal β is refused (tests/core/options.test.ts); unscaled, the value at
+        // β below 1e-200 may itself be subnormal, where no relative bound holds.
+        fc.pre(scaled ? beta === 0 || beta >= 2.2250738585072014e-308 : beta === 0 || beta >= 1e-200);
         const options = { beta, normalize, scaled };
         const exact = referenceKL.jsd(p, q, options);
         const got = kl.jsd(p, q, options);
@@ -286,3 +325,57 @@ describe.each(backendNames)("%s: no negative KL where the exact value is not", (
     );
   });
 });
+
+describe.each(backendNames)("%s: logits of any magnitude", (name) => {
+  let kl: KL;
+  beforeAll(async () => {
+    kl = await loadBackend(name);
+  });
+  /**
+   * Logits C + k·ulp(C) for integers k (exact doubles) against the same logits moved to 0,
+   * k·ulp(C): softmax ignores the common C, so every value is the moved logits' value. C runs to
+   * ±1e308, where max + log-sum would lose the log-sum and differences of logits overflow.
+   */
+  const rows = fc.record({
+    cols: fc.integer({ min: 1, max: 40 }),
+    centreP: fc.constantFrom(0, 1e6, -1e12, 2 ** 60, 1e200, -1e300, 1e308),
+    centreQ: fc.constantFrom(0, 1e6, 1e12, -(2 ** 60), 1e300, -1e308),
+    seed: fc.integer({ min: 0, max: 2 ** 30 }),
+  }).map(({ cols, centreP, centreQ, seed }) => {
+    const random = mulberry32(seed);
+    // A step of at least 2^-13 (both powers of two: C + k·step is exact), so that logits near 0
+    // keep differences of order 1.
+    const steps = (centre: number) => Float64Array.from({ length: cols }, () => Math.round((random() - 0.5) * 40_000) * Math.max(ulp(centre), 2 ** -13));
+    const u = steps(centreP), v = steps(centreQ);
+    return { u, v, x: u.map((k) => centreP + k), y: v.map((k) => centreQ + k) };
+  });
+
+  it("gives the values of the logits moved to 0: KL both ways, gradient values and gradients, entropy, JSD", () => {
+    fc.assert(
+      fc.property(rows, ({ u, v, x, y }) => {
+        const o = { space: "logits" } as const;
+        const close = (got: number, want: number, label: string) => {
+          if (!Number.isFinite(want) || want === 0) expect(got, label).toBe(want);
+          else expect(Math.abs(got - want) / Math.abs(want), `${label}: ${got} vs ${want}`).toBeLessThanOrEqual(1e-12);
+        };
+        close(kl.kl(x, y, o), kl.kl(u, v, o), "D(P‖Q)");
+        close(kl.kl(y, x, o), kl.kl(v, u, o), "D(Q‖P)");
+        close(kl.forwardGrad(x, y, o).value, kl.forwardGrad(u, v, o).value, "forwardGrad value");
+        close(kl.reverseGrad(x, y, o).value, kl.reverseGrad(u, v, o).value, "reverseGrad value");
+        close(kl.entropy(x, o), kl.entropy(u, o), "entropy");
+        close(kl.jsd(x, y, o), kl.jsd(u, v, o), "JSD");
+        const [moved, given] = [kl.forwardGrad(u, v, o).grad, kl.forwardGrad(x, y, o).grad];
+        for (let i = 0; i < u.length; i++) expect(Math.abs(given[i]! - moved[i]!), `grad[${i}]`).toBeLessThanOrEqual(1e-15);
+      }),
+      { numRuns: 100 },
+    );
+  });
+});
+
+/** The spacing of doubles at x (a power of two): the gap from |x| to the next double away from 0. */
+function ulp(x: number): number {
+  const a = Math.abs(x);
+  if (a === 0) return Number.MIN_VALUE;
+  const exponent = Math.floor(Math.log2(a));
+  return 2 ** Math.max(exponent - 52, -1074) * (2 ** exponent > a ? 0.5 : 1);
+}

@@ -50,11 +50,11 @@ describe.each(["simd", "relaxed", "scalar"] as const)("vector math (%s build)", 
   const k = loadKernels(build);
   const log = (type: ArrayType, x: ArrayLike<number>) =>
     runKernel(k, type, [x], (a, n, out) => (type === Float64Array ? k.logElementsF64 : k.logElementsF32)(a, n, out));
-  // exp(x − 0) over one row; the row's offset goes in the spare bytes runKernel leaves after out.
+  // exp(x − 0) over one row; the row's offset (maximum and log-sum) goes in the spare bytes runKernel leaves after out.
   const exp = (type: ArrayType, x: ArrayLike<number>) =>
     runKernel(k, type, [x], (a, n, out) => {
       const offset = out + Math.ceil((n * type.BYTES_PER_ELEMENT) / 8) * 8;
-      new Float64Array(k.memory.buffer, offset, 1)[0] = 0;
+      new Float64Array(k.memory.buffer, offset, 2).fill(0);
       (type === Float64Array ? k.expShiftedRowsF64 : k.expShiftedRowsF32)(a, 1, n, offset, out);
     });
 

@@ -39,7 +39,12 @@ export interface Settings {
   readonly precision: "accurate" | "fast";
   /** The JSD's mixture weight: M = βP + (1 − β)Q. */
   readonly beta: number;
-  /** The factor on the value and the gradient: 1/(β(1 − β)) for the scaled JSD, else 1. */
+  /**
+   * A power of two on the JSD's weights β and 1 − β (assembly/ops.ts JSD): 1, or for the scaled
+   * JSD at β < 2^-64 about 1/β, so that β·bracket stays out of the subnormals.
+   */
+  readonly jsdWeight: number;
+  /** The factor on the value: 1/(β·jsdWeight·(1 − β)) for the scaled JSD, else 1. */
   readonly factor: number;
   /**
    * A power of two on every per-row value: 1, or 2^-64 when `finish` sums rows whose values
@@ -82,7 +87,7 @@ function logBaseOf(base: unknown): number {
 export function defaultSettings(names: ArgumentNames, spaces: readonly [Space, Space] = ["prob", "prob"]): Settings {
   return Object.freeze({
     names, spaces, rows: 1, meanRows: 1, reduction: "sum", normalize: false, logBase: 1, validate: true,
-    precision: "accurate", beta: 0.5, factor: 1, rowScale: 1,
+    precision: "accurate", beta: 0.5, jsdWeight: 1, factor: 1, rowScale: 1,
   });
 }
 
@@ -111,6 +116,7 @@ export function readSettings(
   if (scaled && beta > 0 && beta < MIN_NORMAL) {
     throw new KLError("BAD_OPTION", "options.beta", `must be 0 or at least 2.2250738585072014e-308 (the least normal double) with scaled: true, got ${shown(beta)}`);
   }
+  const jsdWeight = scaled && beta > 0 && beta < 2 ** -64 ? 2 ** -Math.floor(Math.log2(beta)) : 1;
   return {
     names: swap ? [names[1], names[0]] : names,
     spaces: swap ? [qSpace, pSpace] : [pSpace, qSpace],
@@ -122,12 +128,13 @@ export function readSettings(
     validate,
     precision,
     beta,
-    factor: scaled && beta > 0 && beta < 1 ? 1 / (beta * (1 - beta)) : 1,
+    jsdWeight,
+    factor: scaled && beta > 0 && beta < 1 ? 1 / ((beta * jsdWeight) * (1 - beta)) : 1,
     rowScale: 1,
   };
 }
 
-/** The factor on every gradient element: the log base, 1/rows for "mean" (as autograd would), the scaled JSD's. */
+/** The factor on every gradient element: the log base, 1/rows for "mean" (as autograd would), the scaled JSD's 1/(β(1 − β)). */
 export function gradientScale(settings: Settings): number {
-  return settings.factor / settings.logBase / (settings.reduction === "mean" ? settings.meanRows : 1);
+  return (settings.factor * settings.jsdWeight) / settings.logBase / (settings.reduction === "mean" ? settings.meanRows : 1);
 }

@@ -12,7 +12,7 @@ describe("readSettings", () => {
   it("fills every omitted option with its default", () => {
     expect(readSettings({}, 6, PQ, JSD_KEYS)).toEqual({
       names: ["p", "q"], spaces: ["prob", "prob"], rows: 1, meanRows: 1, reduction: "sum", normalize: false,
-      logBase: 1, validate: true, precision: "accurate", beta: 0.5, factor: 1, rowScale: 1,
+      logBase: 1, validate: true, precision: "accurate", beta: 0.5, jsdWeight: 1, factor: 1, rowScale: 1,
     });
   });
 
@@ -184,7 +184,10 @@ describe("the scaled JSD's β", () => {
       const error = thrown(() => readSettings({ beta, scaled: true }, 4, TARGET_APPROX, JSD_KEYS, false, true)) as KLError;
       expect([error.code, error.argument]).toEqual(["BAD_OPTION", "options.beta"]);
     }
-    expect(readSettings({ beta: 2 ** -1022, scaled: true }, 4, TARGET_APPROX, JSD_KEYS, false, true).factor).toBe(2 ** 1022 / (1 - 2 ** -1022));
+    // Below 2^-64 the weights take a power of two near 1/β, which the factor divides out.
+    expect(readSettings({ beta: 2 ** -1022, scaled: true }, 4, TARGET_APPROX, JSD_KEYS, false, true)).toMatchObject({ jsdWeight: 2 ** 1022, factor: 1 / (1 - 2 ** -1022) });
+    expect(readSettings({ beta: 3 * 2 ** -70, scaled: true }, 4, TARGET_APPROX, JSD_KEYS, false, true)).toMatchObject({ jsdWeight: 2 ** 69, factor: 1 / (1.5 * (1 - 3 * 2 ** -70)) });
+    expect(readSettings({ beta: 0.25, scaled: true }, 4, TARGET_APPROX, JSD_KEYS, false, true)).toMatchObject({ jsdWeight: 1, factor: 1 / (0.25 * 0.75) });
     expect(readSettings({ beta: 0, scaled: true }, 4, TARGET_APPROX, JSD_KEYS, false, true).factor).toBe(1);
     expect(readSettings({ beta: 5e-324 }, 4, TARGET_APPROX, JSD_KEYS, false, true).beta).toBe(5e-324);
   });

@@ -13,7 +13,7 @@ import { buildKL } from "../../core/kl.js";
 import { gradientScale, type Settings } from "../../core/options.js";
 import type { KL, Vector } from "../../core/types.js";
 import {
-  jsdGradientTerm, jsdTerm, klExcess, klLogRow, klSplitSum, klTerm, klTermLog, logProbabilities, logRatio, probabilities,
+  jsdGradientTerm, jsdRowOperands, jsdTerm, klExcess, klLogRow, klSplitSum, klTerm, klTermLog, logProbabilities, logRatio, probabilities,
   rescaled, rowOf, sum, type Operand, type RowShape,
 } from "./terms.js";
 
@@ -67,9 +67,8 @@ function rowValue(divergence: Divergence, [p, q]: Operand[], row: number, settin
       return sum(n, (i) => crossTermLog(a[i]!, a[i]!, s));
     }
     case "jsd": {
-      const pr = probabilities(p!, row, shape);
-      const qr = probabilities(q!, row, shape);
-      return sum(n, (i) => jsdTerm(pr[i]!, qr[i]!, settings.beta) * s);
+      const [pr, qr, d] = jsdRowOperands(p!, q!, row, shape);
+      return sum(n, (i) => jsdTerm(pr[i]!, qr[i]!, settings.beta, settings.jsdWeight * s, d[i]!));
     }
     case "kl":
     case "crossEntropy": {
@@ -131,9 +130,8 @@ function klRowGradient(forward: boolean, [target, approx]: Operand[], row: numbe
 function jsdRowGradient(operands: Operand[], row: number, settings: Settings, shape: RowShape, grad: number[]): number {
   const [target, approx] = operands;
   const { beta } = settings;
-  const p = probabilities(target!, row, shape);
-  const q = probabilities(approx!, row, shape);
-  const byQ = q.map((qi, i) => jsdGradientTerm(p[i]!, qi, beta));
+  const [p, q, d] = jsdRowOperands(target!, approx!, row, shape);
+  const byQ = q.map((qi, i) => jsdGradientTerm(p[i]!, qi, beta, d[i]!));
   const throughSoftmax = approx!.space === "logits" || (approx!.space === "log" && shape.normalize);
   const shift = throughSoftmax ? sum(shape.cols, (i) => (q[i]! > 0 ? q[i]! * byQ[i]! : 0)) : 0;
   for (let i = 0; i < shape.cols; i++) grad[i] = approx!.space === "prob" ? byQ[i]! : q[i] === 0 ? 0 : q[i]! * (byQ[i]! - shift);

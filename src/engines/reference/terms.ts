@@ -5,6 +5,7 @@
 import { zeroSumRow } from "../../core/checks.js";
 import type { Space, Vector } from "../../core/types.js";
 import { expm1MinusX } from "../../numeric/series.js";
+import { differenceBeyondShift, logSpaceDifferences } from "../../numeric/log-space-differences.js";
 
 /** One argument of a call as the reference reads it. */
 export interface Operand {
@@ -126,16 +127,17 @@ export function klSplitSum(p: ArrayLike<number>, q: ArrayLike<number>, s = 1): n
  * The generalised JSD's term β·p·log(p/m) + (1 − β)·q·log(q/m), m = βp + (1 − β)q, as
  * β·[p·log(p/m) − (p − m)] + (1 − β)·[q·log(q/m) − (q − m)] (the first-order parts cancel
  * exactly) with p − m = (1 − β)·d and q − m = −β·d, d = p − q: never negative. At β = 0 or 1
- * the term is 0 (the bracket of weight 0, perhaps infinite, is dropped). Not part of the API.
+ * the term is 0 (the bracket of weight 0, perhaps infinite, is dropped). `weight`, a power of
+ * two, multiplies both weights (Settings.jsdWeight, or the rescaled sum's 2^-64); `d`, p − q,
+ * may be given (jsdRowOperands). Not part of the API.
  */
-export function jsdTerm(p: number, q: number, beta: number): number {
+export function jsdTerm(p: number, q: number, beta: number, weight = 1, d = p - q): number {
   if (beta === 0 || beta === 1) return 0;
-  const d = p - q;
   const m = beta * p + (1 - beta) * q;
   if (m === 0) return 0;
   // The weights go in before the log: a bracket alone may pass the largest double (p near it,
   // m = βp tiny) where its weighted value does not.
-  return excessOver(p, m, (1 - beta) * d, beta) + excessOver(q, m, -beta * d, 1 - beta);
+  return excessOver(p, m, (1 - beta) * d, beta * weight) + excessOver(q, m, -beta * d, (1 - beta) * weight);
 }
 
 /**
@@ -143,19 +145,34 @@ export function jsdTerm(p: number, q: number, beta: number): number {
  * (1 − β)·q·log(1/(1 − β)), linear in q: its slope, at q = 0 too. Where q = 0 < p the one-sided
  * derivative is −Infinity; at β = 1, q has no weight (0); at β = 0, m = q (0).
  */
-export function jsdGradientTerm(p: number, q: number, beta: number): number {
+export function jsdGradientTerm(p: number, q: number, beta: number, d = p - q): number {
   if (beta === 0 || beta === 1) return 0;
   if (p === 0) return -(1 - beta) * Math.log1p(-beta);
   if (q === 0) return -Infinity;
   const m = beta * p + (1 - beta) * q;
-  return (1 - beta) * (nearPair(q, m) ? Math.log1p((-beta * (p - q)) / m) : logRatio(q, m));
+  return (1 - beta) * (nearPair(q, m) ? Math.log1p((-beta * d) / m) : logRatio(q, m));
 }
 
-export function logSumExp(values: number[]): number {
-  const max = Math.max(...values);
-  if (max === -Infinity) return -Infinity;
-  return max + Math.log(sum(values.length, (i) => Math.exp(values[i]! - max)));
+/**
+ * One row of the JSD's operands: p, q and d = p − q, where both are in log space with d exact
+ * where e^a and e^b round alike (src/numeric/log-space-differences.ts), so that nearly equal
+ * rows of logits keep their JSD.
+ */
+export function jsdRowOperands(p: Operand, q: Operand, row: number, shape: RowShape): [number[], number[], number[]] {
+  if (p.space === "prob" || q.space === "prob") {
+    const [pr, qr] = [probabilities(p, row, shape), probabilities(q, row, shape)];
+    return [pr, qr, pr.map((v, i) => v - qr[i]!)];
+  }
+  // Validates the rows (a row of −Infinity to normalise is refused) before their partitions.
+  logProbabilities(p, row, shape);
+  logProbabilities(q, row, shape);
+  const normalised = (o: Operand) => o.space === "logits" || shape.normalize;
+  const [x, y] = [rowOf(p, row, shape.cols), rowOf(q, row, shape.cols)];
+  const both = normalised(p) && normalised(q);
+  const { p: pr, q: qr, d } = logSpaceDifferences(x, y, 0, shape.cols, partition(x, normalised(p)), partition(y, normalised(q)), both);
+  return [Array.from(pr), Array.from(qr), Array.from(d)];
 }
+
 
 export function rowOf(operand: Operand, row: number, cols: number): number[] {
   return Array.from(operand.values.slice(row * cols, (row + 1) * cols), Number);
@@ -178,9 +195,10 @@ export function logProbabilities(operand: Operand, row: number, settings: RowSha
   if (operand.space === "prob") return probabilities(operand, row, settings).map(Math.log);
   const values = rowOf(operand, row, settings.cols);
   if (operand.space === "log" && !settings.normalize) return values;
-  const lse = logSumExp(values);
-  if (lse === -Infinity) throw zeroSumRow(operand.name, row, operand.space);
-  return values.map((v) => v - lse);
+  const [max, logSum] = partition(values, true);
+  if (max === -Infinity) throw zeroSumRow(operand.name, row, operand.space);
+  // The maximum and the log-sum taken away in turn: their sum would lose the log-sum near ±1e308.
+  return values.map((v) => (v - max) - logSum);
 }
 
 /** e^a·(a − b), the KL term of log-probabilities: 0 for a = −∞, +Infinity for b = −∞ < a. */
@@ -198,29 +216,30 @@ function partition(values: number[], normalised: boolean): [number, number] {
 }
 
 /**
- * One row of D(P‖Q) in log space. Rows used as given: Σ e^a·(a − b), their exact value. Where
- * a row is normalised (logits, `normalize`), with d = log(q/p) taken as (y − x) − K and K the
- * difference of the log-partitions (maxima and log-sums apart, so that K carries no rounding
- * of |x|), it is Σ p·(e^d − 1 − d), every term ≥ 0, plus Σp − Σq where one row is used as given.
- */
-/**
- * log Σe^y − log Σe^x for rows within a factor e of each other element by element, from their
- * differences: c + log1p(Σ p·expm1(δ)), δ = (y − x) − c, c = max y − max x. The difference of
- * the two log-sum-exps carries an ulp of each, as large as the whole KL of rows a few ulps
- * apart; undefined for rows farther apart, where that rounding is far below their KL.
+ * log Σe^y − log Σe^x beyond c = max y − max x for rows within a factor e of each other element
+ * by element, from their differences: log1p(Σ p·expm1(δ)), δ = (y − x) − c
+ * (differenceBeyondShift). The difference of the two log-sums carries an ulp of each, as large
+ * as the whole KL of rows a few ulps apart; undefined for rows farther apart, where that
+ * rounding is far below their KL.
  */
 function nearShift(x: number[], y: number[], maxX: number, maxY: number, logSumX: number): number | undefined {
-  const c = maxY - maxX;
   const terms: number[] = [];
   for (let i = 0; i < x.length; i++) {
     if (x[i] === -Infinity && y[i] === -Infinity) continue;
-    const delta = (y[i]! - x[i]!) - c;
+    const delta = differenceBeyondShift(x[i]!, y[i]!, maxX, maxY);
     if (!(Math.abs(delta) <= 1)) return undefined;
     terms.push(Math.exp(x[i]! - maxX - logSumX) * Math.expm1(delta));
   }
-  return c + Math.log1p(sum(terms.length, (i) => terms[i]!));
+  return Math.log1p(sum(terms.length, (i) => terms[i]!));
 }
 
+/**
+ * One row of D(P‖Q) in log space. Rows used as given: Σ e^a·(a − b), their exact value. Where
+ * a row is normalised (logits, `normalize`), with d = log(q/p) taken as
+ * ((y − max y) − (x − max x)) − (L_y − L_x), L the log-sums (so that d carries no rounding of
+ * the log-sum-exps, nor of |x|), it is Σ p·(e^d − 1 − d), every term ≥ 0, plus Σp − Σq where
+ * one row is used as given.
+ */
 export function klLogRow(p: Operand, q: Operand, row: number, shape: RowShape, s = 1): number {
   const n = shape.cols;
   const normalised = (o: Operand) => o.space === "logits" || shape.normalize;
@@ -230,14 +249,21 @@ export function klLogRow(p: Operand, q: Operand, row: number, shape: RowShape, s
   if (!normalised(p) && !normalised(q)) return sum(n, (i) => klTermLog(x[i]!, y[i]!, s));
   const [maxX, logSumX] = partition(x, normalised(p));
   const [maxY, logSumY] = partition(y, normalised(q));
-  const shift = normalised(p) && normalised(q) ? nearShift(x, y, maxX, maxY, logSumX) ?? (maxY - maxX) + (logSumY - logSumX) : (maxY - maxX) + (logSumY - logSumX);
+  // Near rows: d from the rows' differences and their whole shift; else each operand loses its
+  // own maximum, then the difference of the log-sums goes (assembly/ops.ts KL_LOG).
+  const near = normalised(p) && normalised(q) ? nearShift(x, y, maxX, maxY, logSumX) : undefined;
+  const logRatio = (i: number) => near !== undefined ? differenceBeyondShift(x[i]!, y[i]!, maxX, maxY) - near : ((y[i]! - maxY) - (x[i]! - maxX)) - (logSumY - logSumX);
   const term = (i: number) => {
     const q = () => Math.exp(y[i]! - maxY - logSumY) * s;
     // Σ p·g(d) over p > 0 is Σq − Σp + D(P‖Q) with Σq taken where p > 0: where p = 0 the term is q.
     if (x[i] === -Infinity) return q();
     if (y[i] === -Infinity) return Infinity;
     const w = Math.exp(x[i]! - maxX - logSumX) * s;
-    const d = (y[i]! - x[i]!) - shift;
+    // p underflowed: the term is q (p·d is below 1e-300, and d may be infinite).
+    if (w === 0) return q();
+    const d = logRatio(i);
+    // Logits more than the largest double apart: p·d from d/2, from halved operands.
+    if (d === -Infinity) return q() - w - w * (((0.5 * y[i]! - 0.5 * maxY) - (0.5 * x[i]! - 0.5 * maxX)) - 0.5 * (logSumY - logSumX)) * 2;
     // Beyond d = 700, e^d alone overflows: w·e^d is q itself.
     return d > 700 ? q() - w * (1 + d) : w * expm1MinusX(d);
   };

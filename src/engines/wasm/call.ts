@@ -141,8 +141,6 @@ export class KernelCall {
   readonly n: number;
   readonly cols: number;
   readonly staged: number[];
-  /** Per row of each log-sum-exp this call took (by its offsets' address): the maximum and the log of the shifted sum. */
-  private readonly partitions = new Map<number, { maxima: Float64Array; logSums: Float64Array }>();
 
   constructor(
     private readonly instance: Instance,
@@ -181,9 +179,9 @@ export class KernelCall {
     return this.instance.scratch.alloc(this.n * this.t.array.BYTES_PER_ELEMENT);
   }
 
-  /** Scratch for one f64 per row. */
-  rowsOfF64(): number {
-    return this.instance.scratch.alloc(this.rows * 8);
+  /** Scratch for `perRow` f64 per row. */
+  rowsOfF64(perRow = 1): number {
+    return this.instance.scratch.alloc(this.rows * perRow * 8);
   }
 
   /** Per-row sums of `op` (and its gradient, for gradient ops): the address of rows f64. */
@@ -193,38 +191,42 @@ export class KernelCall {
     return out;
   }
 
-  /** Per-row log-sum-exp of a log-space operand (the offset that normalises it). */
+  /**
+   * Per-row log-sum-exp of a log-space operand (the offset that normalises it), as two f64 per
+   * row: the maximum and the log of the shifted sum. Kept apart, so that logits near ±1e308
+   * keep the log-sum (assembly/lanes.ts offsetHi).
+   */
   logSumExp(i: number): number {
     const operand = this.operands[i]!;
     const maxima = this.rowsOfF64();
     this.checked(this.t.rowMaxima(this.staged[i]!, this.rows, this.cols, maxima));
-    const sums = this.f64At(this.reduce(this.instance.ops.EXP_SUM, this.staged[i]!, 0, { offsetsX: maxima }), this.rows);
-    const lse = this.f64At(maxima, this.rows);
-    const parts = { maxima: lse.slice(), logSums: sums.map(Math.log) };
+    const offsets = this.rowsOfF64(2);
+    const parts = this.f64At(offsets, 2 * this.rows);
+    const maximum = this.f64At(maxima, this.rows);
     for (let r = 0; r < this.rows; r++) {
-      if (lse[r] === -Infinity) this.fail(zeroSumRow(operand.name, r, operand.space));
-      lse[r] = lse[r]! + parts.logSums[r]!;
+      if (maximum[r] === -Infinity) this.fail(zeroSumRow(operand.name, r, operand.space));
+      parts[2 * r] = maximum[r]!;
+      parts[2 * r + 1] = 0;
     }
-    this.partitions.set(maxima, parts);
-    return maxima;
+    const sums = this.f64At(this.reduce(this.instance.ops.EXP_SUM, this.staged[i]!, 0, { offsetsX: offsets }), this.rows);
+    for (let r = 0; r < this.rows; r++) parts[2 * r + 1] = Math.log(sums[r]!);
+    return offsets;
   }
 
   /**
    * The log-space KL's per-row shifts for log-probabilities shifted by `offsetsX` and
-   * `offsetsY` (assembly/ops.ts KL_LOG): log Σe^y − log Σe^x taken as the difference of the
-   * maxima (exact when they are close) plus that of the log-sums (small), so that it carries
-   * none of the rounding of either log-sum-exp. 0 (none: the plain form) when neither
+   * `offsetsY` (assembly/ops.ts KL_LOG): the difference of the rows' log-sums, small, and free
+   * of their maxima (each operand loses its own). 0 (none: the plain form) when neither
    * operand was normalised.
    */
   shifts(offsetsX: number, offsetsY: number): number {
     if (offsetsX === 0 && offsetsY === 0) return 0;
-    const zero = new Float64Array(this.rows);
-    const none = { maxima: zero, logSums: zero };
-    const x = this.partitions.get(offsetsX) ?? none;
-    const y = this.partitions.get(offsetsY) ?? none;
+    const none = new Float64Array(2 * this.rows);
+    const x = offsetsX === 0 ? none : this.f64At(offsetsX, 2 * this.rows);
+    const y = offsetsY === 0 ? none : this.f64At(offsetsY, 2 * this.rows);
     const address = this.rowsOfF64();
     const shifts = this.f64At(address, this.rows);
-    for (let r = 0; r < this.rows; r++) shifts[r] = (y.maxima[r]! - x.maxima[r]!) + (y.logSums[r]! - x.logSums[r]!);
+    for (let r = 0; r < this.rows; r++) shifts[r] = y[2 * r + 1]! - x[2 * r + 1]!;
     return address;
   }
 
@@ -252,9 +254,9 @@ export class KernelCall {
       let offsets = this.logOffsets(i);
       if (offsets === 0) {
         // Log-probabilities as given: validate them, then shift by nothing.
-        offsets = this.rowsOfF64();
+        offsets = this.rowsOfF64(2);
         this.checked(this.t.rowMaxima(this.staged[i]!, rows, cols, offsets));
-        this.f64At(offsets, rows).fill(0);
+        this.f64At(offsets, 2 * rows).fill(0);
       }
       const out = this.elements();
       this.t.expShiftedRows(this.staged[i]!, rows, cols, offsets, out);
@@ -306,15 +308,14 @@ export class KernelCall {
    * copy) and short of the other rows' cost.
    */
   private refineNearRows(values: Float64Array, [a, offsetsX]: [number, number], [b, offsetsY]: [number, number], valueScale: number): void {
-    const x = this.partitions.get(offsetsX);
-    const y = this.partitions.get(offsetsY);
-    if (x === undefined || y === undefined) return;
+    if (offsetsX === 0 || offsetsY === 0) return;
+    const x = this.f64At(offsetsX, 2 * this.rows);
+    const y = this.f64At(offsetsY, 2 * this.rows);
     const first = new this.t.array(this.instance.views.buffer, a, this.n);
     const second = new this.t.array(this.instance.views.buffer, b, this.n);
-    const lse = this.f64At(offsetsX, this.rows);
     for (let r = 0; r < this.rows; r++) {
       if (!(Math.abs(values[r]!) < NEAR_ROW_KL * valueScale)) continue;
-      const near = nearRowsKL(first, second, r * this.cols, this.cols, x.maxima[r]!, y.maxima[r]!, lse[r]!);
+      const near = nearRowsKL(first, second, r * this.cols, this.cols, x[2 * r]!, y[2 * r]!, x[2 * r + 1]!);
       if (near !== undefined) values[r] = near * valueScale;
     }
   }

@@ -10,7 +10,9 @@ import type { Divergence, GradientKind } from "../../core/routes.js";
 import { KLError } from "../../core/errors.js";
 import { gradientScale, type ArgumentNames, type Settings } from "../../core/options.js";
 import type { Backend, Vector } from "../../core/types.js";
-import { CompensatedSum } from "../../numeric/compensated-sum.js";
+import { CompensatedSum, compensatedSum } from "../../numeric/compensated-sum.js";
+import { logSpaceDifferences } from "../../numeric/log-space-differences.js";
+import { jsdGradientTerm, jsdTerm } from "../reference/terms.js";
 import { checkOperands, copyInto, isZeroCopy, KernelCall, operand, pin, readable, reportInvalid, reportNonNumbers, stage, withinLogRange, type Instance, type Operand } from "./call.js";
 import { reduce, type Kernels, type OpTable, type TypedKernels } from "./kernels.js";
 import { Allocations, Heap, MAX_MEMORY_BYTES, Scratch, Views } from "./memory.js";
@@ -30,6 +32,25 @@ const SMALL_ROW = 1024;
 /** The least normal f32, 2^-126. */
 const F32_MIN_NORMAL = 2 ** -126;
 
+
+/**
+ * A log-space JSD whose J/(β(1 − β)) is below this is taken again from the rows' differences:
+ * from e^a and e^b each rounded, d = p − q carries an error of ε·(p + q), a relative
+ * 4ε·√(Σm / (2J/(β(1 − β)))) of the value (Cauchy–Schwarz): 1e-9 at 1e-13 for Σm = 1, above
+ * 1e-8 only below about 1e-15·Σm. Such rows (a model against itself) are rare.
+ */
+const NEAR_ROW_JSD = 1e-13;
+
+/** The rows of a JSD of two log-space operands (per-row `values`, times `valueScale`) below NEAR_ROW_JSD. */
+function nearJSDRows(values: Float64Array, settings: Settings, valueScale: number): number[] {
+  if (settings.spaces[0] === "prob" || settings.spaces[1] === "prob") return [];
+  const bound = NEAR_ROW_JSD * (settings.beta * settings.jsdWeight) * (1 - settings.beta) * valueScale;
+  const near: number[] = [];
+  values.forEach((value, r) => {
+    if (Math.abs(value) < bound) near.push(r);
+  });
+  return near;
+}
 
 /** `length` values of a vector from `start`, without copying typed arrays. */
 function slice(values: Vector, start: number, length: number): Vector {
@@ -79,8 +100,10 @@ export class WasmEngine implements Engine, Instance {
    */
   private lanes(divergence: Divergence, first: Vector, second: Vector | undefined, settings: Settings): TypedKernels {
     if (!(first instanceof Float32Array) || (second !== undefined && !(second instanceof Float32Array))) return this.f64;
-    // β below f32's normal range would round the JSD's weight away: f64 lanes then.
-    if (settings.precision === "fast") return divergence === "jsd" && settings.beta > 0 && settings.beta < F32_MIN_NORMAL ? this.f64 : this.f32;
+    // β below f32's normal range would round the JSD's weight away, and the scaled JSD's power
+    // of two on it passes f32's range: f64 lanes then.
+    const jsdBeyondF32 = divergence === "jsd" && ((settings.beta > 0 && settings.beta < F32_MIN_NORMAL) || settings.jsdWeight !== 1);
+    if (settings.precision === "fast") return jsdBeyondF32 ? this.f64 : this.f32;
     const asGiven = divergence !== "jsd" && !settings.normalize && settings.spaces[0] === "prob" && (second === undefined || settings.spaces[1] === "prob");
     return asGiven ? this.f32 : this.f64;
   }
@@ -231,23 +254,58 @@ export class WasmEngine implements Engine, Instance {
   }
 
   /**
-   * Per-row JSD β·D(P‖M) + (1 − β)·D(Q‖M) of a call's probabilities p and q, by the JSD op
-   * (assembly/ops.ts): never negative, and no digit lost to the rounding of M.
+   * Per-row JSD β·D(P‖M) + (1 − β)·D(Q‖M) of a call's operands, by the JSD op on their
+   * probabilities (assembly/ops.ts): never negative, and no digit lost to the rounding of M.
+   * Rows in log space too near for e^a and e^b rounded apart are taken again (refineNearJSD).
    */
-  private jsdRows(call: KernelCall, p: number, q: number, settings: Settings, rows: number): Float64Array {
-    return call.f64At(call.reduce(this.ops.JSD, p, q, { rowParams: this.betas(call, settings, rows), scale: settings.rowScale }), rows).slice();
+  private jsdRows(call: KernelCall, settings: Settings, rows: number): Float64Array {
+    const rowParams = this.betas(call, settings, rows);
+    const scale = settings.rowScale;
+    const values = call.f64At(call.reduce(this.ops.JSD, call.probabilities(0), call.probabilities(1), { rowParams, scale }), rows).slice();
+    this.refineNearJSD(call, values, settings, scale);
+    return values;
   }
 
-  /** One β per row: the JSD ops' rowParams. */
+  /**
+   * Rows of a JSD of two log-space operands whose value is below NEAR_ROW_JSD: taken again
+   * from the rows' differences (src/numeric/log-space-differences.ts) with the reference's
+   * terms, value times `valueScale`, and where `byQ` (an address of the call's elements) is
+   * given, their (1 − β)·log(q/m) written there.
+   */
+  private refineNearJSD(call: KernelCall, values: Float64Array, settings: Settings, valueScale: number, byQ?: number): void {
+    const rows = values.length;
+    const near = nearJSDRows(values, settings, valueScale);
+    if (near.length === 0) return;
+    const [[a, offsetsX], [b, offsetsY]] = [call.logProbabilities(0), call.logProbabilities(1)];
+    const { cols, t } = call;
+    const none = new Float64Array(2 * rows);
+    const [partsX, partsY] = [offsetsX === 0 ? none : call.f64At(offsetsX, 2 * rows), offsetsY === 0 ? none : call.f64At(offsetsY, 2 * rows)];
+    const elements = this.views.of(t.array);
+    const [x, y] = [a, b].map((address) => elements.subarray(address / t.array.BYTES_PER_ELEMENT)) as [ElementArray, ElementArray];
+    const { beta } = settings;
+    const weight = settings.jsdWeight * valueScale;
+    for (const r of near) {
+      const partition = (parts: Float64Array) => [parts[2 * r]!, parts[2 * r + 1]!] as const;
+      const { p, q, d } = logSpaceDifferences(x, y, r * cols, cols, partition(partsX), partition(partsY), offsetsX !== 0 && offsetsY !== 0);
+      values[r] = compensatedSum(p.map((pj, j) => jsdTerm(pj, q[j]!, beta, weight, d[j]!)));
+      if (byQ !== undefined) {
+        const at = byQ / t.array.BYTES_PER_ELEMENT + r * cols;
+        for (let j = 0; j < cols; j++) elements[at + j] = jsdGradientTerm(p[j]!, q[j]!, beta, d[j]!);
+      }
+    }
+  }
+
+  /** The JSD ops' rowParams: per row, β and the power of two on its weights (Settings.jsdWeight). */
   private betas(call: KernelCall, settings: Settings, rows: number): number {
-    const at = call.rowsOfF64();
-    call.f64At(at, rows).fill(settings.beta);
+    const at = call.rowsOfF64(2);
+    const params = call.f64At(at, 2 * rows);
+    for (let r = 0; r < rows; r++) [params[2 * r], params[2 * r + 1]] = [settings.beta, settings.jsdWeight];
     return at;
   }
 
   private compute(divergence: Divergence, t: TypedKernels, operands: Operand[], rows: number, settings: Settings): Float64Array {
     const call = this.call(t, operands, rows, settings);
-    if (divergence === "jsd") return this.jsdRows(call, call.probabilities(0), call.probabilities(1), settings, rows);
+    if (divergence === "jsd") return this.jsdRows(call, settings, rows);
     const unary = operands.length === 1;
     let result: number;
     if (operands.every((o) => o.space === "prob")) {
@@ -387,6 +445,7 @@ export class WasmEngine implements Engine, Instance {
     const byQ = call.elements();
     const values = call.f64At(call.reduce(this.ops.GRAD_JSD, p, q, { rowParams, grad: byQ }), rows).slice();
     const { cols, t } = call;
+    this.refineNearJSD(call, values, settings, 1, byQ);
     const memory = this.views.of(t.array);
     const [qAt, byQAt, gradAt] = [q, byQ, grad].map((address) => address / t.array.BYTES_PER_ELEMENT) as [number, number, number];
     const throughSoftmax = space === "logits" || settings.normalize;

@@ -2,7 +2,7 @@
 // against closed forms, exact cases, SciPy's conventions for zeros and infinities, and, where
 // p ≈ q, against the Taylor series of (1 + x)·log(1 + x) − x summed in f64.
 import { describe, expect, it } from "vitest";
-import { klExcess, klTerm, logRatio, logSumExp, sum } from "../../../src/engines/reference/terms.js";
+import { klExcess, klTerm, logProbabilities, logRatio, sum } from "../../../src/engines/reference/terms.js";
 import { mulberry32 } from "../../random.mjs";
 import { ulpDistanceF64 } from "../../ulp.js";
 
@@ -203,31 +203,36 @@ describe("sum", () => {
   });
 });
 
-describe("logSumExp", () => {
-  it("is the log of a sum of exponentials: ln 2 for [0, 0], a + ln 3 for three a's", () => {
-    expect(logSumExp([0, 0])).toBe(Math.LN2);
-    for (const a of [-3, 0.5, 20]) expectUlps(logSumExp([a, a, a]), a + Math.log(3), 1);
-    expect(Math.abs(logSumExp([Math.log(0.2), Math.log(0.3), Math.log(0.5)]))).toBeLessThan(3e-16);
+describe("logProbabilities (the log-softmax of logits)", () => {
+  const logSoftmax = (v: number[]) => logProbabilities({ values: Float64Array.from(v), space: "logits", name: "p" }, 0, { cols: v.length, normalize: false });
+
+  it("is v − log Σ e^v: −ln 2 twice for [0, 0], −ln 3 for three a's", () => {
+    expect(logSoftmax([0, 0])).toEqual([-Math.LN2, -Math.LN2]);
+    for (const a of [-3, 0.5, 20]) for (const v of logSoftmax([a, a, a])) expectUlps(v, -Math.log(3), 1);
+    const given = [Math.log(0.2), Math.log(0.3), Math.log(0.5)];
+    logSoftmax(given).forEach((v, i) => expect(Math.abs(v - given[i]!)).toBeLessThan(3e-16));
   });
 
-  it("neither overflows nor underflows: [1000, 1000] is 1000 + ln 2, [−1000, −1000] is −1000 + ln 2", () => {
-    expect(logSumExp([1000, 1000])).toBe(1000 + Math.LN2);
-    expect(logSumExp([-1000, -1000])).toBe(-1000 + Math.LN2);
-    expect(logSumExp([800, 0])).toBe(800);
+  it("neither overflows nor underflows, and keeps the log-sum beside logits near ±1e308", () => {
+    expect(logSoftmax([1000, 1000])).toEqual([-Math.LN2, -Math.LN2]);
+    expect(logSoftmax([-1000, -1000])).toEqual([-Math.LN2, -Math.LN2]);
+    expect(logSoftmax([1e308, 1e308])).toEqual([-Math.LN2, -Math.LN2]);
+    expect(logSoftmax([1e300, 1e300, -1e300])).toEqual([-Math.LN2, -Math.LN2, -2e300]);
+    expect(logSoftmax([1e308, -1e308])).toEqual([0, -Infinity]);
   });
 
-  it("takes −Infinity as probability 0, and all −Infinity as −Infinity", () => {
-    expect(logSumExp([-Infinity, -Infinity])).toBe(-Infinity);
-    expect(logSumExp([-Infinity, 1.5])).toBe(1.5);
-    expect(logSumExp([-Infinity])).toBe(-Infinity);
+  it("takes −Infinity as probability 0, and refuses a row of −Infinity", () => {
+    expect(logSoftmax([-Infinity, 1.5])).toEqual([-Infinity, 0]);
+    expect(() => logSoftmax([-Infinity, -Infinity])).toThrow(/p/);
   });
 
-  it("shifts with its inputs: lse(v + c) = lse(v) + c", () => {
+  it("is unchanged by a constant: logits moved by c give the same log-probabilities", () => {
     const random = mulberry32(3);
     for (let trial = 0; trial < 200; trial++) {
       const v = Array.from({ length: 1 + Math.floor(random() * 20) }, () => (random() - 0.5) * 40);
       const c = 2 ** Math.floor(random() * 8); // exact shifts
-      expect(Math.abs(logSumExp(v.map((x) => x + c)) - (logSumExp(v) + c))).toBeLessThanOrEqual(1e-13 * Math.max(1, Math.abs(logSumExp(v) + c)));
+      const moved = logSoftmax(v.map((x) => x + c));
+      logSoftmax(v).forEach((want, i) => expect(Math.abs(moved[i]! - want)).toBeLessThanOrEqual(1e-13 * Math.max(1, Math.abs(want))));
     }
   });
 });

@@ -161,7 +161,7 @@ describe("reduce", () => {
       const b = Float64Array.from(q, Math.log);
       f64().set(a, x / 8);
       f64().set(b, y / 8);
-      f64().set([0.1, -0.2, 0.3], offsets / 8);
+      f64().set([0.1, 0.05, -0.2, 0, 0.3, -0.01], offsets / 8); // per row: maximum, log-sum
       f64().set([1, 1, 1], params / 8);
       const op = kernels.ops.GRAD_FORWARD_LOG;
       const extras = { offsetsY: offsets, rowParams: params, scale: 0.5, grad };

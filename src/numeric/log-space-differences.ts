@@ -1,0 +1,65 @@
+/**
+ * p, q and d = p − q of two rows in log space, with d exact where e^a and e^b round alike: the
+ * JSD of nearly equal rows lives in d, and the difference of two rounded exponentials keeps
+ * none of it (rows of logits a few ulps apart have a JSD of ~1e-33, below the rounding of p).
+ * Here d = −p·expm1(δ) below |δ| = ½, with δ = log(q/p) taken from the rows' differences:
+ * δ = ((y − x) − c) − L, c = max y − max x (exact where the maxima are close; see
+ * differenceBeyondShift for logits where it is not), and where both
+ * rows are normalised L = log1p(Σ p·expm1((y − x) − c)), which carries none of the rounding of
+ * either log-sum (the same shift as nearRowsKL's); otherwise L is the difference of the rows'
+ * log-sums (0 for rows used as given).
+ */
+import { compensatedSum } from "./compensated-sum.js";
+
+/**
+ * log(q/p) up to the rows' shift beyond c = maxY − maxX, for one pair of log-space values:
+ * (y − x) − c where both differences are exact (nearly equal rows: Sterbenz), else
+ * (y − maxY) − (x − maxX), which keeps its digits where the logits are huge and of either sign
+ * (y − x near 2e12 carries an error of 1e-4).
+ */
+export function differenceBeyondShift(x: number, y: number, maxX: number, maxY: number): number {
+  const c = maxY - maxX;
+  const yx = y - x;
+  return exactDifference(y, x, yx) && exactDifference(maxY, maxX, c) ? yx - c : (y - maxY) - (x - maxX);
+}
+
+/** Whether s = a − b, computed, is exact (TwoSum's error is 0; also for infinite operands, where it is NaN: no). */
+function exactDifference(a: number, b: number, s: number): boolean {
+  const bVirtual = s - a;
+  return (a - (s - bVirtual)) + (-b - bVirtual) === 0;
+}
+
+/** A row's log-sum-exp as [its maximum, log Σ e^(v − max)]; [0, 0] for a row used as given. */
+export type Partition = readonly [max: number, logSum: number];
+
+export interface LogSpaceDifferences {
+  p: Float64Array;
+  q: Float64Array;
+  d: Float64Array;
+}
+
+/**
+ * p = e^((x − maxX) − logSumX), q likewise, and d = p − q, from `cols` values of `x` and `y` at
+ * `start`; `normalised`: both rows were normalised by their partitions.
+ */
+export function logSpaceDifferences(
+  x: ArrayLike<number>, y: ArrayLike<number>, start: number, cols: number, [maxX, logSumX]: Partition, [maxY, logSumY]: Partition, normalised: boolean,
+): LogSpaceDifferences {
+  const p = new Float64Array(cols), q = new Float64Array(cols), delta = new Float64Array(cols);
+  for (let j = 0; j < cols; j++) {
+    const xj = x[start + j]!, yj = y[start + j]!;
+    p[j] = Math.exp((xj - maxX) - logSumX);
+    q[j] = Math.exp((yj - maxY) - logSumY);
+    delta[j] = differenceBeyondShift(xj, yj, maxX, maxY);
+  }
+  // Σ p·e^δ = e^(logSumY − logSumX) for normalised rows: the term beyond 1 of each element,
+  // by expm1 where δ is small, and as e^((y − max y) − logSumX) − p elsewhere.
+  const L = normalised
+    ? Math.log1p(compensatedSum(p.map((pj, j) => (Math.abs(delta[j]!) <= 1 ? pj * Math.expm1(delta[j]!) : Math.exp((y[start + j]! - maxY) - logSumX) - pj))))
+    : logSumY - logSumX;
+  const d = p.map((pj, j) => {
+    const logRatio = delta[j]! - L;
+    return Math.abs(logRatio) < 0.5 ? -pj * Math.expm1(logRatio) : pj - q[j]!;
+  });
+  return { p, q, d };
+}
