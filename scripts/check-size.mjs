@@ -21,7 +21,8 @@ const FILES = [
   // kept; removing them too saves ~4 kB). Each Wasm build is a file of its own beside it.
   // Inputs in every shape (src/core/inputs.ts: nested rows, tensor-likes, other typed arrays)
   // add 1.6 kB: 30.0 kB. The JSD of near log-space rows from their differences (the
-  // reference's JSD terms, src/numeric/log-space-differences.ts): +1.7 kB, 31.7 kB.
+  // reference's JSD terms, src/numeric/log-space-differences.ts, rescaled-differences.ts):
+  // +2.1 kB, 32.1 kB.
   { file: "dist/index.js", budget: 32.5 * KB },
   // Measured 39.5 kB: the SIMD build as hex (189.7 kB of Wasm; 34.3 kB gzipped as raw Wasm),
   // imported with the library. It holds 18 ops, each an unrolled loop per element type: since
@@ -38,8 +39,9 @@ const FILES = [
   { file: "dist/relaxed-bytes.js", budget: 42.5 * KB },
   // Measured 14.0 kB: referenceKL with its logits KL and rescaled sums (within rows and across
   // them), the JSD's own terms, the closed forms and estimators, the fits.
-  // Inputs in every shape: +1.7 kB, 15.7 kB.
-  { file: "dist/reference.js", budget: 16.5 * KB },
+  // Inputs in every shape: +1.7 kB, 15.7 kB. The JSD of near rows from their differences (log
+  // space and rescaled): +0.9 kB, 16.6 kB.
+  { file: "dist/reference.js", budget: 17.5 * KB },
   // Measured 0.9 kB: the tfjs loss alone (tfjs-core and the library stay imports).
   { file: "dist/tfjs.js", budget: 1.5 * KB },
 ];
@@ -52,7 +54,7 @@ const APPS = [
   // SIMD; Vite 55.0; CommonJS 107.7; createKLSync 59.1; referenceKL 7.7). The SIMD build's and
   // index.js's growth above (near log-space JSD rows, logits of any magnitude, the scaled JSD at
   // tiny β) add ~3 kB: 57.8 kB here at start, 63.6 without SIMD; Vite 58.0; CommonJS 113.4;
-  // createKLSync 63.0; referenceKL 8.2.
+  // createKLSync 63.0; referenceKL 8.5 (with the rescaled rows' JSD).
   // Measured 52.9 kB at start (was 56.2 with the scalar build inlined): ~13.4 kB of JavaScript
   // (no fitting code, no closed forms) and the SIMD build, 39.5 kB of it; 57.9 kB without SIMD.
   { name: 'esbuild ESM app: import { createKL } from "klwasm"', source: CREATE_KL, bundler: esbuildApp, budget: 59 * KB, target: 40 * KB, withoutSimd: 65 * KB },
@@ -65,7 +67,7 @@ const APPS = [
   // only synchronous way in ES modules).
   { name: 'esbuild ESM app: import { createKLSync } from "klwasm"', source: 'import { createKLSync } from "./dist/index.js"; globalThis.kl = createKLSync;', bundler: esbuildApp, budget: 64.5 * KB },
   // Measured 6.2 kB (5.9 before sums across rows beyond the largest double were taken rescaled).
-  { name: 'esbuild ESM app: import { referenceKL } from "klwasm/reference"', source: 'import { referenceKL } from "./dist/reference.js"; globalThis.kl = referenceKL;', bundler: esbuildApp, budget: 8.5 * KB, target: 6 * KB },
+  { name: 'esbuild ESM app: import { referenceKL } from "klwasm/reference"', source: 'import { referenceKL } from "./dist/reference.js"; globalThis.kl = referenceKL;', bundler: esbuildApp, budget: 9 * KB, target: 6 * KB },
 ];
 
 const gzip = (data) => gzipSync(data, { level: 9 }).length;

@@ -94,6 +94,8 @@ interface JSDCase {
   f32: boolean;
   /** Absent for probabilities; logits and log-probabilities give p and q as log-space rows. */
   space?: Space;
+  /** Unnormalised rows taken with `normalize: true` (value only: grad is all null). */
+  normalize?: boolean;
   /** null where the exact J is subnormal (at the tiniest β): only its scaled value is checked. */
   value: number | null;
   scaled: number;
@@ -148,19 +150,23 @@ describe.each(backendNames)("%s: the JSD against 80-digit values (tests/fixtures
     const type = c.f32 ? Float32Array : Float64Array;
     const [p, q] = [type.from(c.p), type.from(c.q)];
     const space = c.space ?? "prob";
+    const normalize = c.normalize ?? false;
     // Both element types run in f64 lanes by default: the value of the given inputs to 1e-8,
     // the scaled value to 1e-9, however close P and Q are and however close β is to 0 or 1.
-    if (c.value !== null) expect(relativeError(kl.jsd(p, q, { beta: c.beta, space }), c.value)).toBeLessThanOrEqual(1e-8);
-    expect(relativeError(kl.jsd(p, q, { beta: c.beta, space, scaled: true }), c.scaled)).toBeLessThanOrEqual(1e-9);
-    const { value, grad } = kl.jsdGrad(p, q, { beta: c.beta, space });
-    if (c.value !== null) expect(relativeError(value, c.value), "jsdGrad's value").toBeLessThanOrEqual(1e-8);
-    // Through the log-softmax, q·(g − Σ q·g) cancels in Σ q·g: to 1e-9 of the largest element.
-    const largest = Math.max(...c.grad.map((g) => Math.abs(g ?? 0)));
-    c.grad.forEach((exact, i) => {
-      if (exact === null) return;
-      if (space === "logits") expect(Math.abs(grad[i]! - exact), `grad[${i}]`).toBeLessThanOrEqual(1e-9 * largest);
-      else expect(relativeError(grad[i]!, exact), `grad[${i}]`).toBeLessThanOrEqual(c.f32 ? 1e-6 : 1e-9);
-    });
+    if (c.value !== null) expect(relativeError(kl.jsd(p, q, { beta: c.beta, space, normalize }), c.value)).toBeLessThanOrEqual(1e-8);
+    expect(relativeError(kl.jsd(p, q, { beta: c.beta, space, normalize, scaled: true }), c.scaled)).toBeLessThanOrEqual(1e-9);
+    // (the gradients refuse a probability-space approx with normalize)
+    if (!normalize) {
+      const { value, grad } = kl.jsdGrad(p, q, { beta: c.beta, space });
+      if (c.value !== null) expect(relativeError(value, c.value), "jsdGrad's value").toBeLessThanOrEqual(1e-8);
+      // Through the log-softmax, q·(g − Σ q·g) cancels in Σ q·g: to 1e-9 of the largest element.
+      const largest = Math.max(...c.grad.map((g) => Math.abs(g ?? 0)));
+      c.grad.forEach((exact, i) => {
+        if (exact === null) return;
+        if (space === "logits") expect(Math.abs(grad[i]! - exact), `grad[${i}]`).toBeLessThanOrEqual(1e-9 * largest);
+        else expect(relativeError(grad[i]!, exact), `grad[${i}]`).toBeLessThanOrEqual(c.f32 ? 1e-6 : 1e-9);
+      });
+    }
     if (c.f32 && c.value !== null) {
       // f32 lanes: never negative, and within the f32 contract.
       const fast = kl.jsd(p, q, { beta: c.beta, precision: "fast" });
@@ -169,7 +175,7 @@ describe.each(backendNames)("%s: the JSD against 80-digit values (tests/fixtures
     }
   });
 
-  it("from logits or normalised log-probabilities a few ulps to 1e-9 apart: ≥ 0, within 1e-8 of the reference, and jsdGrad's value is jsd's", () => {
+  it("from logits, normalised log-probabilities or rescaled probabilities a few ulps to 1e-9 apart: ≥ 0, within 1e-8 of the reference, and jsdGrad's value is jsd's", () => {
     const logitRows = fc.record({
       cols: fc.integer({ min: 1, max: 200 }),
       rows: fc.integer({ min: 1, max: 3 }),
@@ -182,11 +188,14 @@ describe.each(backendNames)("%s: the JSD against 80-digit values (tests/fixtures
       return { x, y: x.map((v) => v + Math.abs(v) * closeness * (2 * random() - 1)), rows };
     });
     fc.assert(
-      fc.property(logitRows, weights, fc.constantFrom("logits", "log"), ({ x, y, rows }, beta, space) => {
-        const options = { beta, rows, space, normalize: space === "log", reduction: "none" } as const;
-        const want = referenceKL.jsd(x, y, options);
-        const got = kl.jsd(x, y, options);
-        const { value } = kl.jsdGrad(x, y, options);
+      fc.property(logitRows, weights, fc.constantFrom("logits", "log", "prob"), ({ x, y, rows }, beta, space) => {
+        // Probabilities: e^(x − x₀) and 3·e^(y − x₀), unnormalised, rescaled by normalize.
+        const [p, q] = space === "prob" ? [x.map((v) => Math.exp(v - x[0]!)), y.map((v) => 3 * Math.exp(v - x[0]!))] : [x, y];
+        const options = { beta, rows, space, normalize: space !== "logits", reduction: "none" } as const;
+        const want = referenceKL.jsd(p, q, options);
+        const got = kl.jsd(p, q, options);
+        // (the gradients refuse a probability-space approx with normalize)
+        const value = space === "prob" ? got : kl.jsdGrad(p, q, options).value;
         got.forEach((v, r) => {
           expect(v).toBeGreaterThanOrEqual(0);
           expect(relativeError(v, want[r]!), `row ${r}: got ${v}, reference ${want[r]}`).toBeLessThanOrEqual(1e-8);

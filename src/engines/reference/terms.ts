@@ -6,6 +6,7 @@ import { zeroSumRow } from "../../core/checks.js";
 import type { Space, Vector } from "../../core/types.js";
 import { expm1MinusX } from "../../numeric/series.js";
 import { differenceBeyondShift, logSpaceDifferences } from "../../numeric/log-space-differences.js";
+import { rescaledDifferences } from "../../numeric/rescaled-differences.js";
 
 /** One argument of a call as the reference reads it. */
 export interface Operand {
@@ -155,13 +156,16 @@ export function jsdGradientTerm(p: number, q: number, beta: number, d = p - q): 
 
 /**
  * One row of the JSD's operands: p, q and d = p − q, where both are in log space with d exact
- * where e^a and e^b round alike (src/numeric/log-space-differences.ts), so that nearly equal
- * rows of logits keep their JSD.
+ * where e^a and e^b round alike (src/numeric/log-space-differences.ts), and where both are
+ * probabilities rescaled by `normalize` exact where p/S_p and q/S_q round alike
+ * (rescaled-differences.ts), so that nearly equal rows keep their JSD.
  */
 export function jsdRowOperands(p: Operand, q: Operand, row: number, shape: RowShape): [number[], number[], number[]] {
   if (p.space === "prob" || q.space === "prob") {
     const [pr, qr] = [probabilities(p, row, shape), probabilities(q, row, shape)];
-    return [pr, qr, pr.map((v, i) => v - qr[i]!)];
+    if (p.space !== q.space || !shape.normalize) return [pr, qr, pr.map((v, i) => v - qr[i]!)];
+    const rescaled = rescaledDifferences(rowOf(p, row, shape.cols), rowOf(q, row, shape.cols), 0, shape.cols);
+    return [Array.from(rescaled.p), Array.from(rescaled.q), Array.from(rescaled.d)];
   }
   // Validates the rows (a row of −Infinity to normalise is refused) before their partitions.
   logProbabilities(p, row, shape);

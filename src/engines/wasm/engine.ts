@@ -12,6 +12,7 @@ import { gradientScale, type ArgumentNames, type Settings } from "../../core/opt
 import type { Backend, Vector } from "../../core/types.js";
 import { CompensatedSum, compensatedSum } from "../../numeric/compensated-sum.js";
 import { logSpaceDifferences } from "../../numeric/log-space-differences.js";
+import { rescaledDifferences } from "../../numeric/rescaled-differences.js";
 import { jsdGradientTerm, jsdTerm } from "../reference/terms.js";
 import { checkOperands, copyInto, isZeroCopy, KernelCall, operand, pin, readable, reportInvalid, reportNonNumbers, stage, withinLogRange, type Instance, type Operand } from "./call.js";
 import { reduce, type Kernels, type OpTable, type TypedKernels } from "./kernels.js";
@@ -34,16 +35,23 @@ const F32_MIN_NORMAL = 2 ** -126;
 
 
 /**
- * A log-space JSD whose J/(β(1 − β)) is below this is taken again from the rows' differences:
- * from e^a and e^b each rounded, d = p − q carries an error of ε·(p + q), a relative
+ * A JSD of log-space (or rescaled) rows whose J/(β(1 − β)) is below this is taken again from
+ * the rows' differences: from e^a and e^b (or p/S_p and q/S_q) each rounded, d = p − q carries an error of ε·(p + q), a relative
  * 4ε·√(Σm / (2J/(β(1 − β)))) of the value (Cauchy–Schwarz): 1e-9 at 1e-13 for Σm = 1, above
  * 1e-8 only below about 1e-15·Σm. Such rows (a model against itself) are rare.
  */
 const NEAR_ROW_JSD = 1e-13;
 
-/** The rows of a JSD of two log-space operands (per-row `values`, times `valueScale`) below NEAR_ROW_JSD. */
+/**
+ * The rows of a JSD (per-row `values`, times `valueScale`) below NEAR_ROW_JSD, of two log-space
+ * operands or of two probability operands rescaled (`normalize`): those whose rounded p and q
+ * lose p − q.
+ */
 function nearJSDRows(values: Float64Array, settings: Settings, valueScale: number): number[] {
-  if (settings.spaces[0] === "prob" || settings.spaces[1] === "prob") return [];
+  const [first, second] = settings.spaces;
+  const bothLog = first !== "prob" && second !== "prob";
+  const bothRescaled = first === "prob" && second === "prob" && settings.normalize;
+  if (!bothLog && !bothRescaled) return [];
   const bound = NEAR_ROW_JSD * (settings.beta * settings.jsdWeight) * (1 - settings.beta) * valueScale;
   const near: number[] = [];
   values.forEach((value, r) => {
@@ -267,17 +275,18 @@ export class WasmEngine implements Engine, Instance {
   }
 
   /**
-   * Rows of a JSD of two log-space operands whose value is below NEAR_ROW_JSD: taken again
-   * from the rows' differences (src/numeric/log-space-differences.ts) with the reference's
-   * terms, value times `valueScale`, and where `byQ` (an address of the call's elements) is
-   * given, their (1 − β)·log(q/m) written there.
+   * Rows of a JSD whose value is below NEAR_ROW_JSD (nearJSDRows): taken again from the rows'
+   * differences (src/numeric/log-space-differences.ts, rescaled-differences.ts) with the
+   * reference's terms, value times `valueScale`, and where `byQ` (an address of the call's
+   * elements) is given, their (1 − β)·log(q/m) written there.
    */
   private refineNearJSD(call: KernelCall, values: Float64Array, settings: Settings, valueScale: number, byQ?: number): void {
-    const rows = values.length;
     const near = nearJSDRows(values, settings, valueScale);
     if (near.length === 0) return;
-    const [[a, offsetsX], [b, offsetsY]] = [call.logProbabilities(0), call.logProbabilities(1)];
+    const rows = values.length;
     const { cols, t } = call;
+    const inLogSpace = settings.spaces[0] !== "prob";
+    const [[a, offsetsX], [b, offsetsY]] = inLogSpace ? [call.logProbabilities(0), call.logProbabilities(1)] : [[call.staged[0]!, 0], [call.staged[1]!, 0]];
     const none = new Float64Array(2 * rows);
     const [partsX, partsY] = [offsetsX === 0 ? none : call.f64At(offsetsX, 2 * rows), offsetsY === 0 ? none : call.f64At(offsetsY, 2 * rows)];
     const elements = this.views.of(t.array);
@@ -286,7 +295,9 @@ export class WasmEngine implements Engine, Instance {
     const weight = settings.jsdWeight * valueScale;
     for (const r of near) {
       const partition = (parts: Float64Array) => [parts[2 * r]!, parts[2 * r + 1]!] as const;
-      const { p, q, d } = logSpaceDifferences(x, y, r * cols, cols, partition(partsX), partition(partsY), offsetsX !== 0 && offsetsY !== 0);
+      const { p, q, d } = inLogSpace
+        ? logSpaceDifferences(x, y, r * cols, cols, partition(partsX), partition(partsY), offsetsX !== 0 && offsetsY !== 0)
+        : rescaledDifferences(x, y, r * cols, cols);
       values[r] = compensatedSum(p.map((pj, j) => jsdTerm(pj, q[j]!, beta, weight, d[j]!)));
       if (byQ !== undefined) {
         const at = byQ / t.array.BYTES_PER_ELEMENT + r * cols;
