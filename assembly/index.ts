@@ -9,7 +9,7 @@ import {
   GRAD_REVERSE_EXCESS,
 } from "./ops";
 import { reduceRows } from "./reduce";
-import { divideRows, expShiftedRows, logElements, logRatioElements, mapTerms, rowMaxima } from "./elementwise";
+import { divideRows, expShiftedRows, logElements, logRatioElements, mapTerms, rowMaxima, subtractScaledExpRows } from "./elementwise";
 
 // The op table (ops.ts) as immutable exported globals OP_<name>: the loader reads the codes from
 // the module rather than restating them (src/engines/wasm/kernels.ts lists the names it expects).
@@ -204,6 +204,12 @@ export function expShiftedRowsF64(x: usize, rows: i32, cols: i32, offsets: usize
 }
 export function expShiftedRowsF32(x: usize, rows: i32, cols: i32, offsets: usize, out: usize): void {
   expShiftedRows<f32>(x, rows, cols, offsets, out);
+}
+export function subtractScaledExpRowsF64(y: usize, rows: i32, cols: i32, offsets: usize, factors: usize, grad: usize): void {
+  subtractScaledExpRows<f64>(y, rows, cols, offsets, factors, grad);
+}
+export function subtractScaledExpRowsF32(y: usize, rows: i32, cols: i32, offsets: usize, factors: usize, grad: usize): void {
+  subtractScaledExpRows<f32>(y, rows, cols, offsets, factors, grad);
 }
 
 export function divideRowsF64(x: usize, rows: i32, cols: i32, divisors: usize, out: usize): void {

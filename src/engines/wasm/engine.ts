@@ -433,11 +433,21 @@ export class WasmEngine implements Engine, Instance {
     const params = call.f64At(rowParams, rows);
     // Forward through a log-softmax: ∂/∂z = q·Σp − p, with Σp the target's mass per row.
     if (forward) params.set(normalized ? call.f64At(call.targetMass(a, offsetsX), rows) : new Float64Array(rows));
-    else if (!normalized) params.fill(-1);
-    // Logits: the gradient subtracts each row's D(Q‖P), so that comes first.
-    else params.set(call.logKL(ops.KL_LOG, approx, target));
+    else params.fill(normalized ? 0 : -1);
     const op = forward ? ops.GRAD_FORWARD_LOG : ops.GRAD_REVERSE_LOG;
-    return call.logKL(op, target, approx, { rowParams, scale, grad }, !forward);
+    const values = call.logKL(op, target, approx, { rowParams, scale, grad }, !forward);
+    if (forward || !normalized) return values;
+    // Logits: the gradient is q·(b − a − D), D = D(Q‖P) of the row. The pass above wrote
+    // q·(b − a) with its value D; q·D is taken away after, one exp per element, rather than by a
+    // pass for D first. An infinite D (q > 0 = p) leaves nothing to subtract from: D first then.
+    if (!values.every(Number.isFinite)) {
+      call.f64At(rowParams, rows).set(values);
+      return call.logKL(op, target, approx, { rowParams, scale, grad }, true);
+    }
+    const factors = call.rowsOfF64();
+    call.f64At(factors, rows).set(values.map((value) => value * scale));
+    call.t.subtractScaledExpRows(approx[0], rows, call.cols, approx[1], factors, grad);
+    return values;
   }
 
   /**
