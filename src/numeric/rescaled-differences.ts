@@ -14,11 +14,14 @@ export interface RescaledDifferences {
 
 /** p/S_p, q/S_q and their exact difference, from `cols` values of `p` and `q` at `start`. */
 export function rescaledDifferences(p: ArrayLike<number>, q: ArrayLike<number>, start: number, cols: number): RescaledDifferences {
-  const [sumP, sumPLo] = doubleSum(p, start, cols);
-  const [sumQ, sumQLo] = doubleSum(q, start, cols);
+  // Each row times a power of two that brings its sum near 1 (exact, and changing no quotient),
+  // so that the products and their splits stay in range for rows near 1e308 or 1e-300.
+  const [scaledP, scaledQ] = [unitScaled(p, start, cols), unitScaled(q, start, cols)];
+  const [sumP, sumPLo] = doubleSum(scaledP);
+  const [sumQ, sumQLo] = doubleSum(scaledQ);
   const out = { p: new Float64Array(cols), q: new Float64Array(cols), d: new Float64Array(cols) };
   for (let j = 0; j < cols; j++) {
-    const [pj, qj] = [p[start + j]!, q[start + j]!];
+    const [pj, qj] = [scaledP[j]!, scaledQ[j]!];
     out.p[j] = pj / sumP;
     out.q[j] = qj / sumQ;
     // p·S_q − q·S_p: the high products exactly (TwoProduct), their difference exact where they
@@ -32,11 +35,23 @@ export function rescaledDifferences(p: ArrayLike<number>, q: ArrayLike<number>, 
   return out;
 }
 
+/**
+ * The row times the power of two that brings its largest value into [1, 2) (as given for a row
+ * of zeros), applied as two factors: one alone passes the range for rows of subnormals.
+ */
+function unitScaled(values: ArrayLike<number>, start: number, cols: number): Float64Array {
+  const row = Float64Array.from({ length: cols }, (_, j) => values[start + j]!);
+  const largest = row.reduce((a, b) => Math.max(a, b), 0);
+  if (!(largest > 0 && largest < Infinity)) return row;
+  const exponent = Math.floor(Math.log2(largest));
+  const [first, second] = [2 ** -Math.trunc(exponent / 2), 2 ** -(exponent - Math.trunc(exponent / 2))];
+  return row.map((v) => v * first * second);
+}
+
 /** Σ values as hi + lo, hi the rounded sum (Neumaier's compensation, then one TwoSum). */
-function doubleSum(values: ArrayLike<number>, start: number, cols: number): [number, number] {
+function doubleSum(values: Float64Array): [number, number] {
   let sum = 0, compensation = 0;
-  for (let j = 0; j < cols; j++) {
-    const v = values[start + j]!;
+  for (const v of values) {
     const t = sum + v;
     compensation += Math.abs(sum) >= Math.abs(v) ? (sum - t) + v : (v - t) + sum;
     sum = t;

@@ -19,11 +19,18 @@ describe("rescaledDifferences", () => {
     expect(0.5 - 3 / (3 + (3 + u))).toBe(0); // what p/S_p − q/S_q gives: none of it
   });
 
-  it("reads the row at `start`, and falls back to the rounded quotients' difference where the products overflow", () => {
+  it("reads the row at `start`, and keeps rows near 1e308 and among the subnormals in range", () => {
     const { p, d } = rescaledDifferences([7, 1, 3], [7, 3, 1], 1, 2);
     expect(Array.from(p)).toEqual([0.25, 0.75]);
     expect(Array.from(d)).toEqual([-0.5, 0.5]);
-    const huge = rescaledDifferences([1e300, 1e300], [1e300, 3e300], 0, 2);
-    expect(Array.from(huge.d)).toEqual([0.25, -0.25]);
+    for (const scale of [1e300, 2 ** 1021, 2 ** -1074]) {
+      const huge = rescaledDifferences([1, 1], [scale, 3 * scale], 0, 2);
+      expect(Array.from(huge.d), `${scale}`).toEqual([0.25, -0.25]);
+    }
+    // One ulp apart at 1e300 (a row of counts times 1e300): still ±u/(2(6 + u)) after rescaling.
+    const u = 2 ** -51;
+    const near = rescaledDifferences([1e300, 1e300], [3e300, 3e300 * (1 + u / 3)], 0, 2);
+    expect(near.d[0]).toBeGreaterThan(0);
+    expect(near.d[0]! + near.d[1]!).toBe(0);
   });
 });
