@@ -4,10 +4,9 @@
  * none of it (rows of logits a few ulps apart have a JSD of ~1e-33, below the rounding of p).
  * Here d = −p·expm1(δ) below |δ| = ½, with δ = log(q/p) taken from the rows' differences:
  * δ = ((y − x) − c) − L, c = max y − max x (exact where the maxima are close; see
- * differenceBeyondShift for logits where it is not), and where both
- * rows are normalised L = log1p(Σ p·expm1((y − x) − c)), which carries none of the rounding of
- * either log-sum (the same shift as nearRowsKL's); otherwise L is the difference of the rows'
- * log-sums (0 for rows used as given).
+ * differenceBeyondShift for logits where it is not), and where both rows are normalised and
+ * near L = nearRowShift, which carries none of the rounding of either log-sum (nearRowsKL's
+ * shift too); otherwise L is the difference of the rows' log-sums (0 for rows used as given).
  */
 import { compensatedSum } from "./compensated-sum.js";
 
@@ -32,6 +31,26 @@ function exactDifference(a: number, b: number, s: number): boolean {
 /** A row's log-sum-exp as [its maximum, log Σ e^(v − max)]; [0, 0] for a row used as given. */
 export type Partition = readonly [max: number, logSum: number];
 
+/**
+ * log Σe^y − log Σe^x beyond c = max y − max x for two normalised rows, from their differences:
+ * log1p(Σ t), t = p·expm1(δ) with δ = differenceBeyondShift(x, y) where |δ| ≤ 1, and
+ * e^((y − max y) − logSumX) − p (the same, Σ p·e^δ − Σ p) elsewhere, a probability 0 on either
+ * side included. It carries none of the rounding of either log-sum, which is as large as the
+ * whole KL of rows a few ulps apart; undefined where |Σ t| > ½ (rows far apart, where log1p
+ * near −1 would lose what the log-sums keep).
+ */
+export function nearRowShift(x: ArrayLike<number>, y: ArrayLike<number>, start: number, cols: number, [maxX, logSumX]: Partition, [maxY]: Partition): number | undefined {
+  const terms = new Float64Array(cols);
+  for (let j = 0; j < cols; j++) {
+    const xj = x[start + j]!, yj = y[start + j]!;
+    const p = Math.exp((xj - maxX) - logSumX);
+    const delta = differenceBeyondShift(xj, yj, maxX, maxY);
+    terms[j] = Math.abs(delta) <= 1 ? p * Math.expm1(delta) : Math.exp((yj - maxY) - logSumX) - p;
+  }
+  const total = compensatedSum(terms);
+  return Math.abs(total) <= 0.5 ? Math.log1p(total) : undefined;
+}
+
 export interface LogSpaceDifferences {
   p: Float64Array;
   q: Float64Array;
@@ -52,11 +71,7 @@ export function logSpaceDifferences(
     q[j] = Math.exp((yj - maxY) - logSumY);
     delta[j] = differenceBeyondShift(xj, yj, maxX, maxY);
   }
-  // Σ p·e^δ = e^(logSumY − logSumX) for normalised rows: the term beyond 1 of each element,
-  // by expm1 where δ is small, and as e^((y − max y) − logSumX) − p elsewhere.
-  const L = normalised
-    ? Math.log1p(compensatedSum(p.map((pj, j) => (Math.abs(delta[j]!) <= 1 ? pj * Math.expm1(delta[j]!) : Math.exp((y[start + j]! - maxY) - logSumX) - pj))))
-    : logSumY - logSumX;
+  const L = (normalised ? nearRowShift(x, y, start, cols, [maxX, logSumX], [maxY, logSumY]) : undefined) ?? logSumY - logSumX;
   const d = p.map((pj, j) => {
     const logRatio = delta[j]! - L;
     return Math.abs(logRatio) < 0.5 ? -pj * Math.expm1(logRatio) : pj - q[j]!;

@@ -12,19 +12,26 @@ import type { Divergence, GradientKind } from "../../core/routes.js";
 import { buildKL } from "../../core/kl.js";
 import { gradientScale, type Settings } from "../../core/options.js";
 import type { KL, Vector } from "../../core/types.js";
+import { rescaledDifferences } from "../../numeric/rescaled-differences.js";
 import {
-  jsdGradientTerm, jsdRowOperands, jsdTerm, klExcess, klLogRow, klSplitSum, klTerm, klTermLog, logProbabilities, logRatio, probabilities,
+  excessOver, jsdGradientTerm, jsdRowOperands, jsdTerm, klLogRow, klSplitSum, klTerm, klTermLog, logProbabilities, logRatio, probabilities,
   rescaled, rowOf, sum, type Operand, type RowShape,
 } from "./terms.js";
 
 /**
  * Σ p·log(p/q) of probabilities as the engines' op for the call computes it: rows rescaled to
- * sum 1 as Σ [p·log(p/q) − (p − q)], every term ≥ 0; rows used as given in the accurate split
- * form (klSplitSum), or as plain terms with `precision: "fast"`.
+ * sum 1 as Σ [p·log(p/q) − (p − q)], every term ≥ 0, with p − q of the rescaled rows exact
+ * (rescaledDifferences: the rounded quotients keep none of the KL of nearly proportional rows);
+ * rows used as given in the accurate split form (klSplitSum), or as plain terms with
+ * `precision: "fast"`.
  */
-function klSum(p: ArrayLike<number>, q: ArrayLike<number>, settings: Settings, s = 1): number {
-  if (settings.normalize) return sum(p.length, (i) => klExcess(p[i]!, q[i]!, s));
-  return settings.precision === "fast" ? sum(p.length, (i) => klTerm(p[i]!, q[i]!, s)) : klSplitSum(p, q, s);
+function klSum(p: Operand, q: Operand, row: number, shape: RowShape, settings: Settings, s = 1): number {
+  if (settings.normalize) {
+    const rescaled = rescaledDifferences(rowOf(p, row, shape.cols), rowOf(q, row, shape.cols), 0, shape.cols);
+    return sum(shape.cols, (i) => excessOver(rescaled.p[i]!, rescaled.q[i]!, rescaled.d[i]!, s));
+  }
+  const [pr, qr] = [probabilities(p, row, shape), probabilities(q, row, shape)];
+  return settings.precision === "fast" ? sum(pr.length, (i) => klTerm(pr[i]!, qr[i]!, s)) : klSplitSum(pr, qr, s);
 }
 
 /** −p·log q, with the same conventions (and klTerm's weight factor s). */
@@ -76,7 +83,7 @@ function rowValue(divergence: Divergence, [p, q]: Operand[], row: number, settin
       if (p!.space === "prob" && q!.space === "prob") {
         const pr = probabilities(p!, row, shape);
         const qr = probabilities(q!, row, shape);
-        return cross ? sum(n, (i) => crossTerm(pr[i]!, qr[i]!, s)) : klSum(pr, qr, settings, s);
+        return cross ? sum(n, (i) => crossTerm(pr[i]!, qr[i]!, s)) : klSum(p!, q!, row, shape, settings, s);
       }
       if (!cross) return klLogRow(p!, q!, row, shape, s);
       const a = logProbabilities(p!, row, shape);
@@ -101,7 +108,7 @@ function klRowGradient(forward: boolean, [target, approx]: Operand[], row: numbe
         : p[i] === 0 ? Infinity : q[i] === 0 ? -Infinity : logRatio(q[i]!, p[i]!) + 1;
     }
     // The value is the divergence's own (the matching call's klSum).
-    return rescaled((s) => (forward ? klSum(p, q, settings, s) : klSum(q, p, settings, s)));
+    return rescaled((s) => (forward ? klSum(target!, approx!, row, shape, settings, s) : klSum(approx!, target!, row, shape, settings, s)));
   }
   const a = logProbabilities(target!, row, shape);
   const b = logProbabilities(approx!, row, shape);

@@ -5,7 +5,7 @@
 import { zeroSumRow } from "../../core/checks.js";
 import type { Space, Vector } from "../../core/types.js";
 import { expm1MinusX } from "../../numeric/series.js";
-import { differenceBeyondShift, logSpaceDifferences } from "../../numeric/log-space-differences.js";
+import { differenceBeyondShift, logSpaceDifferences, nearRowShift } from "../../numeric/log-space-differences.js";
 import { rescaledDifferences } from "../../numeric/rescaled-differences.js";
 
 /** One argument of a call as the reference reads it. */
@@ -100,9 +100,10 @@ export function klExcess(p: number, q: number, scale = 1): number {
 /**
  * klExcess of x against an m whose difference x − m is given (the JSD's mixture: from p − q
  * of the inputs, exact where they are close, Sterbenz), never taken from the rounded m: so the
- * bracket keeps its digits however close x and m are. x = 0 gives −(x − m).
+ * bracket keeps its digits however close x and m are (rows rescaled by `normalize` take theirs
+ * from rescaledDifferences). x = 0 gives −(x − m). Not part of the API.
  */
-function excessOver(x: number, m: number, difference: number, scale = 1): number {
+export function excessOver(x: number, m: number, difference: number, scale = 1): number {
   // 0 − difference: +0, not −0, where x = m = 0.
   if (x === 0) return (0 - difference) * scale;
   if (m === 0) return Infinity;
@@ -220,29 +221,12 @@ function partition(values: number[], normalised: boolean): [number, number] {
 }
 
 /**
- * log Σe^y − log Σe^x beyond c = max y − max x for rows within a factor e of each other element
- * by element, from their differences: log1p(Σ p·expm1(δ)), δ = (y − x) − c
- * (differenceBeyondShift). The difference of the two log-sums carries an ulp of each, as large
- * as the whole KL of rows a few ulps apart; undefined for rows farther apart, where that
- * rounding is far below their KL.
- */
-function nearShift(x: number[], y: number[], maxX: number, maxY: number, logSumX: number): number | undefined {
-  const terms: number[] = [];
-  for (let i = 0; i < x.length; i++) {
-    if (x[i] === -Infinity && y[i] === -Infinity) continue;
-    const delta = differenceBeyondShift(x[i]!, y[i]!, maxX, maxY);
-    if (!(Math.abs(delta) <= 1)) return undefined;
-    terms.push(Math.exp(x[i]! - maxX - logSumX) * Math.expm1(delta));
-  }
-  return Math.log1p(sum(terms.length, (i) => terms[i]!));
-}
-
-/**
  * One row of D(P‖Q) in log space. Rows used as given: Σ e^a·(a − b), their exact value. Where
  * a row is normalised (logits, `normalize`), with d = log(q/p) taken as
  * ((y − max y) − (x − max x)) − (L_y − L_x), L the log-sums (so that d carries no rounding of
- * the log-sum-exps, nor of |x|), it is Σ p·(e^d − 1 − d), every term ≥ 0, plus Σp − Σq where
- * one row is used as given.
+ * the log-sum-exps, nor of |x|), or for near rows as differenceBeyondShift − nearRowShift (which
+ * carries no rounding of the log-sums either), it is Σ p·(e^d − 1 − d), every term ≥ 0, plus
+ * Σp − Σq where one row is used as given.
  */
 export function klLogRow(p: Operand, q: Operand, row: number, shape: RowShape, s = 1): number {
   const n = shape.cols;
@@ -255,7 +239,7 @@ export function klLogRow(p: Operand, q: Operand, row: number, shape: RowShape, s
   const [maxY, logSumY] = partition(y, normalised(q));
   // Near rows: d from the rows' differences and their whole shift; else each operand loses its
   // own maximum, then the difference of the log-sums goes (assembly/ops.ts KL_LOG).
-  const near = normalised(p) && normalised(q) ? nearShift(x, y, maxX, maxY, logSumX) : undefined;
+  const near = normalised(p) && normalised(q) ? nearRowShift(x, y, 0, n, [maxX, logSumX], [maxY, logSumY]) : undefined;
   const logRatio = (i: number) => near !== undefined ? differenceBeyondShift(x[i]!, y[i]!, maxX, maxY) - near : ((y[i]! - maxY) - (x[i]! - maxX)) - (logSumY - logSumX);
   const term = (i: number) => {
     const q = () => Math.exp(y[i]! - maxY - logSumY) * s;

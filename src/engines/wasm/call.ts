@@ -315,7 +315,7 @@ export class KernelCall {
     const second = new this.t.array(this.instance.views.buffer, b, this.n);
     for (let r = 0; r < this.rows; r++) {
       if (!(Math.abs(values[r]!) < NEAR_ROW_KL * valueScale)) continue;
-      const near = nearRowsKL(first, second, r * this.cols, this.cols, x[2 * r]!, y[2 * r]!, x[2 * r + 1]!);
+      const near = nearRowsKL(first, second, r * this.cols, this.cols, [x[2 * r]!, x[2 * r + 1]!], [y[2 * r]!, y[2 * r + 1]!]);
       if (near !== undefined) values[r] = near * valueScale;
     }
   }

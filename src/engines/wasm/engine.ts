@@ -13,7 +13,7 @@ import type { Backend, Vector } from "../../core/types.js";
 import { CompensatedSum, compensatedSum } from "../../numeric/compensated-sum.js";
 import { logSpaceDifferences } from "../../numeric/log-space-differences.js";
 import { rescaledDifferences } from "../../numeric/rescaled-differences.js";
-import { jsdGradientTerm, jsdTerm } from "../reference/terms.js";
+import { excessOver, jsdGradientTerm, jsdTerm } from "../reference/terms.js";
 import { checkOperands, copyInto, isZeroCopy, KernelCall, operand, pin, readable, reportInvalid, reportNonNumbers, stage, withinLogRange, type Instance, type Operand } from "./call.js";
 import { reduce, type Kernels, type OpTable, type TypedKernels } from "./kernels.js";
 import { Allocations, Heap, MAX_MEMORY_BYTES, Scratch, Views } from "./memory.js";
@@ -33,6 +33,13 @@ const SMALL_ROW = 1024;
 /** The least normal f32, 2^-126. */
 const F32_MIN_NORMAL = 2 ** -126;
 
+
+/**
+ * A KL of rows rescaled by `normalize` below this is taken again from the rows' exact
+ * differences: p/S_p and q/S_q each rounded leave an error of ε·Σ|p − q|, a relative
+ * ε·√(2/KL) (Cauchy–Schwarz), 1.6e-10 at 1e-12.
+ */
+const NEAR_ROW_RESCALED_KL = 1e-12;
 
 /**
  * A JSD of log-space (or rescaled) rows whose J/(β(1 − β)) is below this is taken again from
@@ -306,6 +313,23 @@ export class WasmEngine implements Engine, Instance {
     }
   }
 
+  /**
+   * Rows of a KL of probabilities rescaled by `normalize` whose value is below NEAR_ROW_RESCALED_KL:
+   * taken again with p − q of the rescaled rows exact (src/numeric/rescaled-differences.ts),
+   * the reference's excess terms, value times `valueScale`.
+   */
+  private refineNearRescaledKL(call: KernelCall, values: Float64Array, valueScale: number): Float64Array {
+    const { cols, t } = call;
+    const elements = this.views.of(t.array);
+    const [x, y] = call.staged.map((address) => elements.subarray(address / t.array.BYTES_PER_ELEMENT)) as [ElementArray, ElementArray];
+    values.forEach((value, r) => {
+      if (!(Math.abs(value) < NEAR_ROW_RESCALED_KL * valueScale)) return;
+      const { p, q, d } = rescaledDifferences(x, y, r * cols, cols);
+      values[r] = compensatedSum(p.map((pj, j) => excessOver(pj, q[j]!, d[j]!, valueScale)));
+    });
+    return values;
+  }
+
   /** The JSD ops' rowParams: per row, β and the power of two on its weights (Settings.jsdWeight). */
   private betas(call: KernelCall, settings: Settings, rows: number): number {
     const at = call.rowsOfF64(2);
@@ -321,8 +345,10 @@ export class WasmEngine implements Engine, Instance {
     let result: number;
     if (operands.every((o) => o.space === "prob")) {
       // Rescaled rows sum to 1 but for rounding: the excess terms alone, every one ≥ 0 (in either precision).
-      const op = divergence === "kl" && settings.normalize ? this.ops.KL_EXCESS_TERMS : this.termOp(divergence, false, settings.precision);
+      const rescaledKL = divergence === "kl" && settings.normalize;
+      const op = rescaledKL ? this.ops.KL_EXCESS_TERMS : this.termOp(divergence, false, settings.precision);
       result = call.reduce(op, call.probabilities(0), unary ? 0 : call.probabilities(1), { scale: settings.rowScale });
+      if (rescaledKL) return this.refineNearRescaledKL(call, call.f64At(result, rows).slice(), settings.rowScale);
     } else {
       const [a, offsetsX] = call.logProbabilities(0);
       const [b, offsetsY] = unary ? [0, 0] : call.logProbabilities(1);
