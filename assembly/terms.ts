@@ -83,8 +83,9 @@ function gradientTermScalar<T>(
     storeGradient<T>(gradAt, (Math.exp(b) * rowParam - Math.exp(a)) * scale);
     return termScalar(KL_LOG, x, y, maxX, logSumX, maxY, logSumY, shift, shifted);
   }
-  // GRAD_REVERSE_LOG: q·(b − a − c) → 0 as q → 0; +Infinity where p = 0 < q.
-  const gradient = b == -Infinity ? 0 : a == -Infinity ? Infinity : Math.exp(b) * (b - a - rowParam);
+  // GRAD_REVERSE_LOG: q·(b − a − c) → 0 as q → 0 (q = 0 from a finite b too); +Infinity where p = 0 < q.
+  const q = Math.exp(b);
+  const gradient = q == 0 ? 0 : a == -Infinity ? Infinity : q * (b - a - rowParam);
   storeGradient<T>(gradAt, gradient * scale);
   return termScalar(KL_LOG, y, x, maxY, logSumY, maxX, logSumX, shift, shifted);
 }
@@ -156,7 +157,11 @@ export function termScalar(op: i32, x: f64, y: f64, maxX: f64, logSumX: f64, max
   if (a == -Infinity) return 0;
   if (op == ENTROPY_LOG) return -(Math.exp(a) * s) * a;
   const b = (y - maxY) - logSumY;
-  if (b == -Infinity) return Infinity;
+  if (b == -Infinity) {
+    if (y == -Infinity || op == KL_LOG) return Infinity;
+    // Logits more than the largest double apart: −b from b/2, from halved operands (as KL_LOG's d).
+    return -((Math.exp(a) * s) * (((0.5 * y - 0.5 * maxY) - 0.5 * logSumY))) * 2;
+  }
   return op == KL_LOG ? (Math.exp(a) * s) * (a - b) : -(Math.exp(a) * s) * b;
 }
 
@@ -449,7 +454,8 @@ function expOutOfLine<T>(x: v128): v128 {
     // D(Q‖P) with q = e^b: the roles of a and b swap, and so do the shift's.
     const d = shifted ? subtractOffset<T>(v128.sub<T>(xs, ys), shiftHi, shiftLo) : zero;
     const difference = v128.sub<T>(b, a);
-    const gradient = v128.bitselect(zero, v128.bitselect(INF, v128.mul<T>(eb, v128.sub<T>(difference, rowParam)), aIsZeroMass), bIsZeroMass);
+    // q = 0, also where e^b underflows from a finite b: 0, whatever b − a is.
+    const gradient = v128.bitselect(zero, v128.bitselect(INF, v128.mul<T>(eb, v128.sub<T>(difference, rowParam)), aIsZeroMass), v128.eq<T>(eb, zero));
     v128.store(gradAt, v128.mul<T>(gradient, scale));
     return klLogVector<T>(b, eb, a, ea, d, shifted);
   }

@@ -386,6 +386,34 @@ describe.each(backendNames)("%s: logits of any magnitude", (name) => {
   });
 });
 
+describe.each(backendNames)("%s: entropy of nearly one-hot logits", (name) => {
+  it("is log(1 + e^−a) + a·e^−a/(1 + e^−a) for logits [0, −a], to 1e-13, where the row's sum rounds to 1 too (closed form)", async () => {
+    const kl = await loadBackend(name);
+    for (const a of [10, 20, 30, 40, 50, 100, 700]) {
+      const e = Math.exp(-a);
+      const want = Math.log1p(e) + (a * e) / (1 + e);
+      for (const options of [{ space: "logits" }, { space: "log", normalize: true }] as const) {
+        expect(relativeError(kl.entropy([0, -a], options), want), `a = ${a}`).toBeLessThanOrEqual(1e-13);
+        // H(P, P) is the entropy: the cross-entropy of the same row takes the same log-sum.
+        expect(relativeError(kl.crossEntropy([0, -a], [0, -a], options), want), `a = ${a}`).toBeLessThanOrEqual(1e-13);
+      }
+    }
+  });
+});
+
+describe.each(backendNames)("%s: cross-entropy of logits more than the largest double apart", (name) => {
+  it("is −Σ p·log q with log q = −2c for q's logits [c, −c]: c itself, not Infinity (closed form)", async () => {
+    const kl = await loadBackend(name);
+    for (const c of [1e308, 9e307, 1e300]) {
+      // P = [½, ½], log Q = [0, −2c] (e^(−2c) is 0 beside 1): H(P, Q) = ½·2c = c.
+      expect(kl.crossEntropy([0, 0], [c, -c], { space: "logits" })).toBe(c);
+      expect(kl.crossEntropy([0, 0], [c, -c], { space: "log", normalize: true })).toBe(c);
+    }
+    // q = 0 given (−Infinity) stays +Infinity.
+    expect(kl.crossEntropy([0, 0], [0, -Infinity], { space: "logits" })).toBe(Infinity);
+  });
+});
+
 /** The spacing of doubles at x (a power of two): the gap from |x| to the next double away from 0. */
 function ulp(x: number): number {
   const a = Math.abs(x);

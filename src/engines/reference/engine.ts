@@ -14,7 +14,7 @@ import { gradientScale, type Settings } from "../../core/options.js";
 import type { KL, Vector } from "../../core/types.js";
 import { rescaledDifferences } from "../../numeric/rescaled-differences.js";
 import {
-  excessOver, jsdGradientTerm, jsdRowOperands, jsdTerm, klLogRow, klSplitSum, klTerm, klTermLog, logProbabilities, logRatio, probabilities,
+  excessOver, halfLogProbabilities, jsdGradientTerm, jsdRowOperands, jsdTerm, klLogRow, klSplitSum, klTerm, klTermLog, logProbabilities, logRatio, probabilities,
   rescaled, rowOf, sum, type Operand, type RowShape,
 } from "./terms.js";
 
@@ -40,9 +40,14 @@ function crossTerm(p: number, q: number, s: number): number {
   return q === 0 ? Infinity : -(p * s) * Math.log(q);
 }
 
-function crossTermLog(a: number, b: number, s: number): number {
+/**
+ * −e^a·b of log-probabilities, b given as its half: b = 2·halfB may pass the largest double
+ * (logits more than that apart) where the product does not. Exact for a double b.
+ */
+function crossTermLog(a: number, halfB: number, s: number): number {
   if (a === -Infinity) return 0;
-  return b === -Infinity ? Infinity : -(Math.exp(a) * s) * b;
+  if (halfB === -Infinity) return Infinity;
+  return -((Math.exp(a) * s) * halfB) * 2;
 }
 
 /** The call's operands as the reference reads them, and its row shape. */
@@ -71,7 +76,7 @@ function rowValue(divergence: Divergence, [p, q]: Operand[], row: number, settin
         return sum(n, (i) => crossTerm(pr[i]!, pr[i]!, s));
       }
       const a = logProbabilities(p!, row, shape);
-      return sum(n, (i) => crossTermLog(a[i]!, a[i]!, s));
+      return sum(n, (i) => crossTermLog(a[i]!, a[i]! / 2, s));
     }
     case "jsd": {
       const [pr, qr, d] = jsdRowOperands(p!, q!, row, shape);
@@ -88,7 +93,9 @@ function rowValue(divergence: Divergence, [p, q]: Operand[], row: number, settin
       if (!cross) return klLogRow(p!, q!, row, shape, s);
       const a = logProbabilities(p!, row, shape);
       const b = logProbabilities(q!, row, shape);
-      return sum(n, (i) => crossTermLog(a[i]!, b[i]!, s));
+      // A log-probability below the largest double from finite logits: −p·b from b/2.
+      const halfB = b.some((v) => v === -Infinity) ? halfLogProbabilities(q!, row, shape) : b.map((v) => v / 2);
+      return sum(n, (i) => crossTermLog(a[i]!, halfB[i]!, s));
     }
   }
 }
@@ -123,7 +130,9 @@ function klRowGradient(forward: boolean, [target, approx]: Operand[], row: numbe
   const value = rescaled((s) => klLogRow(approx!, target!, row, shape, s));
   const shift = normalized ? value : -1;
   for (let i = 0; i < n; i++) {
-    grad[i] = b[i] === -Infinity ? 0 : a[i] === -Infinity ? Infinity : Math.exp(b[i]!) * (b[i]! - a[i]! - shift);
+    // q = 0 (also from a finite b below −745) gives 0: q·(b − a − D) → 0 as q → 0.
+    const q = Math.exp(b[i]!);
+    grad[i] = q === 0 ? 0 : a[i] === -Infinity ? Infinity : q * (b[i]! - a[i]! - shift);
   }
   return value;
 }

@@ -6,6 +6,7 @@ import { zeroSumRow } from "../../core/checks.js";
 import type { Space, Vector } from "../../core/types.js";
 import { expm1MinusX } from "../../numeric/series.js";
 import { differenceBeyondShift, logSpaceDifferences, nearRowShift } from "../../numeric/log-space-differences.js";
+import { logSumBeyondMaximum } from "../../numeric/log-sum.js";
 import { rescaledDifferences } from "../../numeric/rescaled-differences.js";
 
 /** One argument of a call as the reference reads it. */
@@ -206,6 +207,18 @@ export function logProbabilities(operand: Operand, row: number, settings: RowSha
   return values.map((v) => (v - max) - logSum);
 }
 
+/**
+ * A row's log-probabilities halved, (v/2 − max/2) − logSum/2: finite where logits more than the
+ * largest double apart make a log-probability itself pass it (−2e308), for terms that are
+ * linear in it (the cross-entropy's −p·b).
+ */
+export function halfLogProbabilities(operand: Operand, row: number, shape: RowShape): number[] {
+  if (operand.space === "prob") return logProbabilities(operand, row, shape).map((v) => v / 2);
+  const values = rowOf(operand, row, shape.cols);
+  const [max, logSum] = partition(values, operand.space === "logits" || shape.normalize);
+  return values.map((v) => (0.5 * v - 0.5 * max) - 0.5 * logSum);
+}
+
 /** e^a·(a − b), the KL term of log-probabilities: 0 for a = −∞, +Infinity for b = −∞ < a. */
 export function klTermLog(a: number, b: number, s = 1): number {
   if (a === -Infinity) return 0;
@@ -217,7 +230,7 @@ export function klTermLog(a: number, b: number, s = 1): number {
 function partition(values: number[], normalised: boolean): [number, number] {
   if (!normalised) return [0, 0];
   const max = Math.max(...values);
-  return [max, Math.log(sum(values.length, (i) => Math.exp(values[i]! - max)))];
+  return [max, logSumBeyondMaximum(values, 0, values.length, max, sum(values.length, (i) => Math.exp(values[i]! - max)))];
 }
 
 /**

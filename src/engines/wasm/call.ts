@@ -8,6 +8,7 @@ import type { ElementArray } from "../../core/engine.js";
 import { KLError } from "../../core/errors.js";
 import type { Space, Vector } from "../../core/types.js";
 import { reduce, type OpTable, type ReduceExtras, type TypedKernels } from "./kernels.js";
+import { logSumBeyondMaximum } from "../../numeric/log-sum.js";
 import { nearRowsKL } from "../../numeric/near-rows.js";
 import type { Allocations, Scratch, Views } from "./memory.js";
 
@@ -209,7 +210,10 @@ export class KernelCall {
       parts[2 * r + 1] = 0;
     }
     const sums = this.f64At(this.reduce(this.instance.ops.EXP_SUM, this.staged[i]!, 0, { offsetsX: offsets }), this.rows);
-    for (let r = 0; r < this.rows; r++) parts[2 * r + 1] = Math.log(sums[r]!);
+    // Views taken after the reduction, which may grow the memory.
+    const values = new this.t.array(this.instance.views.buffer, this.staged[i]!, this.n);
+    const split = this.f64At(offsets, 2 * this.rows);
+    for (let r = 0; r < this.rows; r++) split[2 * r + 1] = logSumBeyondMaximum(values, r * this.cols, this.cols, split[2 * r]!, sums[r]!);
     return offsets;
   }
 
