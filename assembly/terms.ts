@@ -83,9 +83,15 @@ function gradientTermScalar<T>(
     storeGradient<T>(gradAt, (Math.exp(b) * rowParam - Math.exp(a)) * scale);
     return termScalar(KL_LOG, x, y, maxX, logSumX, maxY, logSumY, shift, shifted);
   }
-  // GRAD_REVERSE_LOG: q·(b − a − c) → 0 as q → 0 (q = 0 from a finite b too); +Infinity where p = 0 < q.
+  // GRAD_REVERSE_LOG: q·(b − a − c) → 0 as q → 0 (q = 0 from a finite b too); +Infinity where
+  // p = 0 < q; where p = 0 from a finite x more than the largest double below its maximum,
+  // q·(b − a) from halved operands (as KL_LOG's d).
   const q = Math.exp(b);
-  const gradient = q == 0 ? 0 : a == -Infinity ? Infinity : q * (b - a - rowParam);
+  let gradient = q == 0 ? 0 : q * (b - a - rowParam);
+  if (q != 0 && a == -Infinity) {
+    const halfDifference = ((0.5 * y - 0.5 * maxY) - 0.5 * logSumY) - ((0.5 * x - 0.5 * maxX) - 0.5 * logSumX);
+    gradient = x == -Infinity ? Infinity : (q * halfDifference + q * halfDifference) - q * rowParam;
+  }
   storeGradient<T>(gradAt, gradient * scale);
   return termScalar(KL_LOG, y, x, maxY, logSumY, maxX, logSumX, shift, shifted);
 }
@@ -454,8 +460,14 @@ function expOutOfLine<T>(x: v128): v128 {
     // D(Q‖P) with q = e^b: the roles of a and b swap, and so do the shift's.
     const d = shifted ? subtractOffset<T>(v128.sub<T>(xs, ys), shiftHi, shiftLo) : zero;
     const difference = v128.sub<T>(b, a);
-    // q = 0, also where e^b underflows from a finite b: 0, whatever b − a is.
-    const gradient = v128.bitselect(zero, v128.bitselect(INF, v128.mul<T>(eb, v128.sub<T>(difference, rowParam)), aIsZeroMass), v128.eq<T>(eb, zero));
+    // p = 0 (x = −∞): +∞. p = 0 from a finite x more than the largest double below its maximum:
+    // q·(b − a) from halved operands, as KL_LOG's d. q = 0, also where e^b underflows: 0.
+    const half = v128.splat<T>(<T>0.5);
+    const halfA = subtractOffset<T>(v128.sub<T>(v128.mul<T>(half, x), v128.mul<T>(half, maxX)), v128.mul<T>(half, logSumXHi), v128.mul<T>(half, logSumXLo));
+    const halfB = subtractOffset<T>(v128.sub<T>(v128.mul<T>(half, y), v128.mul<T>(half, maxY)), v128.mul<T>(half, logSumYHi), v128.mul<T>(half, logSumYLo));
+    const fromHalves = v128.sub<T>(v128.add<T>(v128.mul<T>(eb, v128.sub<T>(halfB, halfA)), v128.mul<T>(eb, v128.sub<T>(halfB, halfA))), v128.mul<T>(eb, rowParam));
+    const beyond = v128.bitselect(INF, fromHalves, v128.eq<T>(x, NEG_INF));
+    const gradient = v128.bitselect(zero, v128.bitselect(beyond, v128.mul<T>(eb, v128.sub<T>(difference, rowParam)), aIsZeroMass), v128.eq<T>(eb, zero));
     v128.store(gradAt, v128.mul<T>(gradient, scale));
     return klLogVector<T>(b, eb, a, ea, d, shifted);
   }

@@ -401,7 +401,17 @@ describe.each(backendNames)("%s: entropy of nearly one-hot logits", (name) => {
   });
 });
 
-describe.each(backendNames)("%s: cross-entropy of logits more than the largest double apart", (name) => {
+describe.each(backendNames)("%s: cross-entropy and reverse gradient of logits more than the largest double apart", (name) => {
+  it("reverseGrad of target logits [c, −c] against [0, 0]: D = c − ln 2 → c, gradient [−c/2, c/2], not Infinity (closed form)", async () => {
+    const kl = await loadBackend(name);
+    for (const c of [1e308, 9e307]) {
+      // P = [1, e^(−2c)], Q = [½, ½]: q·(log q − log p − D) = ½·(−ln 2 − D) and ½·(−ln 2 + 2c − D).
+      const { value, grad } = kl.reverseGrad([c, -c], [0, 0], { space: "logits", reduction: "sum" });
+      expect(value).toBe(c);
+      expect(Array.from(grad)).toEqual([-c / 2, c / 2]);
+    }
+  });
+
   it("is −Σ p·log q with log q = −2c for q's logits [c, −c]: c itself, not Infinity (closed form)", async () => {
     const kl = await loadBackend(name);
     for (const c of [1e308, 9e307, 1e300]) {

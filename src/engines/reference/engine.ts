@@ -129,10 +129,15 @@ function klRowGradient(forward: boolean, [target, approx]: Operand[], row: numbe
   }
   const value = rescaled((s) => klLogRow(approx!, target!, row, shape, s));
   const shift = normalized ? value : -1;
+  // Where p = 0 from a finite logit more than the largest double below its row's maximum,
+  // q·(b − a) comes from halved operands (as the log-space KL's d).
+  const [halfA, halfB] = a.some((v) => v === -Infinity) ? [halfLogProbabilities(target!, row, shape), halfLogProbabilities(approx!, row, shape)] : [a, b];
   for (let i = 0; i < n; i++) {
     // q = 0 (also from a finite b below −745) gives 0: q·(b − a − D) → 0 as q → 0.
     const q = Math.exp(b[i]!);
-    grad[i] = q === 0 ? 0 : a[i] === -Infinity ? Infinity : q * (b[i]! - a[i]! - shift);
+    if (q === 0) grad[i] = 0;
+    else if (a[i] !== -Infinity) grad[i] = q * (b[i]! - a[i]! - shift);
+    else grad[i] = halfA[i] === -Infinity ? Infinity : (q * (halfB[i]! - halfA[i]!) + q * (halfB[i]! - halfA[i]!)) - q * shift;
   }
   return value;
 }
