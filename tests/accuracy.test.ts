@@ -386,6 +386,30 @@ describe.each(backendNames)("%s: logits of any magnitude", (name) => {
   });
 });
 
+describe.each(backendNames)("%s: rows taken with normalize whose sum passes the largest double (closed forms)", (name) => {
+  it("rescale as P/ΣP all the same: KL, JSD, entropy and cross-entropy of [1e308, 1e308] and [1, 2]", async () => {
+    const kl = await loadBackend(name);
+    const o = { normalize: true };
+    // (1e-14: the closed forms below are themselves evaluated in doubles)
+    // P = [⅓, ⅔], Q = [½, ½].
+    const forward = (1 / 3) * Math.log(2 / 3) + (2 / 3) * Math.log(4 / 3);
+    const reverse = 0.5 * Math.log(1.5) + 0.5 * Math.log(0.75);
+    expect(relativeError(kl.kl([1, 2], [1e308, 1e308], o), forward)).toBeLessThanOrEqual(1e-14);
+    expect(relativeError(kl.kl([1e308, 1e308], [1, 2], o), reverse)).toBeLessThanOrEqual(1e-14);
+    expect(relativeError(kl.jsd([1, 2], [1e308, 1e308], o), 0.014362591564146662)).toBeLessThanOrEqual(1e-14); // mpmath, 60 digits
+    expect(kl.entropy([1e308, 1e308], o)).toBe(Math.LN2);
+    expect(relativeError(kl.crossEntropy([1, 2], [1e308, 1e308], o), Math.LN2)).toBeLessThanOrEqual(1e-14);
+    expect(relativeError(kl.crossEntropy([1e308, 1e308], [1, 2], o), -0.5 * Math.log(1 / 3) - 0.5 * Math.log(2 / 3))).toBeLessThanOrEqual(1e-14);
+  });
+
+  it("a near row beside a logit more than the largest double below its maximum: KL of [1e300, −MAX] against [0, −50] is log1p(e^−50), not NaN", async () => {
+    const kl = await loadBackend(name);
+    const want = Math.log1p(Math.exp(-50));
+    expect(relativeError(kl.kl([1e300, -Number.MAX_VALUE], [0, -50], { space: "logits" }), want)).toBeLessThanOrEqual(1e-15);
+    expect(relativeError(kl.reverse([0, -50], [1e300, -Number.MAX_VALUE], { space: "logits" }), want)).toBeLessThanOrEqual(1e-15);
+  });
+});
+
 describe.each(backendNames)("%s: entropy of nearly one-hot logits", (name) => {
   it("is log(1 + e^−a) + a·e^−a/(1 + e^−a) for logits [0, −a], to 1e-13, where the row's sum rounds to 1 too (closed form)", async () => {
     const kl = await loadBackend(name);

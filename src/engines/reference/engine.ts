@@ -12,25 +12,30 @@ import type { Divergence, GradientKind } from "../../core/routes.js";
 import { buildKL } from "../../core/kl.js";
 import { gradientScale, type Settings } from "../../core/options.js";
 import type { KL, Vector } from "../../core/types.js";
+import { NEAR_ROW_JSD, NEAR_ROW_RESCALED_KL } from "../../numeric/near-rows.js";
 import { rescaledDifferences } from "../../numeric/rescaled-differences.js";
 import {
-  excessOver, halfLogProbabilities, jsdGradientTerm, jsdRowOperands, jsdTerm, klLogRow, klSplitSum, klTerm, klTermLog, logProbabilities, logRatio, probabilities,
+  excessOver, halfLogProbabilities, jsdGradientTerm, klExcess, jsdRowOperands, jsdTerm, klLogRow, klSplitSum, klTerm, klTermLog, logProbabilities, logRatio, probabilities,
   rescaled, rowOf, sum, type Operand, type RowShape,
 } from "./terms.js";
 
 /**
  * Σ p·log(p/q) of probabilities as the engines' op for the call computes it: rows rescaled to
- * sum 1 as Σ [p·log(p/q) − (p − q)], every term ≥ 0, with p − q of the rescaled rows exact
- * (rescaledDifferences: the rounded quotients keep none of the KL of nearly proportional rows);
+ * sum 1 as Σ [p·log(p/q) − (p − q)], every term ≥ 0, near rows again with p − q of the
+ * rescaled rows exact (rescaledDifferences: the rounded quotients keep none of the KL of nearly
+ * proportional rows);
  * rows used as given in the accurate split form (klSplitSum), or as plain terms with
  * `precision: "fast"`.
  */
 function klSum(p: Operand, q: Operand, row: number, shape: RowShape, settings: Settings, s = 1): number {
+  const [pr, qr] = [probabilities(p, row, shape), probabilities(q, row, shape)];
   if (settings.normalize) {
+    // As the engines: rows below NEAR_ROW_RESCALED_KL again from the rows' exact differences.
+    const plain = sum(pr.length, (i) => klExcess(pr[i]!, qr[i]!, s));
+    if (!(Math.abs(plain) < NEAR_ROW_RESCALED_KL * s)) return plain;
     const rescaled = rescaledDifferences(rowOf(p, row, shape.cols), rowOf(q, row, shape.cols), 0, shape.cols);
     return sum(shape.cols, (i) => excessOver(rescaled.p[i]!, rescaled.q[i]!, rescaled.d[i]!, s));
   }
-  const [pr, qr] = [probabilities(p, row, shape), probabilities(q, row, shape)];
   return settings.precision === "fast" ? sum(pr.length, (i) => klTerm(pr[i]!, qr[i]!, s)) : klSplitSum(pr, qr, s);
 }
 
@@ -78,10 +83,8 @@ function rowValue(divergence: Divergence, [p, q]: Operand[], row: number, settin
       const a = logProbabilities(p!, row, shape);
       return sum(n, (i) => crossTermLog(a[i]!, a[i]! / 2, s));
     }
-    case "jsd": {
-      const [pr, qr, d] = jsdRowOperands(p!, q!, row, shape);
-      return sum(n, (i) => jsdTerm(pr[i]!, qr[i]!, settings.beta, settings.jsdWeight * s, d[i]!));
-    }
+    case "jsd":
+      return jsdRow([p!, q!], row, settings, shape, s).value;
     case "kl":
     case "crossEntropy": {
       const cross = divergence === "crossEntropy";
@@ -143,6 +146,24 @@ function klRowGradient(forward: boolean, [target, approx]: Operand[], row: numbe
 }
 
 /**
+ * One row of the JSD, as the engines take it: from the rounded p, q, and again from the rows'
+ * exact differences (jsdRowOperands) where both operands are in log space, or both rescaled
+ * probabilities, and J/(β(1 − β)) came out below NEAR_ROW_JSD. `exact`: whether it was.
+ */
+function jsdRow([p, q]: Operand[], row: number, settings: Settings, shape: RowShape, s: number): { value: number; exact: boolean } {
+  const value = (exact: boolean) => {
+    const [pr, qr, d] = jsdRowOperands(p!, q!, row, shape, exact);
+    return sum(shape.cols, (i) => jsdTerm(pr[i]!, qr[i]!, settings.beta, settings.jsdWeight * s, d[i]!));
+  };
+  const plain = value(false);
+  const bothLog = p!.space !== "prob" && q!.space !== "prob";
+  const bothRescaled = p!.space === "prob" && q!.space === "prob" && shape.normalize;
+  const bound = NEAR_ROW_JSD * (settings.beta * settings.jsdWeight) * (1 - settings.beta) * s;
+  const exact = (bothLog || bothRescaled) && Math.abs(plain) < bound;
+  return { value: exact ? value(true) : plain, exact };
+}
+
+/**
  * The gradient of the generalised JSD with respect to approx: with M = βP + (1 − β)Q,
  * ∂/∂q [β·D(P‖M) + (1 − β)·D(Q‖M)] = (1 − β)·log(q/m) (the terms through M cancel; at zeros,
  * jsdGradientTerm's one-sided conventions); log and logits spaces follow by the chain rule,
@@ -151,7 +172,8 @@ function klRowGradient(forward: boolean, [target, approx]: Operand[], row: numbe
 function jsdRowGradient(operands: Operand[], row: number, settings: Settings, shape: RowShape, grad: number[]): number {
   const [target, approx] = operands;
   const { beta } = settings;
-  const [p, q, d] = jsdRowOperands(target!, approx!, row, shape);
+  // The operands the value takes: exact differences for near rows (jsdRow).
+  const [p, q, d] = jsdRowOperands(target!, approx!, row, shape, jsdRow(operands, row, settings, shape, 1).exact);
   const byQ = q.map((qi, i) => jsdGradientTerm(p[i]!, qi, beta, d[i]!));
   const throughSoftmax = approx!.space === "logits" || (approx!.space === "log" && shape.normalize);
   const shift = throughSoftmax ? sum(shape.cols, (i) => (q[i]! > 0 ? q[i]! * byQ[i]! : 0)) : 0;

@@ -160,12 +160,13 @@ export function jsdGradientTerm(p: number, q: number, beta: number, d = p - q): 
  * One row of the JSD's operands: p, q and d = p − q, where both are in log space with d exact
  * where e^a and e^b round alike (src/numeric/log-space-differences.ts), and where both are
  * probabilities rescaled by `normalize` exact where p/S_p and q/S_q round alike
- * (rescaled-differences.ts), so that nearly equal rows keep their JSD.
+ * (rescaled-differences.ts), so that nearly equal rows keep their JSD; with `exact` false, p − q
+ * of the rounded values (as the engines take rows above NEAR_ROW_JSD).
  */
-export function jsdRowOperands(p: Operand, q: Operand, row: number, shape: RowShape): [number[], number[], number[]] {
-  if (p.space === "prob" || q.space === "prob") {
+export function jsdRowOperands(p: Operand, q: Operand, row: number, shape: RowShape, exact = true): [number[], number[], number[]] {
+  if (!exact || p.space === "prob" || q.space === "prob") {
     const [pr, qr] = [probabilities(p, row, shape), probabilities(q, row, shape)];
-    if (p.space !== q.space || !shape.normalize) return [pr, qr, pr.map((v, i) => v - qr[i]!)];
+    if (!exact || p.space !== q.space || !shape.normalize) return [pr, qr, pr.map((v, i) => v - qr[i]!)];
     const rescaled = rescaledDifferences(rowOf(p, row, shape.cols), rowOf(q, row, shape.cols), 0, shape.cols);
     return [Array.from(rescaled.p), Array.from(rescaled.q), Array.from(rescaled.d)];
   }
@@ -193,7 +194,11 @@ export function probabilities(operand: Operand, row: number, settings: RowShape)
   if (!settings.normalize) return values;
   const total = sum(values.length, (i) => values[i]!);
   if (total === 0) throw zeroSumRow(operand.name, row, "prob");
-  return values.map((v) => v / total);
+  if (total < Infinity) return values.map((v) => v / total);
+  // A sum beyond the largest double: the row times 2^-64 first (exact), then rescaled.
+  const down = values.map((v) => v * 2 ** -64);
+  const downTotal = sum(down.length, (i) => down[i]!);
+  return down.map((v) => v / downTotal);
 }
 
 /** A row as natural-log probabilities, normalised when asked (always for logits). */

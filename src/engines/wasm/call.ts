@@ -138,6 +138,9 @@ export function withinLogRange(instance: Instance, t: TypedKernels, address: num
  */
 const NEAR_ROW_KL = 1e-20;
 
+/** 2^-64: the factor on rows whose sum passes the largest double (Settings.rowScale's). */
+const ROW_DOWN = 2 ** -64;
+
 export class KernelCall {
   readonly n: number;
   readonly cols: number;
@@ -270,8 +273,20 @@ export class KernelCall {
     const sums = this.reduce(this.instance.ops.SUM, this.staged[i]!);
     const sumView = this.f64At(sums, rows);
     for (let r = 0; r < rows; r++) if (sumView[r] === 0) this.fail(zeroSumRow(operand.name, r, "prob"));
+    // Rows whose sum passes the largest double: p/S as (p/(S·2^-64))·2^-64, S·2^-64 summed
+    // rescaled (the SUM op's own rescaled sum), the last factor exact.
+    const beyond = Array.from(sumView.keys()).filter((r) => sumView[r] === Infinity);
+    if (beyond.length > 0) {
+      const rescaledSums = this.f64At(this.reduce(this.instance.ops.SUM, this.staged[i]!, 0, { scale: ROW_DOWN }), rows);
+      const divisors = this.f64At(sums, rows);
+      for (const r of beyond) divisors[r] = rescaledSums[r]!;
+    }
     const out = this.elements();
     this.t.divideRows(this.staged[i]!, rows, cols, sums, out);
+    if (beyond.length > 0) {
+      const quotients = new this.t.array(this.instance.views.buffer, out, this.n);
+      for (const r of beyond) for (let j = r * cols; j < (r + 1) * cols; j++) quotients[j] = quotients[j]! * ROW_DOWN;
+    }
     return out;
   }
 

@@ -12,6 +12,7 @@ import { gradientScale, type ArgumentNames, type Settings } from "../../core/opt
 import type { Backend, Vector } from "../../core/types.js";
 import { CompensatedSum, compensatedSum } from "../../numeric/compensated-sum.js";
 import { logSpaceDifferences } from "../../numeric/log-space-differences.js";
+import { NEAR_ROW_JSD, NEAR_ROW_RESCALED_KL } from "../../numeric/near-rows.js";
 import { rescaledDifferences } from "../../numeric/rescaled-differences.js";
 import { excessOver, jsdGradientTerm, jsdTerm } from "../reference/terms.js";
 import { checkOperands, copyInto, isZeroCopy, KernelCall, operand, pin, readable, reportInvalid, reportNonNumbers, stage, withinLogRange, type Instance, type Operand } from "./call.js";
@@ -33,21 +34,6 @@ const SMALL_ROW = 1024;
 /** The least normal f32, 2^-126. */
 const F32_MIN_NORMAL = 2 ** -126;
 
-
-/**
- * A KL of rows rescaled by `normalize` below this is taken again from the rows' exact
- * differences: p/S_p and q/S_q each rounded leave an error of ε·Σ|p − q|, a relative
- * ε·√(2/KL) (Cauchy–Schwarz), 1.6e-10 at 1e-12.
- */
-const NEAR_ROW_RESCALED_KL = 1e-12;
-
-/**
- * A JSD of log-space (or rescaled) rows whose J/(β(1 − β)) is below this is taken again from
- * the rows' differences: from e^a and e^b (or p/S_p and q/S_q) each rounded, d = p − q carries an error of ε·(p + q), a relative
- * 4ε·√(Σm / (2J/(β(1 − β)))) of the value (Cauchy–Schwarz): 1e-9 at 1e-13 for Σm = 1, above
- * 1e-8 only below about 1e-15·Σm. Such rows (a model against itself) are rare.
- */
-const NEAR_ROW_JSD = 1e-13;
 
 /**
  * The rows of a JSD (per-row `values`, times `valueScale`) below NEAR_ROW_JSD, of two log-space
