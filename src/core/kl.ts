@@ -16,8 +16,8 @@ import {
 } from "./routes.js";
 import type { DivergenceOptions, ElementwiseOptions, GradientOptions, JSDOptions, KL, ValueAndGradient, Vector } from "./types.js";
 
-/** 2^-64: Settings.rowScale for rows whose values pass the largest double. */
-const ROW_DOWN = 2 ** -64;
+/** 2^-64: Settings.rowScale for rows whose values pass the largest double, and the factor on rows whose sums do. */
+export const ROW_DOWN = 2 ** -64;
 
 /**
  * The call's result from per-row values in nats: their sum, mean, or themselves, in the log base.

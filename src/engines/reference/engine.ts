@@ -172,13 +172,14 @@ function jsdRow([p, q]: Operand[], row: number, settings: Settings, shape: RowSh
 function jsdRowGradient(operands: Operand[], row: number, settings: Settings, shape: RowShape, grad: number[]): number {
   const [target, approx] = operands;
   const { beta } = settings;
-  // The operands the value takes: exact differences for near rows (jsdRow).
-  const [p, q, d] = jsdRowOperands(target!, approx!, row, shape, jsdRow(operands, row, settings, shape, 1).exact);
+  // The operands the value took: exact differences for near rows (jsdRow).
+  const { value, exact } = jsdRow(operands, row, settings, shape, 1);
+  const [p, q, d] = jsdRowOperands(target!, approx!, row, shape, exact);
   const byQ = q.map((qi, i) => jsdGradientTerm(p[i]!, qi, beta, d[i]!));
   const throughSoftmax = approx!.space === "logits" || (approx!.space === "log" && shape.normalize);
   const shift = throughSoftmax ? sum(shape.cols, (i) => (q[i]! > 0 ? q[i]! * byQ[i]! : 0)) : 0;
   for (let i = 0; i < shape.cols; i++) grad[i] = approx!.space === "prob" ? byQ[i]! : q[i] === 0 ? 0 : q[i]! * (byQ[i]! - shift);
-  return rowValue("jsd", operands, row, settings, shape);
+  return value;
 }
 
 const referenceEngine: Engine = {

@@ -3,6 +3,7 @@
  * numerical code with the engines it checks (the tests also use its terms as an oracle).
  */
 import { zeroSumRow } from "../../core/checks.js";
+import { ROW_DOWN } from "../../core/kl.js";
 import type { Space, Vector } from "../../core/types.js";
 import { expm1MinusX } from "../../numeric/series.js";
 import { differenceBeyondShift, logSpaceDifferences, nearRowShift } from "../../numeric/log-space-differences.js";
@@ -196,7 +197,7 @@ export function probabilities(operand: Operand, row: number, settings: RowShape)
   if (total === 0) throw zeroSumRow(operand.name, row, "prob");
   if (total < Infinity) return values.map((v) => v / total);
   // A sum beyond the largest double: the row times 2^-64 first (exact), then rescaled.
-  const down = values.map((v) => v * 2 ** -64);
+  const down = values.map((v) => v * ROW_DOWN);
   const downTotal = sum(down.length, (i) => down[i]!);
   return down.map((v) => v / downTotal);
 }

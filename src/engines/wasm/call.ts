@@ -6,6 +6,7 @@
 import { checkNumbers, checkValues, LOG_MAX, notANumber, zeroSumRow } from "../../core/checks.js";
 import type { ElementArray } from "../../core/engine.js";
 import { KLError } from "../../core/errors.js";
+import { ROW_DOWN } from "../../core/kl.js";
 import type { Space, Vector } from "../../core/types.js";
 import { reduce, type OpTable, type ReduceExtras, type TypedKernels } from "./kernels.js";
 import { logSumBeyondMaximum } from "../../numeric/log-sum.js";
@@ -138,13 +139,12 @@ export function withinLogRange(instance: Instance, t: TypedKernels, address: num
  */
 const NEAR_ROW_KL = 1e-20;
 
-/** 2^-64: the factor on rows whose sum passes the largest double (Settings.rowScale's). */
-const ROW_DOWN = 2 ** -64;
-
 export class KernelCall {
   readonly n: number;
   readonly cols: number;
   readonly staged: number[];
+  /** The log-sum-exps this call took, by operand (logOffsets). */
+  private readonly logSumExps = new Map<number, number>();
 
   constructor(
     private readonly instance: Instance,
@@ -165,6 +165,11 @@ export class KernelCall {
   /** A fresh f64 view of `length` values at `address` (views made before growth are detached). */
   f64At(address: number, length: number): Float64Array {
     return new Float64Array(this.instance.views.buffer, address, length);
+  }
+
+  /** A fresh view of the call's n elements at `address`, in the kernels' element type. */
+  elementsAt(address: number): Float64Array | Float32Array {
+    return new this.t.array(this.instance.views.buffer, address, this.n);
   }
 
   /** Throws the KLError that says where, if a kernel flagged bad input. */
@@ -200,7 +205,7 @@ export class KernelCall {
    * row: the maximum and the log of the shifted sum. Kept apart, so that logits near ±1e308
    * keep the log-sum (assembly/lanes.ts offsetHi).
    */
-  logSumExp(i: number): number {
+  private logSumExp(i: number): number {
     const operand = this.operands[i]!;
     const maxima = this.rowsOfF64();
     this.checked(this.t.rowMaxima(this.staged[i]!, this.rows, this.cols, maxima));
@@ -214,7 +219,7 @@ export class KernelCall {
     }
     const sums = this.f64At(this.reduce(this.instance.ops.EXP_SUM, this.staged[i]!, 0, { offsetsX: offsets }), this.rows);
     // Views taken after the reduction, which may grow the memory.
-    const values = new this.t.array(this.instance.views.buffer, this.staged[i]!, this.n);
+    const values = this.elementsAt(this.staged[i]!);
     const split = this.f64At(offsets, 2 * this.rows);
     for (let r = 0; r < this.rows; r++) split[2 * r + 1] = logSumBeyondMaximum(values, r * this.cols, this.cols, split[2 * r]!, sums[r]!);
     return offsets;
@@ -248,9 +253,15 @@ export class KernelCall {
     return asGiven.map((mass) => (offsetsX === 0 ? mass - 1 : 1 - mass));
   }
 
-  /** Offsets that turn a log-space operand into log-probabilities (0: none needed). */
+  /**
+   * Offsets that turn a log-space operand into log-probabilities (0: none needed), taken once
+   * per call: the near rows' refinement asks again for those the probabilities took.
+   */
   logOffsets(i: number): number {
-    return this.operands[i]!.space === "logits" || this.normalize ? this.logSumExp(i) : 0;
+    if (!(this.operands[i]!.space === "logits" || this.normalize)) return 0;
+    let offsets = this.logSumExps.get(i);
+    if (offsets === undefined) this.logSumExps.set(i, (offsets = this.logSumExp(i)));
+    return offsets;
   }
 
   /** Operand i as probabilities, normalised when asked. */
@@ -284,7 +295,7 @@ export class KernelCall {
     const out = this.elements();
     this.t.divideRows(this.staged[i]!, rows, cols, sums, out);
     if (beyond.length > 0) {
-      const quotients = new this.t.array(this.instance.views.buffer, out, this.n);
+      const quotients = this.elementsAt(out);
       for (const r of beyond) for (let j = r * cols; j < (r + 1) * cols; j++) quotients[j] = quotients[j]! * ROW_DOWN;
     }
     return out;
@@ -330,8 +341,8 @@ export class KernelCall {
     if (offsetsX === 0 || offsetsY === 0) return;
     const x = this.f64At(offsetsX, 2 * this.rows);
     const y = this.f64At(offsetsY, 2 * this.rows);
-    const first = new this.t.array(this.instance.views.buffer, a, this.n);
-    const second = new this.t.array(this.instance.views.buffer, b, this.n);
+    const first = this.elementsAt(a);
+    const second = this.elementsAt(b);
     for (let r = 0; r < this.rows; r++) {
       if (!(Math.abs(values[r]!) < NEAR_ROW_KL * valueScale)) continue;
       const near = nearRowsKL(first, second, r * this.cols, this.cols, [x[2 * r]!, x[2 * r + 1]!], [y[2 * r]!, y[2 * r + 1]!]);

@@ -10,14 +10,11 @@ import type { Divergence, GradientKind } from "../../core/routes.js";
 import { KLError } from "../../core/errors.js";
 import { gradientScale, type ArgumentNames, type Settings } from "../../core/options.js";
 import type { Backend, Vector } from "../../core/types.js";
-import { CompensatedSum, compensatedSum } from "../../numeric/compensated-sum.js";
-import { logSpaceDifferences } from "../../numeric/log-space-differences.js";
-import { NEAR_ROW_JSD, NEAR_ROW_RESCALED_KL } from "../../numeric/near-rows.js";
-import { rescaledDifferences } from "../../numeric/rescaled-differences.js";
-import { excessOver, jsdGradientTerm, jsdTerm } from "../reference/terms.js";
+import { CompensatedSum } from "../../numeric/compensated-sum.js";
 import { checkOperands, copyInto, isZeroCopy, KernelCall, operand, pin, readable, reportInvalid, reportNonNumbers, stage, withinLogRange, type Instance, type Operand } from "./call.js";
 import { reduce, type Kernels, type OpTable, type TypedKernels } from "./kernels.js";
 import { Allocations, Heap, MAX_MEMORY_BYTES, Scratch, Views } from "./memory.js";
+import { refineNearJSD, refineNearRescaledKL } from "./near-rows.js";
 
 /**
  * Copied inputs are streamed through scratch buffers of this many elements per operand: the
@@ -33,25 +30,6 @@ const SMALL_ROW = 1024;
 
 /** The least normal f32, 2^-126. */
 const F32_MIN_NORMAL = 2 ** -126;
-
-
-/**
- * The rows of a JSD (per-row `values`, times `valueScale`) below NEAR_ROW_JSD, of two log-space
- * operands or of two probability operands rescaled (`normalize`): those whose rounded p and q
- * lose p − q.
- */
-function nearJSDRows(values: Float64Array, settings: Settings, valueScale: number): number[] {
-  const [first, second] = settings.spaces;
-  const bothLog = first !== "prob" && second !== "prob";
-  const bothRescaled = first === "prob" && second === "prob" && settings.normalize;
-  if (!bothLog && !bothRescaled) return [];
-  const bound = NEAR_ROW_JSD * (settings.beta * settings.jsdWeight) * (1 - settings.beta) * valueScale;
-  const near: number[] = [];
-  values.forEach((value, r) => {
-    if (Math.abs(value) < bound) near.push(r);
-  });
-  return near;
-}
 
 /** `length` values of a vector from `start`, without copying typed arrays. */
 function slice(values: Vector, start: number, length: number): Vector {
@@ -257,62 +235,13 @@ export class WasmEngine implements Engine, Instance {
   /**
    * Per-row JSD β·D(P‖M) + (1 − β)·D(Q‖M) of a call's operands, by the JSD op on their
    * probabilities (assembly/ops.ts): never negative, and no digit lost to the rounding of M.
-   * Rows in log space too near for e^a and e^b rounded apart are taken again (refineNearJSD).
+   * Rows too near for their rounded p and q are taken again (near-rows.ts refineNearJSD).
    */
   private jsdRows(call: KernelCall, settings: Settings, rows: number): Float64Array {
     const rowParams = this.betas(call, settings, rows);
     const scale = settings.rowScale;
     const values = call.f64At(call.reduce(this.ops.JSD, call.probabilities(0), call.probabilities(1), { rowParams, scale }), rows).slice();
-    this.refineNearJSD(call, values, settings, scale);
-    return values;
-  }
-
-  /**
-   * Rows of a JSD whose value is below NEAR_ROW_JSD (nearJSDRows): taken again from the rows'
-   * differences (src/numeric/log-space-differences.ts, rescaled-differences.ts) with the
-   * reference's terms, value times `valueScale`, and where `byQ` (an address of the call's
-   * elements) is given, their (1 − β)·log(q/m) written there.
-   */
-  private refineNearJSD(call: KernelCall, values: Float64Array, settings: Settings, valueScale: number, byQ?: number): void {
-    const near = nearJSDRows(values, settings, valueScale);
-    if (near.length === 0) return;
-    const rows = values.length;
-    const { cols, t } = call;
-    const inLogSpace = settings.spaces[0] !== "prob";
-    const [[a, offsetsX], [b, offsetsY]] = inLogSpace ? [call.logProbabilities(0), call.logProbabilities(1)] : [[call.staged[0]!, 0], [call.staged[1]!, 0]];
-    const none = new Float64Array(2 * rows);
-    const [partsX, partsY] = [offsetsX === 0 ? none : call.f64At(offsetsX, 2 * rows), offsetsY === 0 ? none : call.f64At(offsetsY, 2 * rows)];
-    const elements = this.views.of(t.array);
-    const [x, y] = [a, b].map((address) => elements.subarray(address / t.array.BYTES_PER_ELEMENT)) as [ElementArray, ElementArray];
-    const { beta } = settings;
-    const weight = settings.jsdWeight * valueScale;
-    for (const r of near) {
-      const partition = (parts: Float64Array) => [parts[2 * r]!, parts[2 * r + 1]!] as const;
-      const { p, q, d } = inLogSpace
-        ? logSpaceDifferences(x, y, r * cols, cols, partition(partsX), partition(partsY), offsetsX !== 0 && offsetsY !== 0)
-        : rescaledDifferences(x, y, r * cols, cols);
-      values[r] = compensatedSum(p.map((pj, j) => jsdTerm(pj, q[j]!, beta, weight, d[j]!)));
-      if (byQ !== undefined) {
-        const at = byQ / t.array.BYTES_PER_ELEMENT + r * cols;
-        for (let j = 0; j < cols; j++) elements[at + j] = jsdGradientTerm(p[j]!, q[j]!, beta, d[j]!);
-      }
-    }
-  }
-
-  /**
-   * Rows of a KL of probabilities rescaled by `normalize` whose value is below NEAR_ROW_RESCALED_KL:
-   * taken again with p − q of the rescaled rows exact (src/numeric/rescaled-differences.ts),
-   * the reference's excess terms, value times `valueScale`.
-   */
-  private refineNearRescaledKL(call: KernelCall, values: Float64Array, valueScale: number): Float64Array {
-    const { cols, t } = call;
-    const elements = this.views.of(t.array);
-    const [x, y] = call.staged.map((address) => elements.subarray(address / t.array.BYTES_PER_ELEMENT)) as [ElementArray, ElementArray];
-    values.forEach((value, r) => {
-      if (!(Math.abs(value) < NEAR_ROW_RESCALED_KL * valueScale)) return;
-      const { p, q, d } = rescaledDifferences(x, y, r * cols, cols);
-      values[r] = compensatedSum(p.map((pj, j) => excessOver(pj, q[j]!, d[j]!, valueScale)));
-    });
+    refineNearJSD(call, values, settings, scale);
     return values;
   }
 
@@ -334,7 +263,7 @@ export class WasmEngine implements Engine, Instance {
       const rescaledKL = divergence === "kl" && settings.normalize;
       const op = rescaledKL ? this.ops.KL_EXCESS_TERMS : this.termOp(divergence, false, settings.precision);
       result = call.reduce(op, call.probabilities(0), unary ? 0 : call.probabilities(1), { scale: settings.rowScale });
-      if (rescaledKL) return this.refineNearRescaledKL(call, call.f64At(result, rows).slice(), settings.rowScale);
+      if (rescaledKL) return refineNearRescaledKL(call, call.f64At(result, rows).slice(), settings.rowScale);
     } else {
       const [a, offsetsX] = call.logProbabilities(0);
       const [b, offsetsY] = unary ? [0, 0] : call.logProbabilities(1);
@@ -478,7 +407,7 @@ export class WasmEngine implements Engine, Instance {
     const byQ = call.elements();
     const values = call.f64At(call.reduce(this.ops.GRAD_JSD, p, q, { rowParams, grad: byQ }), rows).slice();
     const { cols, t } = call;
-    this.refineNearJSD(call, values, settings, 1, byQ);
+    refineNearJSD(call, values, settings, 1, byQ);
     const memory = this.views.of(t.array);
     const [qAt, byQAt, gradAt] = [q, byQ, grad].map((address) => address / t.array.BYTES_PER_ELEMENT) as [number, number, number];
     const throughSoftmax = space === "logits" || settings.normalize;
