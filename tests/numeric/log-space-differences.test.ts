@@ -1,12 +1,7 @@
 /** logSpaceDifferences and differenceBeyondShift: p − q of log-space rows, exact where e^a and e^b round alike. */
 import { describe, expect, it } from "vitest";
 import { differenceBeyondShift, logSpaceDifferences } from "../../src/numeric/log-space-differences.js";
-
-/** [max, log Σ e^(v − max)] of a small, well-scaled row. */
-const partition = (v: number[]) => {
-  const max = Math.max(...v);
-  return [max, Math.log(v.reduce((s, x) => s + Math.exp(x - max), 0))] as const;
-};
+import { partition } from "./partition.js";
 
 describe("logSpaceDifferences", () => {
   it("gives d = 0 exactly for logits that differ by a constant, and p, q their softmax", () => {

@@ -1,12 +1,7 @@
 /** nearRowsKL: the KL of nearly identical rows of log-probabilities, from their differences. */
 import { describe, expect, it } from "vitest";
 import { nearRowsKL } from "../../src/numeric/near-rows.js";
-
-/** [max, log Σ e^(v − max)] of a small, well-scaled row. */
-const partition = (v: number[]) => {
-  const max = Math.max(...v);
-  return [max, Math.log(v.reduce((s, x) => s + Math.exp(x - max), 0))] as const;
-};
+import { partition } from "./partition.js";
 
 describe("nearRowsKL", () => {
   it("is 0 for rows that differ by a constant, exactly", () => {
