@@ -10,6 +10,7 @@ import {
 } from "./ops";
 import { reduceRows } from "./reduce";
 import { divideRows, expShiftedRows, logElements, logRatioElements, mapTerms, rowMaxima, subtractScaledExpRows } from "./elementwise";
+import { logitsKL } from "./logits";
 
 // The op table (ops.ts) as immutable exported globals OP_<name>: the loader reads the codes from
 // the module rather than restating them (src/engines/wasm/kernels.ts lists the names it expects).
@@ -224,3 +225,15 @@ export function rowMaximaF32(x: usize, rows: i32, cols: i32, out: usize): i32 { 
 
 export function logRatioElementsF64(x: usize, y: usize, n: i32, out: usize): void { logRatioElements<f64>(x, y, n, out); }
 export function logRatioElementsF32(x: usize, y: usize, n: i32, out: usize): void { logRatioElements<f32>(x, y, n, out); }
+
+/** The fused KL of rows of logits, with its gradient where `grad` ≠ 0 (logits.ts). */
+export function logitsKLF64(
+  reverse: bool, x: usize, y: usize, rows: i32, cols: i32, valueScale: f64, scale: f64, grad: usize, work: usize, offsetsX: usize, offsetsY: usize, out: usize,
+): i32 {
+  return logitsKL<f64>(reverse, x, y, rows, cols, valueScale, scale, grad, work, offsetsX, offsetsY, out);
+}
+export function logitsKLF32(
+  reverse: bool, x: usize, y: usize, rows: i32, cols: i32, valueScale: f64, scale: f64, grad: usize, work: usize, offsetsX: usize, offsetsY: usize, out: usize,
+): i32 {
+  return logitsKL<f32>(reverse, x, y, rows, cols, valueScale, scale, grad, work, offsetsX, offsetsY, out);
+}

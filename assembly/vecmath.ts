@@ -407,7 +407,7 @@ const SPLIT: i32 = 2;
  * 2·atanh(s) − 2s = 2·(s³/3 + s⁵/5 + …) for |s| ≤ 1/3: the fitted s·z·P(z) where it holds
  * (|s| ≤ 0.2, the vector kernels' range), else the series summed until its terms vanish.
  */
-function atanhExcess(s: f64): f64 {
+export function atanhExcess(s: f64): f64 {
   const z = s * s;
   if (z <= 0.04) {
     const poly = AT0 + z * (AT1 + z * (AT2 + z * (AT3 + z * (AT4 + z * (AT5 + z * (AT6 + z * AT7))))));

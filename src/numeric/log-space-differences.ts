@@ -3,8 +3,8 @@
  * JSD of nearly equal rows lives in d, and the difference of two rounded exponentials keeps
  * none of it (rows of logits a few ulps apart have a JSD of ~1e-33, below the rounding of p).
  * Here d = −p·expm1(δ) below |δ| = ½, with δ = log(q/p) taken from the rows' differences:
- * δ = ((y − x) − c) − L, c = max y − max x (exact where the maxima are close; see
- * differenceBeyondShift for logits where it is not), and where both rows are normalised and
+ * δ = ((y − x) − c) − L, c = max y − max x (differenceBeyondShift: neither difference rounded
+ * first), and where both rows are normalised and
  * near L = nearRowShift, which carries none of the rounding of either log-sum (nearRowsKL's
  * shift too); otherwise L is the difference of the rows' log-sums (0 for rows used as given).
  */
@@ -12,20 +12,24 @@ import { compensatedSum } from "./compensated-sum.js";
 
 /**
  * log(q/p) up to the rows' shift beyond c = maxY − maxX, for one pair of log-space values:
- * (y − x) − c where both differences are exact (nearly equal rows: Sterbenz), else
- * (y − maxY) − (x − maxX), which keeps its digits where the logits are huge and of either sign
- * (y − x near 2e12 carries an error of 1e-4).
+ * (y − x) − c without rounding either difference first. With y − x = s + e and c = c₀ + c₁
+ * exactly (TwoSum), it is (s − c₀) + (e − c₁), where s − c₀ is exact for nearly equal rows
+ * (Sterbenz), also where one is the other shifted (y ≈ x + k, whose (y − maxY) − (x − maxX)
+ * rounds to ~1e-16 absolute, 1e-9 of a log-ratio of 1e-7), and where the logits are huge and
+ * of either sign (y − x near 2e12). Where a difference passes the largest double, the
+ * max-shifted form (y − maxY) − (x − maxX).
  */
 export function differenceBeyondShift(x: number, y: number, maxX: number, maxY: number): number {
+  const s = y - x;
   const c = maxY - maxX;
-  const yx = y - x;
-  return exactDifference(y, x, yx) && exactDifference(maxY, maxX, c) ? yx - c : (y - maxY) - (x - maxX);
+  if (!(Math.abs(s) < Infinity && Math.abs(c) < Infinity)) return (y - maxY) - (x - maxX);
+  return (s - c) + (differenceError(y, x, s) - differenceError(maxY, maxX, c));
 }
 
-/** Whether s = a − b, computed, is exact (TwoSum's error is 0; also for infinite operands, where it is NaN: no). */
-function exactDifference(a: number, b: number, s: number): boolean {
+/** The rounding error of s = a − b, computed (TwoSum): a − b = s + error exactly. */
+function differenceError(a: number, b: number, s: number): number {
   const bVirtual = s - a;
-  return (a - (s - bVirtual)) + (-b - bVirtual) === 0;
+  return (a - (s - bVirtual)) + (-b - bVirtual);
 }
 
 /** A row's log-sum-exp as [its maximum, log Σ e^(v − max)]; [0, 0] for a row used as given. */

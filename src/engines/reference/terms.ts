@@ -241,10 +241,10 @@ function partition(values: number[], normalised: boolean): [number, number] {
 
 /**
  * One row of D(P‖Q) in log space. Rows used as given: Σ e^a·(a − b), their exact value. Where
- * a row is normalised (logits, `normalize`), with d = log(q/p) taken as
- * ((y − max y) − (x − max x)) − (L_y − L_x), L the log-sums (so that d carries no rounding of
- * the log-sum-exps, nor of |x|), or for near rows as differenceBeyondShift − nearRowShift (which
- * carries no rounding of the log-sums either), it is Σ p·(e^d − 1 − d), every term ≥ 0, plus
+ * a row is normalised (logits, `normalize`), with d = log(q/p) taken as differenceBeyondShift
+ * − (L_y − L_x), L the log-sums (so that d carries no rounding of the log-sum-exps, of |x|, nor
+ * of y − x), or for near rows differenceBeyondShift − nearRowShift (which carries no rounding
+ * of the log-sums either), it is Σ p·(e^d − 1 − d), every term ≥ 0, plus
  * Σp − Σq where one row is used as given.
  */
 export function klLogRow(p: Operand, q: Operand, row: number, shape: RowShape, s = 1): number {
@@ -259,7 +259,7 @@ export function klLogRow(p: Operand, q: Operand, row: number, shape: RowShape, s
   // Near rows: d from the rows' differences and their whole shift; else each operand loses its
   // own maximum, then the difference of the log-sums goes (assembly/ops.ts KL_LOG).
   const near = normalised(p) && normalised(q) ? nearRowShift(x, y, 0, n, [maxX, logSumX], [maxY, logSumY]) : undefined;
-  const logRatio = (i: number) => near !== undefined ? differenceBeyondShift(x[i]!, y[i]!, maxX, maxY) - near : ((y[i]! - maxY) - (x[i]! - maxX)) - (logSumY - logSumX);
+  const logRatio = (i: number) => differenceBeyondShift(x[i]!, y[i]!, maxX, maxY) - (near ?? logSumY - logSumX);
   const term = (i: number) => {
     const q = () => Math.exp(y[i]! - maxY - logSumY) * s;
     // Σ p·g(d) over p > 0 is Σq − Σp + D(P‖Q) with Σq taken where p > 0: where p = 0 the term is q.

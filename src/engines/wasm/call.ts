@@ -332,6 +332,25 @@ export class KernelCall {
   }
 
   /**
+   * Per row, the KL of the call's two operands normalised through a log-softmax (logits, or log
+   * with normalize) by the fused kernel (assembly/logits.ts): D(P‖Q), or D(Q‖P) if `reverse`,
+   * times `valueScale`; with `grad`, `scale` times the gradient with respect to the second
+   * operand written there. Near rows are refined as logKL's. Undefined if a row is not ordinary
+   * (−∞, or logits beyond ±2^64): the call is then the general path's.
+   */
+  fusedLogitsKL(reverse: boolean, { valueScale = 1, scale = 1, grad = 0 }: { valueScale?: number; scale?: number; grad?: number }): Float64Array | undefined {
+    const work = this.instance.scratch.alloc(2 * this.cols * this.t.array.BYTES_PER_ELEMENT);
+    const [offsetsX, offsetsY, out] = [this.rowsOfF64(2), this.rowsOfF64(2), this.rowsOfF64()];
+    const [x, y] = this.staged as [number, number];
+    if (this.t.logitsKL(reverse ? 1 : 0, x, y, this.rows, this.cols, valueScale, scale, grad, work, offsetsX, offsetsY, out) !== 0) return undefined;
+    this.logSumExps.set(0, offsetsX).set(1, offsetsY);
+    const values = this.f64At(out, this.rows).slice();
+    if (reverse) this.refineNearRows(values, [y, offsetsY], [x, offsetsX], valueScale);
+    else this.refineNearRows(values, [x, offsetsX], [y, offsetsY], valueScale);
+    return values;
+  }
+
+  /**
    * Rows of two normalised operands whose KL came out below NEAR_ROW_KL: taken again from the
    * rows' differences (src/numeric/near-rows.ts), since the shift's rounding is as large as the
    * KL of rows a few ulps apart. Such rows are rare (a model against itself or its quantised

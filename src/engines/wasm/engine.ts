@@ -254,6 +254,8 @@ export class WasmEngine implements Engine, Instance {
   }
 
   private compute(divergence: Divergence, t: TypedKernels, operands: Operand[], rows: number, settings: Settings): Float64Array {
+    const fused = divergence === "kl" && this.fusesLogits(operands, settings) ? this.fusedValues(operands, rows, settings) : undefined;
+    if (fused !== undefined) return fused;
     const call = this.call(t, operands, rows, settings);
     if (divergence === "jsd") return this.jsdRows(call, settings, rows);
     const unary = operands.length === 1;
@@ -345,6 +347,10 @@ export class WasmEngine implements Engine, Instance {
 
   /** Per-row values of one group of rows, its gradient written into `out()`, read after staging. */
   private gradientRows(kind: GradientKind, operands: Operand[], rows: number, settings: Settings, out: () => ElementArray): Float64Array {
+    if (kind !== "jsd" && this.fusesLogits(operands, settings)) {
+      const values = this.withScratch(settings.names[0], () => this.fusedGradient(kind === "reverse", operands, rows, settings, out));
+      if (values !== undefined) return values;
+    }
     const t = this.lanes(kind === "jsd" ? "jsd" : "kl", operands[0]!.values, operands[1]!.values, settings);
     const call = this.call(t, operands, rows, settings);
     const { n } = call;
@@ -353,6 +359,44 @@ export class WasmEngine implements Engine, Instance {
     const grad = inPlace ? out().byteOffset : call.elements();
     const values = kind === "jsd" ? this.jsdGradient(call, operands, settings, rows, grad) : this.klGradient(kind === "forward", call, operands, settings, rows, grad);
     if (!inPlace) out().set(new t.array(this.views.buffer, grad, n));
+    return values;
+  }
+
+  /**
+   * Whether a KL call's operands are two rows of logits (or of log-probabilities taken with
+   * normalize): the fused kernel's case (assembly/logits.ts), in the inputs' own lanes, f32 ones
+   * included, since it keeps log(q/p) exact there.
+   */
+  private fusesLogits(operands: Operand[], settings: Settings): boolean {
+    return operands.length === 2 && operands.every((o) => o.space === "logits" || (o.space === "log" && settings.normalize));
+  }
+
+  /** The kernels of the operands' own element type: f32 where both are Float32Array. */
+  private inputLanes(operands: Operand[]): TypedKernels {
+    return operands.every((o) => o.read() instanceof Float32Array) ? this.f32 : this.f64;
+  }
+
+  /** fusesLogits' per-row values; undefined if a row is not ordinary (see KernelCall.fusedLogitsKL). */
+  private fusedValues(operands: Operand[], rows: number, settings: Settings, valueScale = settings.rowScale): Float64Array | undefined {
+    return this.withScratch(settings.names[0], () => this.call(this.inputLanes(operands), operands, rows, settings).fusedLogitsKL(false, { valueScale }));
+  }
+
+  /**
+   * fusesLogits' per-row values and gradient, written into `out()`; undefined (`out` untouched
+   * unless in place) as fusedValues. The reverse gradient q·(d − D) of f32 inputs runs in f64
+   * lanes unless `precision: "fast"`: f32 lanes carry d and D to an f32 ulp of their size (~2e-6
+   * at 25), and where q is concentrated d − D is far smaller than that; its values are then
+   * taken as `reverse` takes them (f32 lanes), so that both calls give the same value.
+   */
+  private fusedGradient(reverse: boolean, operands: Operand[], rows: number, settings: Settings, out: () => ElementArray): Float64Array | undefined {
+    const own = this.inputLanes(operands);
+    const t = reverse && settings.precision === "accurate" ? this.f64 : own;
+    const call = this.call(t, operands, rows, settings);
+    const inPlace = !settings.validate && isZeroCopy(this, out(), t);
+    const grad = inPlace ? out().byteOffset : call.elements();
+    let values = call.fusedLogitsKL(reverse, { scale: gradientScale(settings), grad });
+    if (values !== undefined && !inPlace) out().set(new t.array(this.views.buffer, grad, call.n));
+    if (values !== undefined && t !== own) values = this.fusedValues([operands[1]!, operands[0]!], rows, settings, 1);
     return values;
   }
 

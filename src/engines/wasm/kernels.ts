@@ -15,11 +15,21 @@ interface KernelSignatures {
   divideRows(x: number, rows: number, cols: number, divisors: number, out: number): void;
   rowMaxima(x: number, rows: number, cols: number, out: number): number;
   logRatioElements(x: number, y: number, n: number, out: number): void;
+  /**
+   * The fused KL of rows of logits (assembly/logits.ts): per-row values to `out`, log-sum-exps to
+   * the offsets, `scale` times the gradient with respect to y at `grad` (0: none); `work` holds
+   * 2·cols elements. Returns 1 if a row is not ordinary (the general path's).
+   */
+  logitsKL(
+    reverse: number, x: number, y: number, rows: number, cols: number, valueScale: number, scale: number, grad: number,
+    work: number, offsetsX: number, offsetsY: number, out: number,
+  ): number;
 }
 
 /** The one list of kernel names: the module exports `${name}F64` and `${name}F32` for each. */
 export const KERNEL_NAMES = [
   "reduceRows", "relEntr", "logElements", "expShiftedRows", "subtractScaledExpRows", "divideRows", "rowMaxima", "logRatioElements",
+  "logitsKL",
 ] as const satisfies ReadonlyArray<keyof KernelSignatures>;
 
 /**

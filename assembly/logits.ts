@@ -1,0 +1,365 @@
+/**
+ * The KL divergence of two rows of logits, fused: the distillation step and the comparison of
+ * two models' next-token distributions. Per row:
+ *
+ * 1. both maxima, and whether the row is ordinary (every logit finite, within ±2^64);
+ * 2. the shifted exponentials e^(x − max x) and e^(y − max y), stored in `work` and summed;
+ *    the log-sums L = log Σ e^(x − max x) (log1p of the terms below the maximum for a nearly
+ *    one-hot row, as src/numeric/log-sum.ts);
+ * 3. the value Σ p·(e^d − 1 − d) (ops.ts KL_LOG's excess form) with p and q the stored
+ *    exponentials over their sums, and for the forward gradient q − p;
+ * 4. for the reverse gradient q·(d − D), D the row's value.
+ *
+ * Two exponentials per element pair, where the log-sum-exp passes and a value-and-gradient
+ * pass took four; a row's inputs and its stored exponentials stay in cache between passes.
+ *
+ * d = log(q/p) comes from the logits, never from the rounded p and q, so that nearly identical
+ * rows keep the digits of their own divergence: (y − x) − (max y − max x) − c, c = L_y − L_x,
+ * with y − x split exactly by TwoSum and the row constant carried to twice the lanes' precision
+ * (differenceLanes), so that f32 logits run in f32 lanes without rounding d before the
+ * cancellation. An error ε in the row constant adds only ε²/2 to the value (the excess form's
+ * property), and the value pass measures and removes even that (logitsKL).
+ *
+ * Rows that are not ordinary (−∞ for a zero probability, NaN, ±∞, logits beyond ±2^64) are the
+ * general path's (reduce.ts with KL_LOG and the gradient ops): the kernel returns 1 and the
+ * caller takes the whole call there.
+ */
+import { horizontalSumF64x2, lanes, neumaierRoundoff, offsetHi, offsetLo, promoteHighF32x4 } from "./lanes";
+import { expm1MinusXSmallF32x4, expm1MinusXSmallF64x2, expm1MinusXSmallScalar } from "./series";
+import { atanhExcess, expF32x4, expF64x2 } from "./vecmath";
+
+/** The largest logit magnitude this kernel takes: differences of two stay finite in f32. */
+const ORDINARY: f64 = 18446744073709551616.0; // 2^64
+
+/** A sum within this of 1 is a nearly one-hot row's (src/numeric/log-sum.ts NEARLY_ONE_HOT). */
+const NEARLY_ONE_HOT: f64 = 9.5367431640625e-7; // 2^-20
+
+/** Elements per block: lane sums inside a block, Neumaier's compensated sum across blocks. */
+const BLOCK: i32 = 256;
+
+@inline function at<T>(base: usize, i: i32): usize {
+  return base + (<usize>i << alignof<T>());
+}
+
+@inline function expLanes<T>(x: v128): v128 {
+  return sizeof<T>() == 8 ? expF64x2(x) : expF32x4(x);
+}
+
+/** The sum of one vector's lanes as f64 (f32 lanes promoted before they are added). */
+@inline function laneSum<T>(v: v128): f64 {
+  if (sizeof<T>() == 8) return horizontalSumF64x2(v);
+  return horizontalSumF64x2(v128.add<f64>(f64x2.promote_low_f32x4(v), promoteHighF32x4(v)));
+}
+
+/** f64 lanes plus the lanes of one T vector: f64 [a, b] + [t0, t1]; f32 [t0 + t2, t1 + t3]. */
+@inline function accumulate<T>(sums: v128, v: v128): v128 {
+  if (sizeof<T>() == 8) return v128.add<f64>(sums, v);
+  return v128.add<f64>(sums, v128.add<f64>(f64x2.promote_low_f32x4(v), promoteHighF32x4(v)));
+}
+
+/** The row's maximum, or NaN if a logit is NaN, infinite or beyond ±ORDINARY. */
+function ordinaryMaximum<T>(x: usize, cols: i32): f64 {
+  let best: f64 = -Infinity;
+  let ordinary = true;
+  let i: i32 = 0;
+  if (ASC_FEATURE_SIMD) {
+    const LANES = lanes<T>();
+    const limit = v128.splat<T>(<T>ORDINARY);
+    // pmax: one instruction; NaN fails the range test below (every comparison with it is false).
+    let best0 = v128.splat<T>(<T>-Infinity), best1 = best0;
+    let within = i64x2.splat(-1);
+    for (; i + 2 * LANES <= cols; i += 2 * LANES) {
+      const x0 = v128.load(at<T>(x, i)), x1 = v128.load(at<T>(x, i + LANES));
+      best0 = v128.pmax<T>(best0, x0);
+      best1 = v128.pmax<T>(best1, x1);
+      within = v128.and(within, v128.and(v128.le<T>(v128.abs<T>(x0), limit), v128.le<T>(v128.abs<T>(x1), limit)));
+    }
+    const pair = v128.pmax<T>(best0, best1);
+    best = max(<f64>v128.extract_lane<T>(pair, 0), <f64>v128.extract_lane<T>(pair, 1));
+    if (sizeof<T>() == 4) best = max(best, max(<f64>v128.extract_lane<T>(pair, 2), <f64>v128.extract_lane<T>(pair, 3)));
+    ordinary = v128.all_true<i32>(within);
+  }
+  for (; i < cols; i++) {
+    const v = <f64>load<T>(at<T>(x, i));
+    ordinary = ordinary && Math.abs(v) <= ORDINARY;
+    best = max(best, v);
+  }
+  return ordinary ? best : NaN;
+}
+
+/** Stores e^(x − maximum) for the row at `work` and returns log Σ of them (see NEARLY_ONE_HOT). */
+function storeExpsLogSum<T>(x: usize, cols: i32, maximum: f64, work: usize): f64 {
+  let sum: f64 = 0, compensation: f64 = 0;
+  let i: i32 = 0;
+  if (ASC_FEATURE_SIMD) {
+    const LANES = lanes<T>();
+    const m = v128.splat<T>(<T>maximum);
+    while (i + LANES <= cols) {
+      const end = i + min(BLOCK, (cols - i) & ~(LANES - 1));
+      let sums0 = f64x2.splat(0), sums1 = f64x2.splat(0);
+      for (; i + 2 * LANES <= end; i += 2 * LANES) {
+        const e0 = expLanes<T>(v128.sub<T>(v128.load(at<T>(x, i)), m));
+        const e1 = expLanes<T>(v128.sub<T>(v128.load(at<T>(x, i + LANES)), m));
+        v128.store(at<T>(work, i), e0);
+        v128.store(at<T>(work, i + LANES), e1);
+        sums0 = accumulate<T>(sums0, e0);
+        sums1 = accumulate<T>(sums1, e1);
+      }
+      for (; i < end; i += LANES) {
+        const e0 = expLanes<T>(v128.sub<T>(v128.load(at<T>(x, i)), m));
+        v128.store(at<T>(work, i), e0);
+        sums0 = accumulate<T>(sums0, e0);
+      }
+      const block = horizontalSumF64x2(v128.add<f64>(sums0, sums1));
+      const t = sum + block;
+      compensation += neumaierRoundoff(sum, block, t);
+      sum = t;
+    }
+  }
+  for (; i < cols; i++) {
+    const e = <T>Math.exp(<f64>load<T>(at<T>(x, i)) - maximum);
+    store<T>(at<T>(work, i), e);
+    const t = sum + <f64>e;
+    compensation += neumaierRoundoff(sum, <f64>e, t);
+    sum = t;
+  }
+  sum += compensation;
+  if (!(sum - 1 < NEARLY_ONE_HOT)) return Math.log(sum);
+  // The maximum's own 1 is log1p's; ties to it add 1 each, the terms below it their sum.
+  let ties: f64 = -1, below: f64 = 0, belowCompensation: f64 = 0;
+  for (let j: i32 = 0; j < cols; j++) {
+    if (<f64>load<T>(at<T>(x, j)) == maximum) {
+      ties++;
+    } else {
+      const e = <f64>load<T>(at<T>(work, j));
+      const t = below + e;
+      belowCompensation += neumaierRoundoff(below, e, t);
+      below = t;
+    }
+  }
+  return Math.log1p(ties + (below + belowCompensation));
+}
+
+/**
+ * d = log(q/p) = (y − x) − (max y − max x) − c of one vector, c = L_y − L_x, without rounding
+ * y − x or the row constant first: y − x = s + e exactly (TwoSum), the row constant
+ * (max y − max x) + c as c0 + (c1 + c2) (rowConstants), and d = ((s − c0) + (e − c1)) − c2, where
+ * s − c0 is exact for small d (Sterbenz). So nearly identical rows keep their digits also where
+ * one is shifted (y ≈ x + k, whose (y − max y) − (x − max x) rounds).
+ */
+@inline function differenceLanes<T>(x: v128, y: v128, c0: v128, c1: v128, c2: v128): v128 {
+  const negX = v128.neg<T>(x);
+  const s = v128.add<T>(y, negX);
+  const yPart = v128.sub<T>(s, negX);
+  const e = v128.add<T>(v128.sub<T>(y, yPart), v128.sub<T>(negX, v128.sub<T>(s, yPart)));
+  const d = v128.add<T>(v128.sub<T>(s, c0), v128.sub<T>(e, c1));
+  return sizeof<T>() == 8 ? d : v128.sub<f32>(d, c2);
+}
+
+/** differenceLanes for one element in f64, `gap` + `rest` the row constant (rowConstants' f64 form). */
+@inline function differenceScalar(x: f64, y: f64, gap: f64, rest: f64): f64 {
+  const s = y - x;
+  const yPart = s + x;
+  const e = (y - yPart) + (-x - (s - yPart));
+  return (s - gap) + (e - rest);
+}
+
+/** e^t − 1 − t for |t| < ½ in T lanes (series.ts). */
+@inline function seriesLanes<T>(t: v128): v128 {
+  return sizeof<T>() == 8 ? expm1MinusXSmallF64x2(t) : expm1MinusXSmallF32x4(t);
+}
+
+/**
+ * Per row of two [rows, cols] logits inputs x (P's) and y (Q's): D(P‖Q), or D(Q‖P) if
+ * `reverse`, times `valueScale`, to `out`; each operand's log-sum-exp as its maximum and
+ * log-sum (two f64 per row) to `offsetsX` and `offsetsY`; with `grad` ≠ 0, `scale` times the
+ * gradient with respect to y: q − p (forward) or q·(log(q/p) − D) (reverse). `work` holds
+ * 2·cols elements. Returns 1, leaving the call to the general path, at the first row that is
+ * not ordinary.
+ *
+ * The shift c = L_y − L_x is the one constant of a row that p and q carry rounded (in f32
+ * lanes, the rounding of the stored exponentials makes it ~1e-9 off): the value pass also sums
+ * A = Σ w·(e^t − 1) (w and t as rowSums'), which is 0 for the exact shift, and the shift's
+ * error ε follows from it (forward A = e^(−ε) − 1, reverse A = e^ε − 1). The value then loses
+ * the excess form's error term A − log1p(A) (≈ ε²/2, as large as the value of rows a few f32
+ * ulps apart), and the gradient is corrected to the exact shift.
+ */
+export function logitsKL<T>(
+  reverse: bool, x: usize, y: usize, rows: i32, cols: i32, valueScale: f64, scale: f64, grad: usize,
+  work: usize, offsetsX: usize, offsetsY: usize, out: usize,
+): i32 {
+  const rowBytes = <usize>cols << alignof<T>();
+  const expX = work, expY = work + rowBytes;
+  for (let r: i32 = 0; r < rows; r++) {
+    const rowX = x + <usize>r * rowBytes, rowY = y + <usize>r * rowBytes;
+    // 0 where there is no gradient: rowSums and the corrections test it.
+    const rowGrad = grad != 0 ? grad + <usize>r * rowBytes : 0;
+    const rowOut = out + (<usize>r << 3);
+    const maxX = ordinaryMaximum<T>(rowX, cols);
+    const maxY = ordinaryMaximum<T>(rowY, cols);
+    if (isNaN(maxX) || isNaN(maxY)) return 1;
+    const logSumX = storeExpsLogSum<T>(rowX, cols, maxX, expX);
+    const logSumY = storeExpsLogSum<T>(rowY, cols, maxY, expY);
+    store<f64>(offsetsX + (<usize>r << 4), maxX);
+    store<f64>(offsetsX + (<usize>r << 4), logSumX, 8);
+    store<f64>(offsetsY + (<usize>r << 4), maxY);
+    store<f64>(offsetsY + (<usize>r << 4), logSumY, 8);
+    // The row constant (max y − max x) + (L_y − L_x) as gap + rest, gap's rounding in rest.
+    const gap = maxY - maxX;
+    const gapPart = gap - maxY;
+    const rest = ((maxY - (gap - gapPart)) + (-maxX - gapPart)) + (logSumY - logSumX);
+    // p = e^(x − max x)/Σ, q likewise, by the reciprocals of the sums.
+    const toP = 1 / Math.exp(logSumX), toQ = 1 / Math.exp(logSumY);
+    const excess = rowSums<T>(reverse, rowX, rowY, cols, gap, rest, toP, toQ, expX, expY, scale, reverse ? 0 : rowGrad, rowOut);
+    const a = load<f64>(rowOut) + excess;
+    const exact = a > -0.5 && a < 0.5;
+    const value = exact ? max(excess - logExcess(a), 0) : excess;
+    if (grad != 0 && !reverse && exact && a != 0) correctForwardGradient<T>(cols, a, toP * scale, expX, rowGrad);
+    if (grad != 0 && reverse) reverseGradientRow<T>(rowX, rowY, cols, gap, rest, toQ, expY, value - (exact ? Math.log1p(a) : 0), scale, rowGrad);
+    store<f64>(rowOut, value * valueScale);
+  }
+  return 0;
+}
+
+/**
+ * a − log1p(a) for |a| < ½, without the cancellation of its two terms (a of 1e-8 would keep
+ * only 1e-8 of its digits): log1p(a) = 2·atanh(u), u = a/(2 + a), so a − log1p(a) is
+ * a²/(2 + a) − (2·atanh(u) − 2u).
+ */
+function logExcess(a: f64): f64 {
+  const u = a / (2 + a);
+  return (a * a) / (2 + a) - atanhExcess(u);
+}
+
+/**
+ * The lanes of a row constant K = gap + rest for differenceLanes (gap the maxima's difference
+ * rounded to f64, rest its rounding error plus c, and for the reverse gradient plus D, since
+ * d − D = (y − x) − K): c0 is
+ * K rounded to the lanes' type, c1 + c2 the remainder (f64 lanes: TwoSum's error and –; f32
+ * lanes: the f64 remainder split in two f32). With c0 ≈ K, s − c0 is exact wherever the result
+ * is small, which is where its digits matter (d of near rows, d − D of the reverse gradient).
+ */
+@inline function rowConstant<T>(gap: f64, rest: f64, part: i32): v128 {
+  const total = gap + rest;
+  if (sizeof<T>() == 8) {
+    if (part == 0) return f64x2.splat(total);
+    const restPart = total - gap;
+    return f64x2.splat((gap - (total - restPart)) + (rest - restPart));
+  }
+  const hi = <f64><f32>total;
+  if (part == 0) return f32x4.splat(<f32>hi);
+  const remainder = (gap - hi) + rest;
+  return part == 1 ? offsetHi<f32>(remainder) : offsetLo<f32>(remainder);
+}
+
+/**
+ * The row's Σ w·(e^t − 1 − t) ≥ 0, returned, and Σ w·t, stored at `moment`: w = p and t = d
+ * (forward) or w = q and t = −d (reverse), d = log(q/p) as differenceLanes takes it, both
+ * compensated across blocks. The excess term is w times the series below |t| = ½, else
+ * o − w·(1 + t), o = w·e^t the other probability. With `rowGrad` ≠ 0 (forward), scale times
+ * q − p goes there: p·(d + series) below |d| = ½, where q − p would cancel.
+ */
+function rowSums<T>(
+  reverse: bool, rowX: usize, rowY: usize, cols: i32, gap: f64, rest: f64, toP: f64, toQ: f64,
+  expX: usize, expY: usize, scale: f64, rowGrad: usize, moment: usize,
+): f64 {
+  let sum: f64 = 0, compensation: f64 = 0;
+  let first: f64 = 0, firstCompensation: f64 = 0;
+  let i: i32 = 0;
+  if (ASC_FEATURE_SIMD) {
+    const LANES = lanes<T>();
+    const c0 = rowConstant<T>(gap, rest, 0), c1 = rowConstant<T>(gap, rest, 1), c2 = rowConstant<T>(gap, rest, 2);
+    const pScale = v128.splat<T>(<T>toP), qScale = v128.splat<T>(<T>toQ), gradScale = v128.splat<T>(<T>scale);
+    const one = v128.splat<T>(<T>1), half = v128.splat<T>(<T>0.5);
+    while (i + LANES <= cols) {
+      const end = i + min(BLOCK, (cols - i) & ~(LANES - 1));
+      let sums = f64x2.splat(0), moments = f64x2.splat(0);
+      for (; i < end; i += LANES) {
+        const d = differenceLanes<T>(v128.load(at<T>(rowX, i)), v128.load(at<T>(rowY, i)), c0, c1, c2);
+        const p = v128.mul<T>(v128.load(at<T>(expX, i)), pScale);
+        const q = v128.mul<T>(v128.load(at<T>(expY, i)), qScale);
+        const w = reverse ? q : p, other = reverse ? p : q, t = reverse ? v128.neg<T>(d) : d;
+        const small = v128.lt<T>(v128.abs<T>(t), half);
+        const series = seriesLanes<T>(t);
+        const term = v128.bitselect(v128.mul<T>(w, series), v128.sub<T>(other, v128.mul<T>(w, v128.add<T>(one, t))), small);
+        sums = accumulate<T>(sums, term);
+        moments = accumulate<T>(moments, v128.mul<T>(w, t));
+        if (rowGrad != 0) {
+          const gradient = v128.bitselect(v128.mul<T>(p, v128.add<T>(d, series)), v128.sub<T>(q, p), small);
+          v128.store(at<T>(rowGrad, i), v128.mul<T>(gradient, gradScale));
+        }
+      }
+      let block = horizontalSumF64x2(sums);
+      let t = sum + block;
+      compensation += neumaierRoundoff(sum, block, t);
+      sum = t;
+      block = horizontalSumF64x2(moments);
+      t = first + block;
+      firstCompensation += neumaierRoundoff(first, block, t);
+      first = t;
+    }
+  }
+  for (; i < cols; i++) {
+    const d = differenceScalar(<f64>load<T>(at<T>(rowX, i)), <f64>load<T>(at<T>(rowY, i)), gap, rest);
+    const p = <f64>load<T>(at<T>(expX, i)) * toP, q = <f64>load<T>(at<T>(expY, i)) * toQ;
+    const w = reverse ? q : p, other = reverse ? p : q, t = reverse ? -d : d;
+    const small = Math.abs(t) < 0.5;
+    const series = small ? expm1MinusXSmallScalar(t) : 0;
+    const term = small ? w * series : other - w * (1 + t);
+    let total = sum + term;
+    compensation += neumaierRoundoff(sum, term, total);
+    sum = total;
+    total = first + w * t;
+    firstCompensation += neumaierRoundoff(first, w * t, total);
+    first = total;
+    if (rowGrad != 0) store<T>(at<T>(rowGrad, i), <T>((small ? p * (d + series) : q - p) * scale));
+  }
+  store<f64>(moment, first + firstCompensation);
+  return sum + compensation;
+}
+
+/**
+ * The forward gradient q − p written with a shift off by ε (A = e^(−ε) − 1, see logitsKL), made
+ * exact: q = p·e^d·e^ε, so q − p = (written − A·p)/(1 + A). `pScale` is scale/Σ.
+ */
+function correctForwardGradient<T>(cols: i32, a: f64, pScale: f64, expX: usize, rowGrad: usize): void {
+  const factor = 1 / (1 + a);
+  let i: i32 = 0;
+  if (ASC_FEATURE_SIMD) {
+    const LANES = lanes<T>();
+    const ap = v128.splat<T>(<T>(a * pScale)), f = v128.splat<T>(<T>factor);
+    for (; i + LANES <= cols; i += LANES) {
+      const g = at<T>(rowGrad, i);
+      v128.store(g, v128.mul<T>(v128.sub<T>(v128.load(g), v128.mul<T>(ap, v128.load(at<T>(expX, i)))), f));
+    }
+  }
+  for (; i < cols; i++) {
+    const g = at<T>(rowGrad, i);
+    store<T>(g, <T>((<f64>load<T>(g) - a * pScale * <f64>load<T>(at<T>(expX, i))) * factor));
+  }
+}
+
+/**
+ * The reverse gradient q·(d − D)·scale of one row, D its value (less the shift's error ε, which
+ * d carries). d − D is taken as one difference (differenceLanes with D in the row constant): in
+ * f32 lanes d and D of ~60 would each carry an f32 ulp of 60 into a gradient near 0.
+ */
+function reverseGradientRow<T>(
+  rowX: usize, rowY: usize, cols: i32, gap: f64, rest: f64, toQ: f64, expY: usize, value: f64, scale: f64, rowGrad: usize,
+): void {
+  let i: i32 = 0;
+  if (ASC_FEATURE_SIMD) {
+    const LANES = lanes<T>();
+    const restAndValue = rest + value;
+    const c0 = rowConstant<T>(gap, restAndValue, 0), c1 = rowConstant<T>(gap, restAndValue, 1), c2 = rowConstant<T>(gap, restAndValue, 2);
+    const qScale = v128.splat<T>(<T>(toQ * scale));
+    for (; i + LANES <= cols; i += LANES) {
+      const beyondValue = differenceLanes<T>(v128.load(at<T>(rowX, i)), v128.load(at<T>(rowY, i)), c0, c1, c2);
+      v128.store(at<T>(rowGrad, i), v128.mul<T>(v128.mul<T>(v128.load(at<T>(expY, i)), qScale), beyondValue));
+    }
+  }
+  for (; i < cols; i++) {
+    const d = differenceScalar(<f64>load<T>(at<T>(rowX, i)), <f64>load<T>(at<T>(rowY, i)), gap, rest);
+    store<T>(at<T>(rowGrad, i), <T>(<f64>load<T>(at<T>(expY, i)) * (toQ * scale) * (d - value)));
+  }
+}
