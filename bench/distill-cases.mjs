@@ -33,9 +33,10 @@ const zeroCopy = (extra = {}) => (ctx, { direction, withGrad }) => {
   const { kl, teacher, student } = ctx;
   const n = teacher.length;
   // Room for the three views and the call's scratch, so that no call grows (and detaches) them:
-  // by default f32 logits run in f64 lanes, and the call stages f64 copies of both inputs and
-  // an f64 gradient (24 bytes per element, measured as memoryBytes() growth of a copy-in call).
-  const [tv, sv, ov] = allocViews(kl, [teacher, student, new Float32Array(n)], 24 * n);
+  // by default the reverse gradient of f32 logits runs in f64 lanes, and the call stages f64
+  // copies of both inputs and an f64 gradient (24 bytes per element), and the value pass its own
+  // scratch: 32 bytes per element of room.
+  const [tv, sv, ov] = allocViews(kl, [teacher, student, new Float32Array(n)], 32 * n);
   tv.set(teacher);
   sv.set(student);
   const before = kl.memoryBytes();
