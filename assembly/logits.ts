@@ -215,7 +215,7 @@ export function logitsKL<T>(
     const exact = a > -0.5 && a < 0.5;
     const value = exact ? max(excess - logExcess(a), 0) : excess;
     if (grad != 0 && !reverse && exact && a != 0) correctForwardGradient<T>(cols, a, toP * scale, expX, rowGrad);
-    if (grad != 0 && reverse) reverseGradientRow<T>(rowX, rowY, cols, gap, rest, toQ, expY, value - (exact ? Math.log1p(a) : 0), scale, rowGrad);
+    if (grad != 0 && reverse) reverseGradientRow<T>(rowX, rowY, cols, gap, rest, toQ, expY, scale, rowGrad);
     store<f64>(rowOut, value * valueScale);
   }
   return 0;
@@ -340,26 +340,70 @@ function correctForwardGradient<T>(cols: i32, a: f64, pScale: f64, expX: usize, 
 }
 
 /**
- * The reverse gradient q·(d − D)·scale of one row, D its value (less the shift's error ε, which
- * d carries). d − D is taken as one difference (differenceLanes with D in the row constant): in
- * f32 lanes d and D of ~60 would each carry an f32 ulp of 60 into a gradient near 0.
+ * The reverse gradient q·(d − D)·scale of one row, with D = Σ q·d from the same q and d in f64
+ * (a first pass): the rounding of the row's shift is common to d and D and cancels, and d − D,
+ * near 0 where q is concentrated, keeps f64's digits also in f32 lanes (whose own ulp of d ≈ 25
+ * is 2e-6).
  */
 function reverseGradientRow<T>(
-  rowX: usize, rowY: usize, cols: i32, gap: f64, rest: f64, toQ: f64, expY: usize, value: f64, scale: f64, rowGrad: usize,
+  rowX: usize, rowY: usize, cols: i32, gap: f64, rest: f64, toQ: f64, expY: usize, scale: f64, rowGrad: usize,
 ): void {
+  let divergence: f64 = 0, compensation: f64 = 0;
   let i: i32 = 0;
+  const LANES = lanes<T>();
   if (ASC_FEATURE_SIMD) {
-    const LANES = lanes<T>();
-    const restAndValue = rest + value;
-    const c0 = rowConstant<T>(gap, restAndValue, 0), c1 = rowConstant<T>(gap, restAndValue, 1), c2 = rowConstant<T>(gap, restAndValue, 2);
-    const qScale = v128.splat<T>(<T>(toQ * scale));
+    const c0 = rowConstant<f64>(gap, rest, 0), c1 = rowConstant<f64>(gap, rest, 1);
+    const gapLanes = f64x2.splat(gap), restLanes = f64x2.splat(rest), qScale = f64x2.splat(toQ);
+    while (i + LANES <= cols) {
+      const end = i + min(BLOCK, (cols - i) & ~(LANES - 1));
+      let sums = f64x2.splat(0);
+      for (; i < end; i += LANES) {
+        const x = v128.load(at<T>(rowX, i)), y = v128.load(at<T>(rowY, i)), e = v128.load(at<T>(expY, i));
+        if (sizeof<T>() == 8) {
+          sums = v128.add<f64>(sums, v128.mul<f64>(v128.mul<f64>(e, qScale), differenceLanes<f64>(x, y, c0, c1, c1)));
+        } else {
+          const low = promotedDifference(f64x2.promote_low_f32x4(x), f64x2.promote_low_f32x4(y), gapLanes, restLanes);
+          const high = promotedDifference(promoteHighF32x4(x), promoteHighF32x4(y), gapLanes, restLanes);
+          sums = v128.add<f64>(sums, v128.mul<f64>(v128.mul<f64>(f64x2.promote_low_f32x4(e), qScale), low));
+          sums = v128.add<f64>(sums, v128.mul<f64>(v128.mul<f64>(promoteHighF32x4(e), qScale), high));
+        }
+      }
+      const block = horizontalSumF64x2(sums);
+      const t = divergence + block;
+      compensation += neumaierRoundoff(divergence, block, t);
+      divergence = t;
+    }
+  }
+  for (let j = i; j < cols; j++) {
+    const term = <f64>load<T>(at<T>(expY, j)) * toQ * differenceScalar(<f64>load<T>(at<T>(rowX, j)), <f64>load<T>(at<T>(rowY, j)), gap, rest);
+    const t = divergence + term;
+    compensation += neumaierRoundoff(divergence, term, t);
+    divergence = t;
+  }
+  divergence += compensation;
+  i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const c0 = rowConstant<f64>(gap, rest, 0), c1 = rowConstant<f64>(gap, rest, 1);
+    const gapLanes = f64x2.splat(gap), restLanes = f64x2.splat(rest);
+    const qGrad = f64x2.splat(toQ * scale), d = f64x2.splat(divergence);
     for (; i + LANES <= cols; i += LANES) {
-      const beyondValue = differenceLanes<T>(v128.load(at<T>(rowX, i)), v128.load(at<T>(rowY, i)), c0, c1, c2);
-      v128.store(at<T>(rowGrad, i), v128.mul<T>(v128.mul<T>(v128.load(at<T>(expY, i)), qScale), beyondValue));
+      const x = v128.load(at<T>(rowX, i)), y = v128.load(at<T>(rowY, i)), e = v128.load(at<T>(expY, i));
+      if (sizeof<T>() == 8) {
+        v128.store(at<T>(rowGrad, i), v128.mul<f64>(v128.mul<f64>(e, qGrad), v128.sub<f64>(differenceLanes<f64>(x, y, c0, c1, c1), d)));
+      } else {
+        const low = v128.mul<f64>(v128.mul<f64>(f64x2.promote_low_f32x4(e), qGrad), v128.sub<f64>(promotedDifference(f64x2.promote_low_f32x4(x), f64x2.promote_low_f32x4(y), gapLanes, restLanes), d));
+        const high = v128.mul<f64>(v128.mul<f64>(promoteHighF32x4(e), qGrad), v128.sub<f64>(promotedDifference(promoteHighF32x4(x), promoteHighF32x4(y), gapLanes, restLanes), d));
+        v128.store(at<T>(rowGrad, i), v128.shuffle<f32>(f32x4.demote_f64x2_zero(low), f32x4.demote_f64x2_zero(high), 0, 1, 4, 5));
+      }
     }
   }
   for (; i < cols; i++) {
-    const d = differenceScalar(<f64>load<T>(at<T>(rowX, i)), <f64>load<T>(at<T>(rowY, i)), gap, rest);
-    store<T>(at<T>(rowGrad, i), <T>(<f64>load<T>(at<T>(expY, i)) * (toQ * scale) * (d - value)));
+    const dj = differenceScalar(<f64>load<T>(at<T>(rowX, i)), <f64>load<T>(at<T>(rowY, i)), gap, rest);
+    store<T>(at<T>(rowGrad, i), <T>(<f64>load<T>(at<T>(expY, i)) * (toQ * scale) * (dj - divergence)));
   }
+}
+
+/** d of f32 inputs promoted to f64 lanes: ((y − x) − gap) − rest, y − x and gap exact. */
+@inline function promotedDifference(x: v128, y: v128, gap: v128, rest: v128): v128 {
+  return v128.sub<f64>(v128.sub<f64>(v128.sub<f64>(y, x), gap), rest);
 }

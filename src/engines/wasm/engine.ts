@@ -377,26 +377,18 @@ export class WasmEngine implements Engine, Instance {
   }
 
   /** fusesLogits' per-row values; undefined if a row is not ordinary (see KernelCall.fusedLogitsKL). */
-  private fusedValues(operands: Operand[], rows: number, settings: Settings, valueScale = settings.rowScale): Float64Array | undefined {
-    return this.withScratch(settings.names[0], () => this.call(this.inputLanes(operands), operands, rows, settings).fusedLogitsKL(false, { valueScale }));
+  private fusedValues(operands: Operand[], rows: number, settings: Settings): Float64Array | undefined {
+    return this.withScratch(settings.names[0], () => this.call(this.inputLanes(operands), operands, rows, settings).fusedLogitsKL(false, { valueScale: settings.rowScale }));
   }
 
-  /**
-   * fusesLogits' per-row values and gradient, written into `out()`; undefined (`out` untouched
-   * unless in place) as fusedValues. The reverse gradient q·(d − D) of f32 inputs runs in f64
-   * lanes unless `precision: "fast"`: f32 lanes carry d and D to an f32 ulp of their size (~2e-6
-   * at 25), and where q is concentrated d − D is far smaller than that; its values are then
-   * taken as `reverse` takes them (f32 lanes), so that both calls give the same value.
-   */
+  /** fusesLogits' per-row values and gradient, written into `out()`; undefined (`out` untouched unless in place) as fusedValues. */
   private fusedGradient(reverse: boolean, operands: Operand[], rows: number, settings: Settings, out: () => ElementArray): Float64Array | undefined {
-    const own = this.inputLanes(operands);
-    const t = reverse && settings.precision === "accurate" ? this.f64 : own;
+    const t = this.inputLanes(operands);
     const call = this.call(t, operands, rows, settings);
     const inPlace = !settings.validate && isZeroCopy(this, out(), t);
     const grad = inPlace ? out().byteOffset : call.elements();
-    let values = call.fusedLogitsKL(reverse, { scale: gradientScale(settings), grad });
+    const values = call.fusedLogitsKL(reverse, { scale: gradientScale(settings), grad });
     if (values !== undefined && !inPlace) out().set(new t.array(this.views.buffer, grad, call.n));
-    if (values !== undefined && t !== own) values = this.fusedValues([operands[1]!, operands[0]!], rows, settings, 1);
     return values;
   }
 
