@@ -380,17 +380,38 @@ const SPLIT: i32 = 2;
   const clamped = v128.pmax<f32>(v128.pmin<f32>(x, f32x4.splat(150)), f32x4.splat(-150));
   // Adding 1.5·2^23 rounds to an integer (ties to even) and leaves it in the low mantissa bits.
   const shifted = v128.add<f32>(v128.mul<f32>(clamped, f32x4.splat(LOG2E_F32)), f32x4.splat(MAGIC_F32));
+  const y = expReducedF32x4(clamped, shifted);
+  const ki = v128.sub<i32>(shifted, i32x4.splat(MAGIC_BITS_F32));
+  const half = v128.shr<i32>(ki, 1);
+  return v128.mul<f32>(v128.mul<f32>(y, pow2F32x4(half)), pow2F32x4(v128.sub<i32>(ki, half)));
+}
+
+/**
+ * e^x for f32 lanes with x ≤ 0 (a logit less its row's maximum): expF32x4's value where it is a
+ * normal f32, 0 below x = −87.3 (e^x < 2^-126, where a subnormal keeps few digits anyway). One
+ * scaling step and no upper clamp: 6 operations fewer than expF32x4's 33.
+ */
+@inline export function expNonPositiveF32x4(x: v128): v128 {
+  const shifted = v128.add<f32>(v128.mul<f32>(x, f32x4.splat(LOG2E_F32)), f32x4.splat(MAGIC_F32));
+  const y = expReducedF32x4(x, shifted);
+  const scaled = v128.mul<f32>(y, pow2F32x4(v128.sub<i32>(shifted, i32x4.splat(MAGIC_BITS_F32))));
+  // Below −87.3 the exponent k < −126 leaves 2^k's field (and the lanes may hold anything).
+  return v128.and(scaled, v128.ge<f32>(x, f32x4.splat(-87.3)));
+}
+
+/**
+ * e^r for x = k·ln 2 + r, |r| ≤ ln 2/2, given x and shifted = x·log2(e) + 1.5·2^23 (k in its low
+ * mantissa bits): 1 + r + r²·Q(r), Cody–Waite reduction in two steps.
+ */
+@inline function expReducedF32x4(x: v128, shifted: v128): v128 {
   const k = v128.sub<f32>(shifted, f32x4.splat(MAGIC_F32));
-  let r = negMulAdd<f32>(k, f32x4.splat(EXP_C1_F32), clamped);
+  let r = negMulAdd<f32>(k, f32x4.splat(EXP_C1_F32), x);
   r = negMulAdd<f32>(k, f32x4.splat(EXP_C2_F32), r);
   const r2 = v128.mul<f32>(r, r);
   const r4 = v128.mul<f32>(r2, r2);
   // Q(r) = (EQ0 + EQ1·r) + (EQ2 + EQ3·r)·r² + (EQ4 + EQ5·r)·r⁴, Estrin
   const q = mulAdd<f32>(pairF32(EQ4, EQ5, r), r4, mulAdd<f32>(pairF32(EQ2, EQ3, r), r2, pairF32(EQ0, EQ1, r)));
-  const y = v128.add<f32>(mulAdd<f32>(q, r2, r), f32x4.splat(1.0));
-  const ki = v128.sub<i32>(shifted, i32x4.splat(MAGIC_BITS_F32));
-  const half = v128.shr<i32>(ki, 1);
-  return v128.mul<f32>(v128.mul<f32>(y, pow2F32x4(half)), pow2F32x4(v128.sub<i32>(ki, half)));
+  return v128.add<f32>(mulAdd<f32>(q, r2, r), f32x4.splat(1.0));
 }
 
 /** a + b·z for f32 lanes. */

@@ -126,8 +126,16 @@ function klRowGradient(forward: boolean, [target, approx]: Operand[], row: numbe
   const normalized = approx!.space === "logits" || shape.normalize;
   if (forward) {
     // Through a log-softmax the gradient is q·Σp − p: Σp is 1 unless the target is unnormalised.
-    const mass = normalized ? sum(n, (i) => Math.exp(a[i]!)) : 0;
-    for (let i = 0; i < n; i++) grad[i] = Math.exp(b[i]!) * mass - Math.exp(a[i]!);
+    // Two normalised rows: q − p from the rows' differences (the JSD's operands), which keeps
+    // the digits that the difference of two rounded probabilities loses where they are close.
+    const bothNormalised = target!.space !== "prob" && (target!.space === "logits" || shape.normalize) && normalized;
+    if (bothNormalised) {
+      const d = jsdRowOperands(target!, approx!, row, shape)[2];
+      for (let i = 0; i < n; i++) grad[i] = -d[i]!;
+    } else {
+      const mass = normalized ? sum(n, (i) => Math.exp(a[i]!)) : 0;
+      for (let i = 0; i < n; i++) grad[i] = Math.exp(b[i]!) * mass - Math.exp(a[i]!);
+    }
     return rescaled((s) => klLogRow(target!, approx!, row, shape, s));
   }
   const value = rescaled((s) => klLogRow(approx!, target!, row, shape, s));
