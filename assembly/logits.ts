@@ -24,7 +24,7 @@
  * general path's (reduce.ts with KL_LOG and the gradient ops): the kernel returns 1 and the
  * caller takes the whole call there.
  */
-import { horizontalSumF64x2, lanes, neumaierRoundoff, offsetHi, offsetLo, promoteHighF32x4 } from "./lanes";
+import { horizontalMax, horizontalSumF64x2, lanes, neumaierRoundoff, offsetHi, offsetLo, promoteHighF32x4 } from "./lanes";
 import { expm1MinusXSmallF32x4, expm1MinusXSmallF64x2, expm1MinusXSmallScalar } from "./series";
 import { atanhExcess, expF64x2, expNonPositiveF32x4 } from "./vecmath";
 
@@ -214,10 +214,11 @@ export function logitsKL<T>(
     const forwardGrad = reverse ? 0 : rowGrad;
     // Rows far apart: the plain Σ w·log(w/o) (see PLAIN_FLOOR); nearly equal rows: the excess
     // form, which also writes the forward gradient where the plain one's q − p would not do.
-    let value = -rowMoments<T>(reverse, rowX, rowY, cols, gap, rest, toP, toQ, expX, expY, scale, forwardGrad, rowOut);
-    const spread = load<f64>(rowOut);
+    let value = -rowMoments<T>(reverse, rowX, rowY, cols, gap, rest, toP, toQ, expX, expY, scale, forwardGrad);
+    const spread = load<f64>(ROW_STATS), largestP = load<f64>(ROW_STATS, 8), largestGradient = load<f64>(ROW_STATS, 16);
     const plain = value >= PLAIN_FLOOR && value >= spread * (sizeof<T>() == 8 ? PLAIN_MARGIN_F64 : PLAIN_MARGIN_F32);
-    if (!plain || (forwardGrad != 0 && !(value >= PLAIN_FLOOR_GRADIENT))) {
+    const plainGradient = plain && largestGradient >= largestP * (sizeof<T>() == 8 ? GRADIENT_MARGIN_F64 : GRADIENT_MARGIN_F32);
+    if (!plain || (forwardGrad != 0 && !plainGradient)) {
       const excess = rowSums<T>(reverse, rowX, rowY, cols, gap, rest, toP, toQ, expX, expY, scale, forwardGrad, rowOut);
       const a = load<f64>(rowOut) + excess;
       const exact = a > -0.5 && a < 0.5;
@@ -234,25 +235,33 @@ export function logitsKL<T>(
 // Σ w·|t|: it carries the rounding of each w·t (about ε_T·Σ w·|t|) and, through the shift, that
 // of the log-sums (~1e-16 absolute in f64 lanes; ~1e-9 in f32 lanes, from the stored
 // exponentials), which keeps it within 5e-14 (f64) and 5e-7 (f32) of the reference there
-// (measured over random rows with KL from 1e-13 to 10). A gradient q − p of stored
-// probabilities carries ε_T·p, so the forward gradient takes it only above
-// PLAIN_FLOOR_GRADIENT (the value is the same whether a gradient is asked or not).
-// Distillation rows (KL ~0.5) take the plain forms; a model against its quantised copy does not.
+// (measured over random rows with KL from 1e-13 to 10). The forward gradient q − p of stored
+// probabilities carries about 2ε_T of the largest p: it is kept where the largest |q − p| is at
+// least GRADIENT_MARGIN of the largest p (within 1e-12, f64, and 1e-6, f32, of the largest
+// element), else the excess form's p·expm1(d) is written. The value is the same whether a
+// gradient is asked or not. Distillation rows (KL ~0.5) take the plain forms; a model against
+// its quantised copy does not.
 const PLAIN_FLOOR: f64 = 0.015625; // 2^-6
-const PLAIN_FLOOR_GRADIENT: f64 = 0.0625; // 2^-4
 const PLAIN_MARGIN_F32: f64 = 0.03125; // 2^-5
 const PLAIN_MARGIN_F64: f64 = 0.015625; // 2^-6
+const GRADIENT_MARGIN_F32: f64 = 0.25;
+const GRADIENT_MARGIN_F64: f64 = 0.0009765625; // 2^-10
+
+/** rowMoments' other results: Σ w·|t|, and with a gradient the row's largest p and |q − p|. */
+const ROW_STATS = memory.data(24, 8);
 
 /**
- * The row's Σ w·t, returned, and Σ w·|t|, stored at `spread`: w = p and t = d (forward) or
- * w = q and t = −d (reverse), d as differenceLanes takes it, compensated across blocks. With
- * `rowGrad` ≠ 0 (forward), scale times q − p of the stored probabilities goes there.
+ * The row's Σ w·t, returned, and Σ w·|t| (ROW_STATS): w = p and t = d (forward) or w = q and
+ * t = −d (reverse), d as differenceLanes takes it, compensated across blocks. With `rowGrad` ≠ 0
+ * (forward), scale times q − p of the stored probabilities goes there, and the row's largest p
+ * and |q − p| to ROW_STATS.
  */
 function rowMoments<T>(
   reverse: bool, rowX: usize, rowY: usize, cols: i32, gap: f64, rest: f64, toP: f64, toQ: f64,
-  expX: usize, expY: usize, scale: f64, rowGrad: usize, spread: usize,
+  expX: usize, expY: usize, scale: f64, rowGrad: usize,
 ): f64 {
   let sum: f64 = 0, compensation: f64 = 0, absolute: f64 = 0;
+  let largestP: f64 = 0, largestGradient: f64 = 0;
   let i: i32 = 0;
   if (ASC_FEATURE_SIMD) {
     const LANES = lanes<T>();
@@ -261,6 +270,7 @@ function rowMoments<T>(
     while (i + LANES <= cols) {
       const end = i + min(BLOCK, (cols - i) & ~(LANES - 1));
       let sums = f64x2.splat(0), magnitudes = f64x2.splat(0);
+      let pMaxima = v128.splat<T>(<T>0), gradientMaxima = pMaxima;
       for (; i < end; i += LANES) {
         const d = differenceLanes<T>(v128.load(at<T>(rowX, i)), v128.load(at<T>(rowY, i)), c0, c1, c2);
         const p = v128.mul<T>(v128.load(at<T>(expX, i)), pScale);
@@ -268,13 +278,20 @@ function rowMoments<T>(
         const wt = v128.mul<T>(reverse ? v128.neg<T>(q) : p, d);
         sums = accumulate<T>(sums, wt);
         magnitudes = accumulate<T>(magnitudes, v128.abs<T>(wt));
-        if (rowGrad != 0) v128.store(at<T>(rowGrad, i), v128.mul<T>(v128.sub<T>(q, p), gradScale));
+        if (rowGrad != 0) {
+          const gradient = v128.sub<T>(q, p);
+          pMaxima = v128.pmax<T>(pMaxima, p);
+          gradientMaxima = v128.pmax<T>(gradientMaxima, v128.abs<T>(gradient));
+          v128.store(at<T>(rowGrad, i), v128.mul<T>(gradient, gradScale));
+        }
       }
       const block = horizontalSumF64x2(sums);
       const t = sum + block;
       compensation += neumaierRoundoff(sum, block, t);
       sum = t;
       absolute += horizontalSumF64x2(magnitudes);
+      largestP = max(largestP, horizontalMax<T>(pMaxima));
+      largestGradient = max(largestGradient, horizontalMax<T>(gradientMaxima));
     }
   }
   for (; i < cols; i++) {
@@ -285,9 +302,15 @@ function rowMoments<T>(
     compensation += neumaierRoundoff(sum, wt, t);
     sum = t;
     absolute += Math.abs(wt);
-    if (rowGrad != 0) store<T>(at<T>(rowGrad, i), <T>((q - p) * scale));
+    if (rowGrad != 0) {
+      largestP = max(largestP, p);
+      largestGradient = max(largestGradient, Math.abs(q - p));
+      store<T>(at<T>(rowGrad, i), <T>((q - p) * scale));
+    }
   }
-  store<f64>(spread, absolute);
+  store<f64>(ROW_STATS, absolute);
+  store<f64>(ROW_STATS, largestP, 8);
+  store<f64>(ROW_STATS, largestGradient, 16);
   return sum + compensation;
 }
 
