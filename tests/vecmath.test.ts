@@ -93,6 +93,31 @@ describe.each(["simd", "relaxed", "scalar"] as const)("vector math (%s build)", 
     expect(maxError(exp(Float32Array, x), Array.from(x, Math.exp), ulpErrorF32)).toBeLessThanOrEqual(2);
   });
 
+  // The fused logits kernel's exp of x ≤ 0 (expNonPositiveF32x4, assembly/logits.ts), read from
+  // the exponentials it stores: one row holding 0 (its maximum) and x, compared with itself.
+  const storedExps = (x: Float32Array) => {
+    const n = x.length;
+    const base = k.heapBase();
+    const [at, work, offsets, out] = [base, base + n * 4, base + 3 * n * 4, base + 3 * n * 4 + 64];
+    const needed = out + 64;
+    if (needed > k.memory.buffer.byteLength) k.memory.grow(Math.ceil((needed - k.memory.buffer.byteLength) / 65536));
+    new Float32Array(k.memory.buffer, at, n).set(x);
+    expect(k.logitsKLF32(0, at, at, 1, n, 1, 1, 0, work, offsets, offsets + 16, out)).toBe(0);
+    return new Float32Array(k.memory.buffer, work, n).slice();
+  };
+
+  it("the fused logits kernel's f32 exp of x ≤ 0 is within 1 ulp of the exact value on [-87.3, 0], 0 below", () => {
+    const random = mulberry32(6);
+    const x = Float32Array.from({ length: 1_000_000 }, (_, i) => (i === 0 ? 0 : -87.3 * random()));
+    // The scalar build and the vector tail take Math.exp: the same bound.
+    expect(maxError(storedExps(x), Array.from(x, Math.exp), ulpErrorF32)).toBeLessThanOrEqual(1);
+    const below = Float32Array.from([0, -87.34, -90, -103, -1e4, -1e19, -87.35, -200]);
+    const stored = storedExps(below);
+    // Vector lanes flush below 2^-126; the scalar build keeps Math.exp's subnormals.
+    for (let i = 1; i < below.length; i++) expect(stored[i]).toBeLessThan(2 ** -126);
+    if (build !== "scalar") expect(Array.from(stored.subarray(1, 5))).toEqual([0, 0, 0, 0]);
+  });
+
   it.each([Float64Array, Float32Array])("exp overflows, underflows and keeps NaN (%o)", (type) => {
     expect(Array.from(exp(type, [-Infinity, Infinity, 1e4, -1e4, 0, NaN]))).toEqual([0, Infinity, Infinity, 0, 1, NaN]);
   });

@@ -28,6 +28,9 @@ const STREAM_CHUNK = 16384;
  */
 const SMALL_ROW = 1024;
 
+/** Bytes of two operands' rows the fused logits kernel stages at a time (fusedValues): within L2. */
+const FUSED_GROUP_BYTES = 1 << 20;
+
 /** The least normal f32, 2^-126. */
 const F32_MIN_NORMAL = 2 ** -126;
 
@@ -376,9 +379,30 @@ export class WasmEngine implements Engine, Instance {
     return operands.every((o) => o.read() instanceof Float32Array) ? this.f32 : this.f64;
   }
 
-  /** fusesLogits' per-row values; undefined if a row is not ordinary (see KernelCall.fusedLogitsKL). */
+  /**
+   * fusesLogits' per-row values; undefined if a row is not ordinary (see KernelCall.fusedLogitsKL).
+   * Inputs outside this memory are staged a few rows at a time (FUSED_GROUP_BYTES), so that no
+   * second copy of a large input is held and each group is still in cache when the kernel reads it.
+   */
   private fusedValues(operands: Operand[], rows: number, settings: Settings): Float64Array | undefined {
-    return this.withScratch(settings.names[0], () => this.call(this.inputLanes(operands), operands, rows, settings).fusedLogitsKL(false, { valueScale: settings.rowScale }));
+    const t = this.inputLanes(operands);
+    const cols = operands[0]!.read().length / rows;
+    const inPlace = operands.every((o) => isZeroCopy(this, o.read(), t));
+    const groupRows = inPlace ? rows : Math.min(rows, Math.max(1, Math.floor(FUSED_GROUP_BYTES / (2 * cols * t.array.BYTES_PER_ELEMENT))));
+    const values = new Float64Array(rows);
+    for (let first = 0; first < rows; first += groupRows) {
+      const count = Math.min(groupRows, rows - first);
+      const part = count === rows ? operands : operands.map((o) => operand(this.views, slice(o.read(), first * cols, count * cols), o.space, o.name));
+      let group: Float64Array | undefined;
+      try {
+        group = this.withScratch(settings.names[0], () => this.call(t, part, count, settings).fusedLogitsKL(false, { valueScale: settings.rowScale }));
+      } catch (error) {
+        throw this.inWholeInput(error, readable(operands), settings, first);
+      }
+      if (group === undefined) return undefined;
+      values.set(group, first);
+    }
+    return values;
   }
 
   /** fusesLogits' per-row values and gradient, written into `out()`; undefined (`out` untouched unless in place) as fusedValues. */
