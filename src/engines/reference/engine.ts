@@ -15,7 +15,7 @@ import type { KL, Vector } from "../../core/types.js";
 import { NEAR_ROW_JSD, NEAR_ROW_RESCALED_KL } from "../../numeric/near-rows.js";
 import { rescaledDifferences } from "../../numeric/rescaled-differences.js";
 import {
-  excessOver, halfLogProbabilities, jsdGradientTerm, klExcess, jsdRowOperands, jsdTerm, klLogRow, klSplitSum, klTerm, klTermLog, logProbabilities, logRatio, probabilities,
+  excessOver, halfLogProbabilities, jsdGradientTerm, klExcess, jsdRowOperands, jsdTerm, klLogRow, klSplitSum, klTerm, klTermLog, logProbabilities, logRatio, logRatioOf, probabilities,
   rescaled, rowOf, sum, type Operand, type RowShape,
 } from "./terms.js";
 
@@ -143,11 +143,15 @@ function klRowGradient(forward: boolean, [target, approx]: Operand[], row: numbe
   // Where p = 0 from a finite logit more than the largest double below its row's maximum,
   // q·(b − a) comes from halved operands (as the log-space KL's d).
   const [halfA, halfB] = a.some((v) => v === -Infinity) ? [halfLogProbabilities(target!, row, shape), halfLogProbabilities(approx!, row, shape)] : [a, b];
+  // b − a = log(q/p) of two normalised rows from their differences (logRatioOf), which keeps the
+  // digits the difference of two rounded log-probabilities loses where they are close.
+  const bothNormalised = normalized && target!.space !== "prob" && (target!.space === "logits" || shape.normalize);
+  const logRatioAt = bothNormalised ? logRatioOf(rowOf(target!, row, n), rowOf(approx!, row, n), true, true) : (i: number) => b[i]! - a[i]!;
   for (let i = 0; i < n; i++) {
     // q = 0 (also from a finite b below −745) gives 0: q·(b − a − D) → 0 as q → 0.
     const q = Math.exp(b[i]!);
     if (q === 0) grad[i] = 0;
-    else if (a[i] !== -Infinity) grad[i] = q * (b[i]! - a[i]! - shift);
+    else if (a[i] !== -Infinity) grad[i] = q * (logRatioAt(i) - shift);
     else grad[i] = halfA[i] === -Infinity ? Infinity : (q * (halfB[i]! - halfA[i]!) + q * (halfB[i]! - halfA[i]!)) - q * shift;
   }
   return value;

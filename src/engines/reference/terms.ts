@@ -240,6 +240,20 @@ function partition(values: number[], normalised: boolean): [number, number] {
 }
 
 /**
+ * log(q/p) of a pair of rows in log space (x and y as given), by index: d of the log-space KL
+ * (assembly/ops.ts KL_LOG), differenceBeyondShift less the rows' shift — nearRowShift for near
+ * normalised rows, else the difference of their log-sums — so that it carries no rounding of
+ * the log-sum-exps, of |x|, nor of y − x.
+ */
+export function logRatioOf(x: number[], y: number[], normalisedX: boolean, normalisedY: boolean): (i: number) => number {
+  const [maxX, logSumX] = partition(x, normalisedX);
+  const [maxY, logSumY] = partition(y, normalisedY);
+  const near = normalisedX && normalisedY ? nearRowShift(x, y, 0, x.length, [maxX, logSumX], [maxY, logSumY]) : undefined;
+  const shift = near ?? logSumY - logSumX;
+  return (i) => differenceBeyondShift(x[i]!, y[i]!, maxX, maxY) - shift;
+}
+
+/**
  * One row of D(P‖Q) in log space. Rows used as given: Σ e^a·(a − b), their exact value. Where
  * a row is normalised (logits, `normalize`), with d = log(q/p) taken as differenceBeyondShift
  * − (L_y − L_x), L the log-sums (so that d carries no rounding of the log-sum-exps, of |x|, nor
@@ -256,10 +270,7 @@ export function klLogRow(p: Operand, q: Operand, row: number, shape: RowShape, s
   if (!normalised(p) && !normalised(q)) return sum(n, (i) => klTermLog(x[i]!, y[i]!, s));
   const [maxX, logSumX] = partition(x, normalised(p));
   const [maxY, logSumY] = partition(y, normalised(q));
-  // Near rows: d from the rows' differences and their whole shift; else each operand loses its
-  // own maximum, then the difference of the log-sums goes (assembly/ops.ts KL_LOG).
-  const near = normalised(p) && normalised(q) ? nearRowShift(x, y, 0, n, [maxX, logSumX], [maxY, logSumY]) : undefined;
-  const logRatio = (i: number) => differenceBeyondShift(x[i]!, y[i]!, maxX, maxY) - (near ?? logSumY - logSumX);
+  const logRatio = logRatioOf(x, y, normalised(p), normalised(q));
   const term = (i: number) => {
     const q = () => Math.exp(y[i]! - maxY - logSumY) * s;
     // Σ p·g(d) over p > 0 is Σq − Σp + D(P‖Q) with Σq taken where p > 0: where p = 0 the term is q.

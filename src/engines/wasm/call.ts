@@ -53,6 +53,23 @@ export function readable(operands: Operand[]): Operand[] {
   return operands.map((o) => ({ ...o, values: o.read() }));
 }
 
+/**
+ * Whether a kernel may write its output straight into `out`: without validation (a kernel that
+ * flags bad input has written part of it), `out` zero-copy, and sharing no byte with an input
+ * (a kernel that reads its inputs again after writing — a second pass, or the general path
+ * after the fused one gave up — would read its own output).
+ */
+export function writesInPlace(instance: Instance, out: ElementArray, t: TypedKernels, operands: Operand[], validate: boolean): boolean {
+  if (validate || !isZeroCopy(instance, out, t)) return false;
+  const [start, end] = [out.byteOffset, out.byteOffset + out.byteLength];
+  return operands.every((o) => {
+    const values = o.read();
+    if (Array.isArray(values) || (values as ElementArray).buffer !== out.buffer) return true;
+    const view = values as ElementArray;
+    return view.byteOffset + view.byteLength <= start || view.byteOffset >= end;
+  });
+}
+
 /** Whether `values` is read (or written) in place: in the kernels' element type, inside a live alloc block. */
 export function isZeroCopy(instance: Instance, values: Vector | undefined, t: TypedKernels): boolean {
   return values instanceof t.array && instance.allocations.holds(values);

@@ -11,7 +11,7 @@ import { KLError } from "../../core/errors.js";
 import { gradientScale, type ArgumentNames, type Settings } from "../../core/options.js";
 import type { Backend, Vector } from "../../core/types.js";
 import { CompensatedSum } from "../../numeric/compensated-sum.js";
-import { checkOperands, copyInto, isZeroCopy, KernelCall, operand, pin, readable, reportInvalid, reportNonNumbers, stage, withinLogRange, type Instance, type Operand } from "./call.js";
+import { checkOperands, copyInto, isZeroCopy, KernelCall, operand, pin, readable, reportInvalid, reportNonNumbers, stage, withinLogRange, writesInPlace, type Instance, type Operand } from "./call.js";
 import { reduce, type Kernels, type OpTable, type TypedKernels } from "./kernels.js";
 import { Allocations, Heap, MAX_MEMORY_BYTES, Scratch, Views } from "./memory.js";
 import { refineNearJSD, refineNearRescaledKL } from "./near-rows.js";
@@ -357,8 +357,7 @@ export class WasmEngine implements Engine, Instance {
     const t = this.lanes(kind === "jsd" ? "jsd" : "kl", operands[0]!.values, operands[1]!.values, settings);
     const call = this.call(t, operands, rows, settings);
     const { n } = call;
-    // In place only without validation: a kernel that flags bad input has written its gradient.
-    const inPlace = !settings.validate && isZeroCopy(this, out(), t);
+    const inPlace = writesInPlace(this, out(), t, operands, settings.validate);
     const grad = inPlace ? out().byteOffset : call.elements();
     const values = kind === "jsd" ? this.jsdGradient(call, operands, settings, rows, grad) : this.klGradient(kind === "forward", call, operands, settings, rows, grad);
     if (!inPlace) out().set(new t.array(this.views.buffer, grad, n));
@@ -409,7 +408,7 @@ export class WasmEngine implements Engine, Instance {
   private fusedGradient(reverse: boolean, operands: Operand[], rows: number, settings: Settings, out: () => ElementArray): Float64Array | undefined {
     const t = this.inputLanes(operands);
     const call = this.call(t, operands, rows, settings);
-    const inPlace = !settings.validate && isZeroCopy(this, out(), t);
+    const inPlace = writesInPlace(this, out(), t, operands, settings.validate);
     const grad = inPlace ? out().byteOffset : call.elements();
     const values = call.fusedLogitsKL(reverse, { scale: gradientScale(settings), grad });
     if (values !== undefined && !inPlace) out().set(new t.array(this.views.buffer, grad, call.n));
@@ -486,13 +485,12 @@ export class WasmEngine implements Engine, Instance {
 
   relEntr(p: Vector, q: Vector, settings: Settings, out: ElementArray): ElementArray {
     const operands = this.operandsOf(p, q, settings);
-    // Decided before anything grows the memory and detaches `out`. In place only without
-    // validation, as for gradients: the kernel flags bad input after writing.
-    const inPlace = !settings.validate && this.allocations.holds(out);
+    // Decided before anything grows the memory and detaches `out` (see writesInPlace).
+    const t = out instanceof Float32Array ? this.f32 : this.f64;
+    const inPlace = writesInPlace(this, out, t, operands, settings.validate);
     const outView = pin(this.views, out) as () => ElementArray;
     const outAddress = out.byteOffset;
     const n = out.length;
-    const t = out instanceof Float32Array ? this.f32 : this.f64;
     this.scratch.begin(settings.names[0]);
     try {
       const target = inPlace ? outAddress : this.scratch.alloc(n * t.array.BYTES_PER_ELEMENT);
