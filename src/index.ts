@@ -15,7 +15,7 @@ export type { KLErrorCode } from "./core/errors.js";
 export { referenceKL } from "./engines/reference/engine.js";
 export type * from "./core/types.js";
 export { diagGaussianKL, diagGaussianKLGrad, gaussianKL, mvnKL, type DiagGaussianGrad, type DiagGaussianGradOptions, type DiagGaussianOptions } from "./closed-form/gaussian.js";
-export { gaussianAlpha, gaussianRenyi } from "./closed-form/gaussian-renyi.js";
+export { gaussianAlpha, gaussianRenyi, mvnRenyi } from "./closed-form/gaussian-renyi.js";
 export { estimateKL, type EstimateOptions, type Estimator } from "./closed-form/estimators.js";
 export { fitDiagGaussian, fitDiagGaussianSteps, fitGaussian, fitGaussianSteps } from "./fit/fit.js";
 export { GRID_DEFAULTS, gridMoments, mixtureDensity, mixtureGrid, mixtureLogDensity, mixtureMoments } from "./fit/targets.js";

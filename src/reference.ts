@@ -10,6 +10,6 @@
 export { referenceKL } from "./engines/reference/engine.js";
 export { KLError } from "./core/errors.js";
 export { diagGaussianKL, diagGaussianKLGrad, gaussianKL, mvnKL } from "./closed-form/gaussian.js";
-export { gaussianAlpha, gaussianRenyi } from "./closed-form/gaussian-renyi.js";
+export { gaussianAlpha, gaussianRenyi, mvnRenyi } from "./closed-form/gaussian-renyi.js";
 export { estimateKL } from "./closed-form/estimators.js";
 export { fitDiagGaussian, fitGaussian } from "./fit/fit.js";

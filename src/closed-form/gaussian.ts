@@ -234,6 +234,26 @@ export function diagGaussianKLGrad<O extends DiagGaussianGradOptions = {}>(
 }
 
 /**
+ * The arguments of two multivariate normals (mvnKL, mvnRenyi): vectors, d and d×d shapes,
+ * finite entries, symmetric positive definite covariances; their Cholesky factors.
+ */
+export function checkNormalPair(mu0: Vector, cov0: Vector, mu1: Vector, cov1: Vector): { d: number; lower0: Float64Array; lower1: Float64Array } {
+  checkVectorShape(mu0, "mu0");
+  checkVectorShape(cov0, "cov0");
+  checkVectorShape(mu1, "mu1");
+  checkVectorShape(cov1, "cov1");
+  const d = mu0.length;
+  checkSquare(cov0, "cov0", d, "mu0");
+  checkSquare(cov1, "cov1", d, "mu0");
+  checkLength(mu1, "mu1", d, "mu0");
+  checkFinite(mu0, "mu0");
+  checkFinite(cov0, "cov0");
+  checkFinite(mu1, "mu1");
+  checkFinite(cov1, "cov1");
+  return { d, lower0: checkSPD(cov0, d, "cov0"), lower1: checkSPD(cov1, d, "cov1") };
+}
+
+/**
  * D(N(mu0, cov0) ‖ N(mu1, cov1)) for full covariance matrices:
  * ½(tr(Σ1⁻¹Σ0) + (μ1 − μ0)ᵀΣ1⁻¹(μ1 − μ0) − d + log det Σ1 − log det Σ0).
  * With Cholesky factors L0, L1 and M = L1⁻¹L0 (by triangular solves, no inverse), the
@@ -248,20 +268,7 @@ export function diagGaussianKLGrad<O extends DiagGaussianGradOptions = {}>(
  * @example mvnKL([0, 0], [1, 0.8, 0.8, 1], [0, 0], [1, 0, 0, 1]); // 0.5108… = −½·log(1 − 0.8²)
  */
 export function mvnKL(mu0: Vector, cov0: Vector, mu1: Vector, cov1: Vector): number {
-  checkVectorShape(mu0, "mu0");
-  checkVectorShape(cov0, "cov0");
-  checkVectorShape(mu1, "mu1");
-  checkVectorShape(cov1, "cov1");
-  const d = mu0.length;
-  checkSquare(cov0, "cov0", d, "mu0");
-  checkSquare(cov1, "cov1", d, "mu0");
-  checkLength(mu1, "mu1", d, "mu0");
-  checkFinite(mu0, "mu0");
-  checkFinite(cov0, "cov0");
-  checkFinite(mu1, "mu1");
-  checkFinite(cov1, "cov1");
-  const lower0 = checkSPD(cov0, d, "cov0");
-  const lower1 = checkSPD(cov1, d, "cov1");
+  const { d, lower0, lower1 } = checkNormalPair(mu0, cov0, mu1, cov1);
 
   const total = new CompensatedSum();
   const column = new Float64Array(d);

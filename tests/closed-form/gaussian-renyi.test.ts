@@ -7,8 +7,8 @@
 import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { gaussianKL } from "../../src/closed-form/gaussian.js";
-import { gaussianAlpha, gaussianRenyi } from "../../src/closed-form/gaussian-renyi.js";
+import { gaussianKL, mvnKL } from "../../src/closed-form/gaussian.js";
+import { gaussianAlpha, gaussianRenyi, mvnRenyi } from "../../src/closed-form/gaussian-renyi.js";
 import * as klwasm from "../../src/index.js";
 import * as reference from "../../src/reference.js";
 import { expectKLError } from "./helpers.js";
@@ -21,7 +21,15 @@ interface Case {
   alpha: number | "Infinity";
   expected: number | "Infinity";
 }
-const fixture = JSON.parse(readFileSync(new URL("../fixtures/gaussian_renyi.json", import.meta.url), "utf8")) as { renyi: Case[]; alpha: Case[] };
+interface MvnCase {
+  mu0: number[];
+  cov0: number[];
+  mu1: number[];
+  cov1: number[];
+  alpha: number;
+  expected: number | "NOT_SPD";
+}
+const fixture = JSON.parse(readFileSync(new URL("../fixtures/gaussian_renyi.json", import.meta.url), "utf8")) as { renyi: Case[]; alpha: Case[]; mvn: MvnCase[] };
 
 /** Relative error, 0 for equal values (infinities and zeros must be equal). */
 function relativeError(got: number, want: number): number {
@@ -48,6 +56,51 @@ describe.each([
   it("is exported by klwasm and klwasm/reference", () => {
     expect(klwasm[_name]).toBe(divergence);
     expect(reference[_name]).toBe(divergence);
+    expect(klwasm.mvnRenyi).toBe(mvnRenyi);
+    expect(reference.mvnRenyi).toBe(mvnRenyi);
+  });
+});
+
+describe("mvnRenyi", () => {
+  it("agrees with mpmath's determinant form to 1e-12 relative, NOT_SPD where Σ_α is not positive definite", () => {
+    for (const c of fixture.mvn) {
+      const label = JSON.stringify(c);
+      if (c.expected === "NOT_SPD") expectKLError(() => mvnRenyi(c.mu0, c.cov0, c.mu1, c.cov1, c.alpha), "NOT_SPD", "alpha");
+      else expect(relativeError(mvnRenyi(c.mu0, c.cov0, c.mu1, c.cov1, c.alpha), c.expected), label).toBeLessThanOrEqual(1e-12);
+    }
+  });
+
+  it("is gaussianRenyi in one dimension and the sum over independent ones, and mvnKL at α = 1", () => {
+    fc.assert(
+      fc.property(normal, normal, fc.oneof(fc.double({ min: 0, max: 0.99, noNaN: true }), fc.constantFrom(0, 0.5, 1, 1 + 2 ** -30)), (a, b, alpha) => {
+        // The covariances are the squared σ, rounded: a different input by an ulp, which moves a
+        // variance ratio r by about 4e-16·r, and the divergence by that over |r − 1| (nearly equal
+        // covariances are the mpmath fixture's).
+        const moved = (n: typeof a) => 4e-16 / Math.abs((n.sigma1 / n.sigma2) ** 2 - 1);
+        fc.pre(moved(a) < 1e-9 && moved(b) < 1e-9);
+        const one = mvnRenyi([a.mu1], [a.sigma1 ** 2], [a.mu2], [a.sigma2 ** 2], alpha);
+        const want = gaussianRenyi(a.mu1, a.sigma1, a.mu2, a.sigma2, alpha);
+        expect(Math.abs(one - want)).toBeLessThanOrEqual((1e-13 + moved(a)) * want + 2 ** -960);
+        const two = mvnRenyi([a.mu1, b.mu1], [a.sigma1 ** 2, 0, 0, b.sigma1 ** 2], [a.mu2, b.mu2], [a.sigma2 ** 2, 0, 0, b.sigma2 ** 2], alpha);
+        const sum = want + gaussianRenyi(b.mu1, b.sigma1, b.mu2, b.sigma2, alpha);
+        expect(Math.abs(two - sum)).toBeLessThanOrEqual((1e-13 + moved(a) + moved(b)) * sum + 2 ** -960);
+      }),
+    );
+    const [mu0, cov0, mu1, cov1] = [[1, -1], [2, 0.3, 0.3, 1], [0, 0.5], [1, -0.2, -0.2, 3]];
+    expect(relativeError(mvnRenyi(mu0, cov0, mu1, cov1, 1), mvnKL(mu0, cov0, mu1, cov1))).toBeLessThanOrEqual(1e-14);
+    expect(mvnRenyi(mu0, cov0, mu1, cov1, 0)).toBe(0);
+    // log sup p/q: finite where Σ1 − Σ0 is positive definite, +Infinity here, where it is not.
+    expect(mvnRenyi(mu0, cov0, mu1, cov1, Infinity)).toBe(Infinity);
+    expect(mvnRenyi([0, 0], [1, 0, 0, 1], [0, 0], [4, 0, 0, 9], Infinity)).toBeCloseTo(Math.log(2) + Math.log(3), 14);
+  });
+
+  it("refuses bad normals and orders, naming the argument", () => {
+    expectKLError(() => mvnRenyi([0, 0], [1, 2, 2, 1], [0, 0], [1, 0, 0, 1], 0.5), "NOT_SPD", "cov0", 1);
+    expectKLError(() => mvnRenyi([0, 0], [1, 0, 0, 1], [0], [1, 0, 0, 1], 0.5), "LENGTH_MISMATCH", "mu1");
+    expectKLError(() => mvnRenyi([0, 0], [1, 0, 0, 1], [0, 0], [1, 0, 0, 1], -1), "NEGATIVE", "alpha");
+    expectKLError(() => mvnRenyi([0, 0], [1, 0, 0, 1], [0, 0], [1, 0, 0, 1], NaN), "NAN", "alpha");
+    // Σ_α = 3·Σ1 − 2·Σ0 = diag(−5, 1) at α = 3 for Σ0 = diag(4, 1), Σ1 = I.
+    expectKLError(() => mvnRenyi([0, 0], [4, 0, 0, 1], [0, 0], [1, 0, 0, 1], 3), "NOT_SPD", "alpha");
   });
 });
 
