@@ -1,8 +1,8 @@
 /**
  * Eigenvalues and eigenvectors of a small symmetric matrix by cyclic Jacobi rotations (Golub &
  * Van Loan, Matrix Computations, §8.5): each rotation zeroes one off-diagonal pair, sweeps
- * repeat until the off-diagonal part is below the rounding of the diagonal. Accurate to a few
- * ulps of the largest eigenvalue; O(d³) per sweep, a handful of sweeps.
+ * repeat until every off-diagonal entry is below the rounding of the largest diagonal one.
+ * Accurate to a few ulps of the largest eigenvalue; O(d³) per sweep, a handful of sweeps.
  */
 
 /** The most sweeps: convergence is quadratic, so this is far beyond what any matrix needs. */
@@ -17,13 +17,15 @@ export function symmetricEigen(a: ArrayLike<number>, d: number): { values: Float
   const v = new Float64Array(d * d);
   for (let i = 0; i < d; i++) v[i * d + i] = 1;
   for (let sweep = 0; sweep < MAX_SWEEPS; sweep++) {
+    // Done when every off-diagonal entry is below the rounding of the largest diagonal one (in
+    // magnitudes, not squares, which would underflow for tiny matrices).
     let off = 0;
     let diagonal = 0;
     for (let i = 0; i < d; i++) {
-      diagonal += m[i * d + i]! * m[i * d + i]!;
-      for (let j = i + 1; j < d; j++) off += m[i * d + j]! * m[i * d + j]!;
+      diagonal = Math.max(diagonal, Math.abs(m[i * d + i]!));
+      for (let j = i + 1; j < d; j++) off = Math.max(off, Math.abs(m[i * d + j]!));
     }
-    if (!(off > 2 ** -110 * diagonal)) break;
+    if (!(off > 2 ** -56 * diagonal)) break;
     for (let p = 0; p < d; p++) {
       for (let q = p + 1; q < d; q++) {
         const apq = m[p * d + q]!;
