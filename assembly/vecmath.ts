@@ -106,7 +106,7 @@ const EQ3: f32 = reinterpret<f32>(0x3C088908); // 8.3334519073e-3
 const EQ4: f32 = reinterpret<f32>(0x3AB743CE); // 1.3981999507e-3
 const EQ5: f32 = reinterpret<f32>(0x39506967); // 1.9875691500e-4
 // e^r = 1 + r + r²·Q(r) with Q of degree 4, fitted (relative error of e^r weighted, Lawson's
-// iteration) on |r| ≤ ln 2/2: 0.84 ulp as expNonPositiveF32x4 evaluates it in f32, one term
+// iteration; scripts/fit_exp_f32.py) on |r| ≤ ln 2/2: 0.84 ulp as expNonPositiveF32x4 evaluates it in f32, one term
 // fewer than Cephes's Q for the arguments the fused logits kernel takes.
 const EN0: f32 = reinterpret<f32>(0x3EFFFFFE); // 4.9999994e-1
 const EN1: f32 = reinterpret<f32>(0x3E2AAA49); // 1.6666521e-1
