@@ -25,7 +25,7 @@ import type { Vector } from "../core/types.js";
 import { CompensatedSum } from "../numeric/compensated-sum.js";
 import { expm1MinusX, log1pMinusX, log1pMinusXOverX, log1pOverX } from "../numeric/series.js";
 import { symmetricEigen } from "../numeric/symmetric-eigen.js";
-import { checkNormalPair, gaussianKL } from "./gaussian.js";
+import { checkNormalPair, checkNormals, gaussianKL, standardizedDifference } from "./gaussian.js";
 
 /** Beyond this |δ|, e^δ or e^−δ may overflow: log m is taken in logs. */
 const WIDE_LOG_RATIO = 700;
@@ -45,10 +45,7 @@ function pairOf(mu1: number, sigma1: number, mu2: number, sigma2: number): Pair 
   const ratio = sigma1 / sigma2;
   const w = ratio > 0.5 && ratio < 2 ? ((sigma1 - sigma2) / sigma2) * ((sigma1 + sigma2) / sigma2) : ratio * ratio - 1;
   const delta = w > -0.75 && w < 3 ? Math.log1p(w) : ratio >= 1e-150 && ratio <= 1e150 ? 2 * Math.log(ratio) : 2 * (Math.log(sigma1) - Math.log(sigma2));
-  const diff = mu1 - mu2;
-  // Means of opposite signs near the f64 limit: their difference overflows, z may not.
-  const z = Number.isFinite(diff) ? diff / sigma2 : mu1 / sigma2 - mu2 / sigma2;
-  return { delta, w, z };
+  return { delta, w, z: standardizedDifference(mu1, mu2, sigma2) };
 }
 
 /**
@@ -99,13 +96,6 @@ function renyiFormula({ delta, w, z }: Pair, alpha: number): { perAlpha: number;
   const meanPerAlpha = z === 0 ? 0 : (0.5 * z) * (z * Math.exp(-parts.logM));
   const mean = z === 0 ? 0 : ((alpha * z) * (z * Math.exp(-parts.logM))) * 0.5;
   return { perAlpha: 0.5 * parts.hOverAlpha + meanPerAlpha, value: 0.5 * parts.h + mean };
-}
-
-function checkNormals(mu1: number, sigma1: number, mu2: number, sigma2: number): void {
-  checkScalar(mu1, "mu1");
-  checkScalar(sigma1, "sigma1", true);
-  checkScalar(mu2, "mu2");
-  checkScalar(sigma2, "sigma2", true);
 }
 
 /**

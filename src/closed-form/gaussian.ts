@@ -85,14 +85,23 @@ function varianceTerm(a: number, b: number): number {
  * @example gaussianKL(0, 1, 1, 2); // 0.4431… = log 2 + (1 + 1)/8 − ½
  */
 export function gaussianKL(mu1: number, sigma1: number, mu2: number, sigma2: number): number {
+  checkNormals(mu1, sigma1, mu2, sigma2);
+  const z = standardizedDifference(mu1, mu2, sigma2);
+  return varianceTerm(sigma1, sigma2) + 0.5 * z * z;
+}
+
+/** The arguments of two univariate normals: finite means, finite standard deviations > 0. */
+export function checkNormals(mu1: number, sigma1: number, mu2: number, sigma2: number): void {
   checkScalar(mu1, "mu1");
   checkScalar(sigma1, "sigma1", true);
   checkScalar(mu2, "mu2");
   checkScalar(sigma2, "sigma2", true);
+}
+
+/** (μ1 − μ2)/σ2, finite wherever it is representable: means of opposite signs near the f64 limit overflow their difference, not z. */
+export function standardizedDifference(mu1: number, mu2: number, sigma2: number): number {
   const diff = mu1 - mu2;
-  // Means of opposite signs near the f64 limit: their difference overflows, z may not.
-  const z = Number.isFinite(diff) ? diff / sigma2 : mu1 / sigma2 - mu2 / sigma2;
-  return varianceTerm(sigma1, sigma2) + 0.5 * z * z;
+  return Number.isFinite(diff) ? diff / sigma2 : mu1 / sigma2 - mu2 / sigma2;
 }
 
 interface DiagInput {

@@ -7,6 +7,7 @@ import { checkNumbers, checkValues, LOG_MAX, notANumber, zeroSumRow } from "../.
 import type { ElementArray } from "../../core/engine.js";
 import { KLError } from "../../core/errors.js";
 import { ROW_DOWN } from "../../core/kl.js";
+import type { Settings } from "../../core/options.js";
 import type { Space, Vector } from "../../core/types.js";
 import { reduce, type OpTable, type ReduceExtras, type TypedKernels } from "./kernels.js";
 import { logSumBeyondMaximum } from "../../numeric/log-sum.js";
@@ -27,6 +28,13 @@ export interface Operand {
 /** An operand of a call, pinned (see pin) before the call allocates anything. */
 export function operand(views: Views, values: Vector, space: Space, name: string): Operand {
   return { values, space, name, read: pin(views, values) };
+}
+
+/** A call's operands (`second` where it has one), pinned before it allocates anything. */
+export function operandsOf(views: Views, first: Vector, second: Vector | undefined, settings: Settings): Operand[] {
+  const operands = [operand(views, first, settings.spaces[0], settings.names[0])];
+  if (second !== undefined) operands.push(operand(views, second, settings.spaces[1], settings.names[1]));
+  return operands;
 }
 
 /** What a call needs of its instance. */

@@ -11,16 +11,11 @@ import { KLError } from "../../core/errors.js";
 import { gradientScale, type ArgumentNames, type Settings } from "../../core/options.js";
 import type { Backend, Vector } from "../../core/types.js";
 import { CompensatedSum } from "../../numeric/compensated-sum.js";
-import { checkOperands, copyInto, isZeroCopy, KernelCall, operand, pin, readable, reportInvalid, reportNonNumbers, stage, withinLogRange, writesInPlace, type Instance, type Operand } from "./call.js";
+import { checkOperands, copyInto, isZeroCopy, KernelCall, operand, operandsOf, pin, readable, reportNonNumbers, reportInvalid, stage, withinLogRange, writesInPlace, type Instance, type Operand } from "./call.js";
+import { streamRows } from "./stream.js";
 import { reduce, type Kernels, type OpTable, type TypedKernels } from "./kernels.js";
 import { Allocations, Heap, MAX_MEMORY_BYTES, Scratch, Views } from "./memory.js";
 import { refineNearJSD, refineNearRescaledKL } from "./near-rows.js";
-
-/**
- * Copied inputs are streamed through scratch buffers of this many elements per operand: the
- * copy of a piece is still in cache when the kernel reads it.
- */
-const STREAM_CHUNK = 16384;
 
 /**
  * One-row calls with default options up to this many elements take defaultRowValue: their
@@ -65,13 +60,6 @@ export class WasmEngine implements Engine, Instance {
     this.ops = kernels.ops;
     this.f64 = kernels.f64;
     this.f32 = kernels.f32;
-  }
-
-  /** The call's operands, pinned before it allocates anything. */
-  private operandsOf(first: Vector, second: Vector | undefined, settings: Settings): Operand[] {
-    const operands = [operand(this.views, first, settings.spaces[0], settings.names[0])];
-    if (second !== undefined) operands.push(operand(this.views, second, settings.spaces[1], settings.names[1]));
-    return operands;
   }
 
   /**
@@ -163,11 +151,12 @@ export class WasmEngine implements Engine, Instance {
     const op = this.streamedTerm(divergence, second !== undefined, settings);
     // Streamed: inputs outside this memory (so that no growth can detach them).
     if (op >= 0 && !this.inMemory(first) && (second === undefined || !this.inMemory(second))) {
-      return this.streamRows(op, first, second, settings, t);
+      return streamRows(this, this.oneRow, op, first, second, settings, t);
     }
-    const operands = this.operandsOf(first, second, settings);
+    const operands = operandsOf(this.views, first, second, settings);
+    const groupRows = divergence === "kl" && this.fusesLogits(operands, settings) ? this.fusedGroupRows(operands, settings.rows) : Infinity;
     return this.inRowGroups(operands, settings, (part, rows) =>
-      this.withScratch(settings.names[0], () => this.compute(divergence, t, part, rows, settings)),
+      this.withScratch(settings.names[0], () => this.compute(divergence, t, part, rows, settings)), groupRows,
     );
   }
 
@@ -194,16 +183,18 @@ export class WasmEngine implements Engine, Instance {
   /**
    * Runs `work` on groups of whole rows small enough for the memory left, and joins the
    * per-row results: an input larger than one Wasm memory (or than `maxMemoryBytes`) gives
-   * the values of a single pass. Errors name indices and rows of the whole input.
+   * the values of a single pass (`mostRows` caps a group). Errors name indices and rows of the
+   * whole input.
    */
   private inRowGroups(
     operands: Operand[], settings: Settings,
     work: (part: Operand[], rows: number, firstRow: number) => Float64Array,
+    mostRows = Infinity,
   ): Float64Array {
     const { rows } = settings;
     const cols = operands[0]!.read().length / rows;
     const bytesPerRow = this.bytesPerRow(operands, cols);
-    const groupRows = Math.floor(this.scratch.available / bytesPerRow);
+    const groupRows = Math.min(Math.floor(this.scratch.available / bytesPerRow), mostRows);
     if (groupRows >= rows) return work(operands, rows, 0);
     if (groupRows < 1) {
       throw new KLError("TOO_LARGE", operands[0]!.name, `one row of ${cols} elements needs about ${bytesPerRow} bytes of scratch, more than the ${this.scratch.available} the module's memory has left; split the rows`);
@@ -279,62 +270,12 @@ export class WasmEngine implements Engine, Instance {
   }
 
   /**
-   * Per-row sums of `op` over inputs outside this memory, copied in a cache-sized piece at a
-   * time: whole rows per piece when they fit, else one row in column pieces whose sums are
-   * combined compensated. The hot path of small calls: it allocates nothing.
-   */
-  private streamRows(op: number, first: Vector, second: Vector | undefined, settings: Settings, t: TypedKernels): Float64Array {
-    const { rows, validate } = settings;
-    const n = first.length;
-    const cols = n / rows;
-    const width = Math.min(cols, STREAM_CHUNK);
-    const rowsPerPiece = Math.min(rows, cols <= STREAM_CHUNK ? Math.floor(STREAM_CHUNK / cols) : 1);
-    const pieceBytes = rowsPerPiece * width * t.array.BYTES_PER_ELEMENT;
-    const logSpace = settings.spaces[0] === "log";
-    const [nameX, nameY] = settings.names;
-    this.scratch.begin(nameX);
-    try {
-      const bufferX = this.scratch.alloc(pieceBytes);
-      const bufferY = second === undefined ? 0 : this.scratch.alloc(pieceBytes);
-      const out = this.scratch.alloc(rowsPerPiece * 8);
-      const result = rows === 1 ? this.oneRow : new Float64Array(rows);
-      for (let row = 0; row < rows; row += rowsPerPiece) {
-        const pieceRows = Math.min(rowsPerPiece, rows - row);
-        let rowTotal: CompensatedSum | undefined;
-        for (let col = 0; col < cols; col += width) {
-          const pieceCols = Math.min(width, cols - col);
-          const start = row * cols + col;
-          const length = pieceRows * pieceCols;
-          try {
-            copyInto(this.views, t.array, first, start, length, bufferX, nameX);
-            if (second !== undefined) copyInto(this.views, t.array, second, start, length, bufferY, nameY);
-          } catch (error) {
-            // A non-number in a later piece of the first argument is reported before one here in the second.
-            reportNonNumbers(this.operandsOf(first, second, settings));
-            throw error;
-          }
-          const status = reduce(t, op, bufferX, bufferY, pieceRows, pieceCols, out, settings.rowScale === 1 ? undefined : { scale: settings.rowScale });
-          const logRange = !logSpace || (withinLogRange(this, t, bufferX, length) && (second === undefined || withinLogRange(this, t, bufferY, length)));
-          if ((status !== 0 || !logRange) && validate) reportInvalid(this.operandsOf(first, second, settings), false);
-          const sums = this.views.f64();
-          if (pieceCols === cols) for (let r = 0; r < pieceRows; r++) result[row + r] = sums[(out >> 3) + r]!;
-          else (rowTotal ??= new CompensatedSum()).add(sums[out >> 3]!);
-        }
-        if (rowTotal !== undefined) result[row] = rowTotal.value;
-      }
-      return result;
-    } finally {
-      this.scratch.end();
-    }
-  }
-
-  /**
    * A call that throws leaves `out` untouched: the gradient goes to scratch and is copied into
    * `out` once the kernels accepted the input (a kernel flags bad input after writing), and a
    * call split into row groups gathers it apart until the last group is done.
    */
   gradient(kind: GradientKind, target: Vector, approx: Vector, settings: Settings, out: ElementArray): { perRow: Float64Array; grad: ElementArray } {
-    const operands = this.operandsOf(target, approx, settings);
+    const operands = operandsOf(this.views, target, approx, settings);
     const cols = target.length / settings.rows;
     // `out` is pinned like an operand: the call's growth may detach it if it is an alloc view.
     const outView = pin(this.views, out) as () => ElementArray;
@@ -351,17 +292,15 @@ export class WasmEngine implements Engine, Instance {
   /** Per-row values of one group of rows, its gradient written into `out()`, read after staging. */
   private gradientRows(kind: GradientKind, operands: Operand[], rows: number, settings: Settings, out: () => ElementArray): Float64Array {
     if (kind !== "jsd" && this.fusesLogits(operands, settings)) {
-      const values = this.withScratch(settings.names[0], () => this.fusedGradient(kind === "reverse", operands, rows, settings, out));
-      if (values !== undefined) return values;
+      const fused = this.withScratch(settings.names[0], () =>
+        this.intoGradient(this.inputLanes(operands), operands, rows, settings, out, (call, grad) => call.fusedLogitsKL(kind === "reverse", { scale: gradientScale(settings), grad })),
+      );
+      if (fused !== undefined) return fused;
     }
     const t = this.lanes(kind === "jsd" ? "jsd" : "kl", operands[0]!.values, operands[1]!.values, settings);
-    const call = this.call(t, operands, rows, settings);
-    const { n } = call;
-    const inPlace = writesInPlace(this, out(), t, operands, settings.validate);
-    const grad = inPlace ? out().byteOffset : call.elements();
-    const values = kind === "jsd" ? this.jsdGradient(call, operands, settings, rows, grad) : this.klGradient(kind === "forward", call, operands, settings, rows, grad);
-    if (!inPlace) out().set(new t.array(this.views.buffer, grad, n));
-    return values;
+    return this.intoGradient(t, operands, rows, settings, out, (call, grad) =>
+      kind === "jsd" ? this.jsdGradient(call, operands, settings, rows, grad) : this.klGradient(kind === "forward", call, operands, settings, rows, grad),
+    )!;
   }
 
   /**
@@ -379,38 +318,37 @@ export class WasmEngine implements Engine, Instance {
   }
 
   /**
-   * fusesLogits' per-row values; undefined if a row is not ordinary (see KernelCall.fusedLogitsKL).
-   * Inputs outside this memory are staged a few rows at a time (FUSED_GROUP_BYTES), so that no
-   * second copy of a large input is held and each group is still in cache when the kernel reads it.
+   * Rows per group for fusesLogits' values (rowValues): inputs outside this memory are staged a
+   * few rows at a time (FUSED_GROUP_BYTES), so that no second copy of a large input is held and
+   * each group is still in cache when the kernel reads it.
    */
-  private fusedValues(operands: Operand[], rows: number, settings: Settings): Float64Array | undefined {
+  private fusedGroupRows(operands: Operand[], rows: number): number {
     const t = this.inputLanes(operands);
+    if (operands.every((o) => isZeroCopy(this, o.read(), t))) return Infinity;
     const cols = operands[0]!.read().length / rows;
-    const inPlace = operands.every((o) => isZeroCopy(this, o.read(), t));
-    const groupRows = inPlace ? rows : Math.min(rows, Math.max(1, Math.floor(FUSED_GROUP_BYTES / (2 * cols * t.array.BYTES_PER_ELEMENT))));
-    const values = new Float64Array(rows);
-    for (let first = 0; first < rows; first += groupRows) {
-      const count = Math.min(groupRows, rows - first);
-      const part = count === rows ? operands : operands.map((o) => operand(this.views, slice(o.read(), first * cols, count * cols), o.space, o.name));
-      let group: Float64Array | undefined;
-      try {
-        group = this.withScratch(settings.names[0], () => this.call(t, part, count, settings).fusedLogitsKL(false, { valueScale: settings.rowScale }));
-      } catch (error) {
-        throw this.inWholeInput(error, readable(operands), settings, first);
-      }
-      if (group === undefined) return undefined;
-      values.set(group, first);
-    }
-    return values;
+    return Math.max(1, Math.floor(FUSED_GROUP_BYTES / (2 * cols * t.array.BYTES_PER_ELEMENT)));
   }
 
-  /** fusesLogits' per-row values and gradient, written into `out()`; undefined (`out` untouched unless in place) as fusedValues. */
-  private fusedGradient(reverse: boolean, operands: Operand[], rows: number, settings: Settings, out: () => ElementArray): Float64Array | undefined {
-    const t = this.inputLanes(operands);
+  /** fusesLogits' per-row values; undefined if a row is not ordinary (see KernelCall.fusedLogitsKL). */
+  private fusedValues(operands: Operand[], rows: number, settings: Settings): Float64Array | undefined {
+    return this.withScratch(settings.names[0], () => this.call(this.inputLanes(operands), operands, rows, settings).fusedLogitsKL(false, { valueScale: settings.rowScale }));
+  }
+
+  /**
+   * The per-row values `work` computes on a call in lanes `t`, its gradient written into `out()`:
+   * straight there where writesInPlace allows, else at scratch copied into `out()` once `work`
+   * returned values (undefined, the fused kernel's fallback, leaves `out` as it was unless in
+   * place, where the fallback writes it again).
+   */
+  private intoGradient(
+    t: TypedKernels, operands: Operand[], rows: number, settings: Settings, out: () => ElementArray,
+    work: (call: KernelCall, grad: number) => Float64Array | undefined,
+  ): Float64Array | undefined {
     const call = this.call(t, operands, rows, settings);
+    // Read after staging, which may grow the memory and detach `out`.
     const inPlace = writesInPlace(this, out(), t, operands, settings.validate);
     const grad = inPlace ? out().byteOffset : call.elements();
-    const values = call.fusedLogitsKL(reverse, { scale: gradientScale(settings), grad });
+    const values = work(call, grad);
     if (values !== undefined && !inPlace) out().set(new t.array(this.views.buffer, grad, call.n));
     return values;
   }
@@ -437,17 +375,10 @@ export class WasmEngine implements Engine, Instance {
     const op = forward ? ops.GRAD_FORWARD_LOG : ops.GRAD_REVERSE_LOG;
     const values = call.logKL(op, target, approx, { rowParams, scale, grad }, !forward);
     if (forward || !normalized) return values;
-    // Logits: the gradient is q·(b − a − D), D = D(Q‖P) of the row. The pass above wrote
-    // q·(b − a) with its value D; q·D is taken away after, one exp per element, rather than by a
-    // pass for D first. An infinite D (q > 0 = p) leaves nothing to subtract from: D first then.
-    if (!values.every(Number.isFinite)) {
-      call.f64At(rowParams, rows).set(values);
-      return call.logKL(op, target, approx, { rowParams, scale, grad }, true);
-    }
-    const factors = call.rowsOfF64();
-    call.f64At(factors, rows).set(values.map((value) => value * scale));
-    call.t.subtractScaledExpRows(approx[0], rows, call.cols, approx[1], factors, grad);
-    return values;
+    // Logits: the gradient is q·(b − a − D), D = D(Q‖P) of the row, which the pass above gave.
+    // (Two rows of logits take the fused kernel; this is its fallback, rows holding −∞.)
+    call.f64At(rowParams, rows).set(values);
+    return call.logKL(op, target, approx, { rowParams, scale, grad }, true);
   }
 
   /**
@@ -484,7 +415,7 @@ export class WasmEngine implements Engine, Instance {
   }
 
   relEntr(p: Vector, q: Vector, settings: Settings, out: ElementArray): ElementArray {
-    const operands = this.operandsOf(p, q, settings);
+    const operands = operandsOf(this.views, p, q, settings);
     // Decided before anything grows the memory and detaches `out` (see writesInPlace).
     const t = out instanceof Float32Array ? this.f32 : this.f64;
     const inPlace = writesInPlace(this, out, t, operands, settings.validate);

@@ -11,7 +11,6 @@ interface KernelSignatures {
   relEntr(logSpace: number, x: number, y: number, n: number, out: number): number;
   logElements(x: number, n: number, out: number): number;
   expShiftedRows(x: number, rows: number, cols: number, offsets: number, out: number): void;
-  subtractScaledExpRows(y: number, rows: number, cols: number, offsets: number, factors: number, grad: number): void;
   divideRows(x: number, rows: number, cols: number, divisors: number, out: number): void;
   rowMaxima(x: number, rows: number, cols: number, out: number): number;
   logRatioElements(x: number, y: number, n: number, out: number): void;
@@ -28,7 +27,7 @@ interface KernelSignatures {
 
 /** The one list of kernel names: the module exports `${name}F64` and `${name}F32` for each. */
 export const KERNEL_NAMES = [
-  "reduceRows", "relEntr", "logElements", "expShiftedRows", "subtractScaledExpRows", "divideRows", "rowMaxima", "logRatioElements",
+  "reduceRows", "relEntr", "logElements", "expShiftedRows", "divideRows", "rowMaxima", "logRatioElements",
   "logitsKL",
 ] as const satisfies ReadonlyArray<keyof KernelSignatures>;
 
