@@ -87,35 +87,6 @@ export function expShiftedRows<T>(x: usize, rows: i32, cols: i32, offsets: usize
   }
 }
 
-/**
- * grad[r, i] −= factors[r]·exp((y[r, i] − max) − logSum), offsets as expShiftedRows's: the
- * reverse KL's gradient q·(b − a − D) finished from q·(b − a), which the value's pass wrote, so
- * that D(Q‖P) needs no pass of its own before the gradient. Rows whose factor is 0 are left.
- */
-export function subtractScaledExpRows<T>(y: usize, rows: i32, cols: i32, offsets: usize, factors: usize, grad: usize): void {
-  for (let r: i32 = 0; r < rows; r++) {
-    const factor = load<f64>(factors + (<usize>r << 3));
-    if (factor == 0) continue;
-    const maximum = load<f64>(offsets + (<usize>r << 4)), logSum = load<f64>(offsets + (<usize>r << 4) + 8);
-    const rowStart = r * cols;
-    let i: i32 = 0;
-    if (ASC_FEATURE_SIMD) {
-      const LANES = lanes<T>();
-      const max = v128.splat<T>(<T>maximum), hi = offsetHi<T>(logSum), lo = offsetLo<T>(logSum), f = v128.splat<T>(<T>factor);
-      for (; i + LANES <= cols; i += LANES) {
-        const b = subtractOffset<T>(v128.sub<T>(v128.load(at<T>(y, rowStart + i)), max), hi, lo);
-        const q = sizeof<T>() == 8 ? expF64x2(b) : expF32x4(b);
-        const at_ = at<T>(grad, rowStart + i);
-        v128.store(at_, v128.sub<T>(v128.load(at_), v128.mul<T>(f, q)));
-      }
-    }
-    for (; i < cols; i++) {
-      const q = Math.exp((<f64>load<T>(at<T>(y, rowStart + i)) - maximum) - logSum);
-      store<T>(at<T>(grad, rowStart + i), <T>(<f64>load<T>(at<T>(grad, rowStart + i)) - factor * q));
-    }
-  }
-}
-
 /** out[r, i] = x[r, i] / divisors[r]: rows rescaled to sum 1. */
 export function divideRows<T>(x: usize, rows: i32, cols: i32, divisors: usize, out: usize): void {
   for (let r: i32 = 0; r < rows; r++) {

@@ -9,7 +9,7 @@ import {
   GRAD_REVERSE_EXCESS,
 } from "./ops";
 import { reduceRows } from "./reduce";
-import { divideRows, expShiftedRows, logElements, logRatioElements, mapTerms, rowMaxima, subtractScaledExpRows } from "./elementwise";
+import { divideRows, expShiftedRows, logElements, logRatioElements, mapTerms, rowMaxima } from "./elementwise";
 import { logitsKL } from "./logits";
 
 // The op table (ops.ts) as immutable exported globals OP_<name>: the loader reads the codes from
@@ -205,12 +205,6 @@ export function expShiftedRowsF64(x: usize, rows: i32, cols: i32, offsets: usize
 }
 export function expShiftedRowsF32(x: usize, rows: i32, cols: i32, offsets: usize, out: usize): void {
   expShiftedRows<f32>(x, rows, cols, offsets, out);
-}
-export function subtractScaledExpRowsF64(y: usize, rows: i32, cols: i32, offsets: usize, factors: usize, grad: usize): void {
-  subtractScaledExpRows<f64>(y, rows, cols, offsets, factors, grad);
-}
-export function subtractScaledExpRowsF32(y: usize, rows: i32, cols: i32, offsets: usize, factors: usize, grad: usize): void {
-  subtractScaledExpRows<f32>(y, rows, cols, offsets, factors, grad);
 }
 
 export function divideRowsF64(x: usize, rows: i32, cols: i32, divisors: usize, out: usize): void {
