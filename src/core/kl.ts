@@ -9,10 +9,10 @@ import { checkOptionsObject, checkVectorShape } from "./checks.js";
 import type { ElementArray, Engine } from "./engine.js";
 import { KLError } from "./errors.js";
 import { isFlatVector, readInput, shapeRows, type ViewCheck } from "./inputs.js";
-import { defaultSettings, ELEMENTWISE_KEYS, readSettings, scaledOption, type ArgumentNames, type Settings } from "./options.js";
+import { alphaOption, defaultSettings, ELEMENTWISE_KEYS, readSettings, scaledOption, type ArgumentNames, type RowMap, type Settings } from "./options.js";
 import {
-  DIVERGENCE_METHODS, GRADIENT_METHODS, GRADIENT_NAMES, GRADIENT_OPTION_KEYS, GRADIENTS, ROUTES, SCALED_JSD_LIMITS,
-  type Divergence, type DivergenceMethod, type GradientKind, type GradientMethod, type Route,
+  DIVERGENCE_METHODS, GRADIENT_ALPHA, GRADIENT_METHODS, GRADIENT_NAMES, GRADIENT_OPTION_KEYS, GRADIENTS, ROUTES, ROW_MAPS, SCALED_JSD_LIMITS,
+  type AlphaSource, type Divergence, type DivergenceMethod, type GradientKind, type GradientMethod, type Route,
 } from "./routes.js";
 import type { DivergenceOptions, ElementwiseOptions, GradientOptions, JSDOptions, KL, ValueAndGradient, Vector } from "./types.js";
 
@@ -27,8 +27,12 @@ export const ROW_DOWN = 2 ** -64;
  * else those of `rescaledRows` (the same rows computed with Settings.rowScale 2^-64) — so that
  * it is what the exact sum or mean rounds to.
  */
-export function finish(perRow: Float64Array, settings: Settings, rescaledRows?: () => Float64Array): number | Float64Array {
+export function finish(givenRows: Float64Array, settings: Settings, rescaledRows?: () => Float64Array): number | Float64Array {
   const { logBase, factor } = settings;
+  const map = ROW_MAPS[settings.rowMap];
+  // The maps of rows that may pass the largest double (half, double) are linear: 2^-64 commutes with them.
+  const perRow = map === undefined ? givenRows : givenRows.map(map);
+  const rescaled = map === undefined || rescaledRows === undefined ? rescaledRows : () => rescaledRows().map(map);
   if (settings.reduction === "none") {
     const values = perRow.slice();
     if (logBase !== 1 || factor !== 1) for (let r = 0; r < values.length; r++) values[r] = (values[r]! / logBase) * factor;
@@ -37,8 +41,8 @@ export function finish(perRow: Float64Array, settings: Settings, rescaledRows?: 
   const mean = settings.reduction === "mean";
   const total = perRow.length === 1 ? perRow[0]! : compensatedSum(perRow);
   const retry = retryScaled(perRow, total, settings);
-  if (retry !== "no" && (retry === "given" || rescaledRows !== undefined)) {
-    const sum = compensatedSum(retry === "given" ? perRow.map((v) => v * ROW_DOWN) : rescaledRows!());
+  if (retry !== "no" && (retry === "given" || rescaled !== undefined)) {
+    const sum = compensatedSum(retry === "given" ? perRow.map((v) => v * ROW_DOWN) : rescaled!());
     return ((mean ? sum / settings.meanRows : sum) / ROW_DOWN / logBase) * factor;
   }
   return ((mean ? total / settings.meanRows : total) / logBase) * factor;
@@ -109,12 +113,20 @@ export interface DivergencePlan {
   settings: Settings;
 }
 
+/** Settings with a method's order α (given in `options.alpha`, or fixed) and its map of per-row values. */
+function withOrder(settings: Settings, source: AlphaSource, options: { alpha?: unknown }, rowMap: RowMap = "none"): Settings {
+  if (source === undefined) return settings;
+  const alpha = typeof source === "number" ? source : alphaOption(options.alpha, source);
+  return { ...settings, alpha, rowMap };
+}
+
 /** Checks a divergence call's arguments and options: the operands in the engine's order, and its Settings. */
 function settleDivergence(checkView: ViewCheck, route: Route, x: unknown, y: unknown, options: unknown): DivergencePlan {
   const args = readArguments(checkView, route.names, x, y, route.unary);
-  const settings = plainDefaults(options, args)
+  const given = (options === undefined ? {} : options) as DivergenceOptions & JSDOptions & { alpha?: unknown };
+  const settings = plainDefaults(options, args) && route.defaults !== undefined
     ? route.defaults
-    : readSettings((options === undefined ? {} : options) as DivergenceOptions & JSDOptions, args.first.length, route.names, route.keys, route.swap, route.divergence === "jsd", args.rows);
+    : withOrder(readSettings(given, args.first.length, route.names, route.keys, route.swap, route.divergence === "jsd", args.rows), route.alpha, given, route.rowMap);
   const [first, second] = route.swap ? [args.second!, args.first] : [args.first, args.second];
   return { divergence: route.divergence, first, second, settings };
 }
@@ -140,7 +152,7 @@ export interface GradientPlan {
 
 /** Checks a gradient call and plans it. */
 export function planGradient(checkView: ViewCheck, method: GradientMethod, target: unknown, approxValues: unknown, options: unknown): GradientPlan {
-  const given = (options === undefined ? {} : options) as GradientOptions & JSDOptions;
+  const given = (options === undefined ? {} : options) as GradientOptions & JSDOptions & { alpha?: unknown };
   checkOptionsObject(given);
   let kind: GradientKind = GRADIENTS[method];
   // The scaled JSD's limits at the ends are the KL gradients themselves.
@@ -148,9 +160,9 @@ export function planGradient(checkView: ViewCheck, method: GradientMethod, targe
   const args = readArguments(checkView, GRADIENT_NAMES, target, approxValues);
   const approx = args.second!;
   checkView(given.out, "options.out");
-  const settings = plainDefaults(options, args)
+  const settings = plainDefaults(options, args) && GRADIENT_ALPHA[method] === undefined
     ? GRADIENT_DEFAULTS
-    : readSettings(given, approx.length, GRADIENT_NAMES, GRADIENT_OPTION_KEYS[method], false, kind === "jsd", args.rows);
+    : withOrder(readSettings(given, approx.length, GRADIENT_NAMES, GRADIENT_OPTION_KEYS[method], false, kind === "jsd", args.rows), GRADIENT_ALPHA[method], given);
   if (settings.normalize && settings.spaces[1] === "prob") {
     throw new KLError("BAD_OPTION", "options.normalize", "a probability-space approx is differentiated as given: rescale it first, or pass logits");
   }
@@ -179,7 +191,7 @@ export function gradientValueRows(engine: Pick<Engine, "rowValues">, plan: Gradi
     const swapped = { ...scaled, names: [settings.names[1], settings.names[0]] as const, spaces: [settings.spaces[1], settings.spaces[0]] as const };
     return engine.rowValues("kl", approx, target, swapped);
   }
-  return engine.rowValues(kind === "forward" ? "kl" : "jsd", target, approx, scaled);
+  return engine.rowValues(kind === "forward" ? "kl" : kind, target, approx, scaled);
 }
 
 /** The public interface over one engine: one dispatch path for every backend. */
@@ -194,7 +206,7 @@ export function buildKL(engine: Engine): KL {
     return (x: unknown, second?: unknown, third?: unknown): number | Float64Array => {
       const y = plain.unary ? undefined : second;
       const options = plain.unary ? second : third;
-      if (options === undefined && fast && isFlatVector(x) && (plain.unary || isFlatVector(y))) {
+      if (options === undefined && fast && plain.defaults !== undefined && plain.rowMap === "none" && isFlatVector(x) && (plain.unary || isFlatVector(y))) {
         const names = plain.defaults.names;
         const value = plain.swap
           ? engine.defaultRowValue!(plain.divergence, y as Vector, x, names)

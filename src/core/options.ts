@@ -8,6 +8,9 @@ import { checkChoice, checkFlag, checkKnownKeys, checkOptionsObject, checkRows, 
 import { KLError } from "./errors.js";
 import type { DivergenceOptions, JSDOptions, Reduction, Space } from "./types.js";
 
+/** A map `finish` applies to per-row values (see routes.ts ROW_MAPS). */
+export type RowMap = "none" | "half" | "double" | "hellinger";
+
 const SPACES: readonly Space[] = ["prob", "log", "logits"];
 const REDUCTIONS: readonly Reduction[] = ["sum", "mean", "none"];
 const PRECISIONS = ["accurate", "fast"] as const;
@@ -17,6 +20,10 @@ export const DIVERGENCE_KEYS: readonly string[] = ["rows", "space", "pSpace", "q
 export const JSD_KEYS: readonly string[] = [...DIVERGENCE_KEYS, "beta", "scaled"];
 export const GRADIENT_KEYS: readonly string[] = [...DIVERGENCE_KEYS, "out"];
 export const JSD_GRADIENT_KEYS: readonly string[] = [...JSD_KEYS, "out"];
+/** The α family's options; divergences that are not measured in nats (Hellinger, total variation, χ²) take no `base`. */
+export const ALPHA_KEYS: readonly string[] = [...DIVERGENCE_KEYS, "alpha"];
+export const ALPHA_GRADIENT_KEYS: readonly string[] = [...ALPHA_KEYS, "out"];
+export const UNITLESS_KEYS: readonly string[] = DIVERGENCE_KEYS.filter((key) => key !== "base");
 export const ELEMENTWISE_KEYS: readonly string[] = ["space", "pSpace", "qSpace", "validate", "out"];
 
 /** The names of a call's two arguments, as the caller knows them (errors name them). */
@@ -44,6 +51,10 @@ export interface Settings {
    * JSD at β < 2^-64 about 1/β, so that β·bracket stays out of the subnormals.
    */
   readonly jsdWeight: number;
+  /** The order α of the Rényi and Amari α-divergences (1 where the call has none). */
+  readonly alpha: number;
+  /** What `finish` makes of each per-row value before reducing (routes.ts ROW_MAPS): "none" for most. */
+  readonly rowMap: RowMap;
   /** The factor on the value: 1/(β·jsdWeight·(1 − β)) for the scaled JSD, else 1. */
   readonly factor: number;
   /**
@@ -87,7 +98,7 @@ function logBaseOf(base: unknown): number {
 export function defaultSettings(names: ArgumentNames, spaces: readonly [Space, Space] = ["prob", "prob"]): Settings {
   return Object.freeze({
     names, spaces, rows: 1, meanRows: 1, reduction: "sum", normalize: false, logBase: 1, validate: true,
-    precision: "accurate", beta: 0.5, jsdWeight: 1, factor: 1, rowScale: 1,
+    precision: "accurate", beta: 0.5, jsdWeight: 1, alpha: 1, rowMap: "none", factor: 1, rowScale: 1,
   });
 }
 
@@ -129,6 +140,8 @@ export function readSettings(
     precision,
     beta,
     jsdWeight,
+    alpha: 1,
+    rowMap: "none",
     factor: scaled && beta > 0 && beta < 1 ? 1 / ((beta * jsdWeight) * (1 - beta)) : 1,
     rowScale: 1,
   };
@@ -137,4 +150,18 @@ export function readSettings(
 /** The factor on every gradient element: the log base, 1/rows for "mean" (as autograd would), the scaled JSD's 1/(β(1 − β)). */
 export function gradientScale(settings: Settings): number {
   return (settings.factor * settings.jsdWeight) / settings.logBase / (settings.reduction === "mean" ? settings.meanRows : 1);
+}
+
+/**
+ * The order α of a call's `alpha` option: required; a real number, and for the Rényi
+ * divergence (`range: "renyi"`) one in [0, +Infinity], whose ends are its limits.
+ */
+export function alphaOption(value: unknown, range: "real" | "renyi"): number {
+  if (value === undefined) throw new KLError("BAD_OPTION", "options.alpha", "is required: the order α of the divergence");
+  const ok = typeof value === "number" && (range === "renyi" ? value >= 0 : Number.isFinite(value));
+  if (!ok) {
+    const wanted = range === "renyi" ? "a number in [0, Infinity]" : "a finite number";
+    throw new KLError("BAD_OPTION", "options.alpha", `must be ${wanted}, got ${shown(value)}`);
+  }
+  return value as number;
 }

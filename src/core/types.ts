@@ -176,6 +176,26 @@ export interface JSDOptions extends DivergenceOptions {
 }
 
 /**
+ * Options of the α family: `alpha`, the order, is required.
+ * @example
+ * kl.renyi([0.5, 0.5], [0.9, 0.1], { alpha: 2 }); // log(Σ p²/q) = 1.0216… nats
+ * kl.alphaDivergence([0.5, 0.5], [0.9, 0.1], { alpha: 0 }); // KL(Q‖P) = 0.3681…
+ */
+export interface AlphaOptions extends DivergenceOptions {
+  /**
+   * The order α: for `renyi` in [0, Infinity] (0, 1 and Infinity give its limits exactly), for
+   * `alphaDivergence` any finite number (Amari's α: KL(Q‖P) at 0, KL(P‖Q) at 1).
+   */
+  alpha: number;
+}
+
+/**
+ * Options of the divergences that are not measured in nats (Hellinger, total variation, χ²): no `base`.
+ * @example kl.hellinger([0.5, 0.5], [0.9, 0.1], { rows: 1 }); // 0.3249…
+ */
+export type UnitlessOptions = Omit<DivergenceOptions, "base">;
+
+/**
  * The result type for options of type `O`: `Float64Array` (one value per row) where the
  * reduction is certainly "none", `number` where it certainly is not ("sum", "mean" or
  * absent), and `number | Float64Array` where the type leaves it open (a `Reduction`
@@ -304,6 +324,66 @@ export interface KL {
    * @example kl.jsdGrad(teacherLogits, studentLogits, { space: "logits", beta: 0.5, rows: 64 });
    */
   jsdGrad<O extends JSDOptions & GradientOptions = {}, A extends Input = Input>(target: Input, approx: A, options?: O): ValueAndGradient<O, ElementsOf<A>>;
+  /**
+   * Rényi's divergence of order α (Rényi 1961; van Erven & Harremoës 2014), in nats:
+   * log(Σ p^α q^(1−α) / Σp)/(α − 1), α ∈ [0, Infinity]. Σp is 1 for distributions; for rows
+   * used as given it is Rényi's form for incomplete distributions, whose limits stay finite. The
+   * limits are exact: −log(Σ_{p>0} q / Σp) at α = 0, KL(P‖Q)/Σp at α = 1, log max p/q at α = ∞.
+   * Non-decreasing in α; ½Var_P[log p/q] is its slope at α = 1. Throws BAD_OPTION without `alpha`,
+   * and ZERO_SUM for a row of p with no mass.
+   * @example kl.renyi(p, q, { alpha: 0.5 }); // −2·log Σ√(pq): twice the Bhattacharyya distance
+   * @example kl.renyi(p, q, { alpha: 2, rows: 64, reduction: "none" }); // log(1 + χ²(P‖Q)) per row
+   */
+  renyi<O extends AlphaOptions>(p: Input, q: Input, options: O): Reduced<O>;
+  /**
+   * Amari's α-divergence (Amari 1985; Minka 2005 eq. 5; TensorFlow Probability's amari_alpha),
+   * Σ [α·p + (1 − α)·q − p^α q^(1−α)] / (α(1 − α)), any finite α, every term ≥ 0 and computed
+   * without cancellation: the generalised KL(Q‖P) at α = 0, KL(P‖Q) at α = 1 (each Σ[p·log(p/q)
+   * − p + q] for its order), 4·(1 − Σ√(pq)) at α = ½, ½χ²(P‖Q) at α = 2. Bishop's α (PRML eq.
+   * 10.19) is 2α − 1; Rényi's order α is this α.
+   * @example kl.alphaDivergence(p, q, { alpha: 0.5 }); // 2·Σ(√p − √q)²
+   */
+  alphaDivergence<O extends AlphaOptions>(p: Input, q: Input, options: O): Reduced<O>;
+  /**
+   * The Hellinger distance √(½Σ(√p − √q)²) ∈ [0, 1] (for distributions), without cancellation
+   * where p ≈ q; not in nats, so no `base`.
+   * @example kl.hellinger([0.5, 0.5], [0.5, 0.5]); // 0 exactly
+   */
+  hellinger<O extends UnitlessOptions = {}>(p: Input, q: Input, options?: O): Reduced<O>;
+  /**
+   * The Bhattacharyya distance −log Σ√(pq) (for distributions; half the Rényi divergence of order ½), in nats.
+   * @example kl.bhattacharyya([0.5, 0.5], [0.9, 0.1]); // 0.1116…
+   */
+  bhattacharyya<O extends DivergenceOptions = {}>(p: Input, q: Input, options?: O): Reduced<O>;
+  /**
+   * Total variation ½Σ|p − q| ∈ [0, 1] (for distributions); not in nats, so no `base`.
+   * @example kl.totalVariation([0.5, 0.5], [0.9, 0.1]); // 0.4
+   */
+  totalVariation<O extends UnitlessOptions = {}>(p: Input, q: Input, options?: O): Reduced<O>;
+  /**
+   * Pearson's χ²(P‖Q) = Σ(p − q)²/q (twice Amari's α-divergence at α = 2); +Infinity where q = 0 < p.
+   * @example kl.chiSquare([0.5, 0.5], [0.9, 0.1]); // 1.7777…
+   */
+  chiSquare<O extends UnitlessOptions = {}>(p: Input, q: Input, options?: O): Reduced<O>;
+  /**
+   * Jeffreys' divergence KL(P‖Q) + KL(Q‖P), symmetric; on binned data, the Population Stability Index.
+   * @example kl.jeffreys(expectedBins, actualBins, { normalize: true }); // PSI
+   */
+  jeffreys<O extends DivergenceOptions = {}>(p: Input, q: Input, options?: O): Reduced<O>;
+  /**
+   * Amari's α-divergence of target and approx and its gradient with respect to approx, ∂/∂q =
+   * (1 − (p/q)^α)/α (prob); q·that (log); −(u − q·Σu)/α with u = p^α q^(1−α) (logits, through
+   * the softmax).
+   * @example kl.alphaGrad(target, logits, { alpha: 0.5, qSpace: "logits" });
+   */
+  alphaGrad<O extends AlphaOptions & GradientOptions, A extends Input = Input>(target: Input, approx: A, options: O): ValueAndGradient<O, ElementsOf<A>>;
+  /**
+   * The Rényi divergence D_α(target‖approx) and its gradient with respect to approx: −(p/q)^α/S
+   * with S = Σ p^α q^(1−α) (prob); −w (log) and q − w (logits), w = p^α q^(1−α)/S. At α = ∞,
+   * the gradient of log max p/q (w on its arg max, shared by ties).
+   * @example kl.renyiGrad(teacherLogits, studentLogits, { alpha: 0.5, space: "logits", rows: 64 });
+   */
+  renyiGrad<O extends AlphaOptions & GradientOptions, A extends Input = Input>(target: Input, approx: A, options: O): ValueAndGradient<O, ElementsOf<A>>;
   /**
    * Element-wise p·log(p/q), as scipy.special.rel_entr: a Float32Array where both inputs are
    * f32 (or f16), else a Float64Array; flat, whatever the inputs' shape.

@@ -5,13 +5,14 @@
  * taken without rounding p/q where that would lose digits. It shares no numerical code with
  * the engines it checks (terms.ts holds its own).
  */
-import { checkAllocation, checkNumbers, checkValues } from "../../core/checks.js";
+import { checkAllocation, checkNumbers, checkValues, zeroSumRow } from "../../core/checks.js";
 import { KLError } from "../../core/errors.js";
 import type { Engine } from "../../core/engine.js";
 import type { Divergence, GradientKind } from "../../core/routes.js";
 import { buildKL } from "../../core/kl.js";
 import { gradientScale, type Settings } from "../../core/options.js";
 import type { KL, Vector } from "../../core/types.js";
+import { amariGradientTerm, amariTerm, renyiRow, type RenyiRow } from "./alpha.js";
 import { NEAR_ROW_JSD, NEAR_ROW_RESCALED_KL } from "../../numeric/near-rows.js";
 import { rescaledDifferences } from "../../numeric/rescaled-differences.js";
 import {
@@ -71,6 +72,16 @@ function checkOperands(operands: Operand[], settings: Settings, shape: RowShape)
   for (const operand of operands) for (let row = 0; row < settings.rows; row++) probabilities(operand, row, shape);
 }
 
+/** Whether an operand's rows sum to 1 by construction: logits, or rows rescaled with normalize. */
+const isDistribution = (operand: Operand, shape: RowShape) => operand.space === "logits" || shape.normalize;
+
+/** One row's Rényi divergence at Settings.alpha (alpha.ts renyiRow); a row of p with no mass has none. */
+function renyiOf([p, q]: Operand[], row: number, settings: Settings, shape: RowShape): RenyiRow {
+  const [pr, qr] = [probabilities(p!, row, shape), probabilities(q!, row, shape)];
+  if (!pr.some((v) => v > 0)) throw zeroSumRow(p!.name, row, p!.space);
+  return renyiRow(pr, qr, settings.alpha, [isDistribution(p!, shape), isDistribution(q!, shape)]);
+}
+
 /** One row's value; `s` multiplies every term's weight (see rescaled). */
 function rowValue(divergence: Divergence, [p, q]: Operand[], row: number, settings: Settings, shape: RowShape, s = 1): number {
   const n = shape.cols;
@@ -85,6 +96,16 @@ function rowValue(divergence: Divergence, [p, q]: Operand[], row: number, settin
     }
     case "jsd":
       return jsdRow([p!, q!], row, settings, shape, s).value;
+    case "jeffreys":
+      return rowValue("kl", [p!, q!], row, settings, shape, s) + rowValue("kl", [q!, p!], row, settings, shape, s);
+    case "renyi":
+      return renyiOf([p!, q!], row, settings, shape).value * s;
+    case "alphaDivergence":
+    case "totalVariation": {
+      const [pr, qr] = [probabilities(p!, row, shape), probabilities(q!, row, shape)];
+      const term = divergence === "totalVariation" ? (i: number) => Math.abs(pr[i]! - qr[i]!) : (i: number) => amariTerm(pr[i]!, qr[i]!, settings.alpha);
+      return sum(n, (i) => term(i) * s);
+    }
     case "kl":
     case "crossEntropy": {
       const cross = divergence === "crossEntropy";
@@ -194,6 +215,39 @@ function jsdRowGradient(operands: Operand[], row: number, settings: Settings, sh
   return value;
 }
 
+/**
+ * One row of Amari's α-divergence (kind "alphaDivergence") or the Rényi divergence of target and
+ * approx, and its gradient with respect to approx: by q, g = (1 − (p/q)^α)/α (Amari) or
+ * −(p/q)^α/S = −w/q (Rényi, w = p^α q^(1−α)/S); in log space q·g; through the softmax
+ * q·(g − Σ q·g), which is q − w for Rényi, taken as q·(x − expm1(−α·d))/(1 + x) with
+ * x = S − 1 where the row has it (no cancellation where q ≈ w).
+ */
+function alphaRowGradient(kind: "alphaDivergence" | "renyi", operands: Operand[], row: number, settings: Settings, shape: RowShape, grad: number[]): number {
+  const [target, approx] = operands;
+  const { alpha } = settings;
+  const n = shape.cols;
+  const p = probabilities(target!, row, shape);
+  const q = probabilities(approx!, row, shape);
+  const space = approx!.space;
+  const throughSoftmax = space === "logits" || (space === "log" && shape.normalize);
+  if (kind === "alphaDivergence") {
+    const byQ = q.map((qi, i) => amariGradientTerm(p[i]!, qi, alpha));
+    const shift = throughSoftmax ? sum(n, (i) => (q[i]! > 0 ? q[i]! * byQ[i]! : 0)) : 0;
+    for (let i = 0; i < n; i++) grad[i] = space === "prob" ? byQ[i]! : q[i] === 0 ? 0 : q[i]! * (byQ[i]! - shift);
+    return rescaled((s) => sum(n, (i) => amariTerm(p[i]!, q[i]!, alpha) * s));
+  }
+  const renyi = renyiOf(operands, row, settings, shape);
+  const w = renyi.weights();
+  const x = isDistribution(target!, shape) ? renyi.excess : NaN;
+  for (let i = 0; i < n; i++) {
+    if (space === "prob") grad[i] = q[i] === 0 ? (p[i]! > 0 ? -Infinity : 0) : -w[i]! / q[i]!;
+    else if (!throughSoftmax) grad[i] = -w[i]!;
+    else if (Number.isFinite(x) && p[i]! > 0 && q[i]! > 0) grad[i] = (q[i]! * (x - Math.expm1(-alpha * logRatio(q[i]!, p[i]!)))) / (1 + x);
+    else grad[i] = q[i]! - w[i]!;
+  }
+  return renyi.value;
+}
+
 const referenceEngine: Engine = {
   backend: "reference",
   rowValues(divergence, first, second, settings) {
@@ -210,7 +264,9 @@ const referenceEngine: Engine = {
     const perRow = Float64Array.from({ length: settings.rows }, (_, row) => {
       const value = kind === "jsd"
         ? jsdRowGradient(operands, row, settings, shape, rowGrad)
-        : klRowGradient(kind === "forward", operands, row, settings, shape, rowGrad);
+        : kind === "alphaDivergence" || kind === "renyi"
+          ? alphaRowGradient(kind, operands, row, settings, shape, rowGrad)
+          : klRowGradient(kind === "forward", operands, row, settings, shape, rowGrad);
       rowGrad.forEach((g, i) => (out[row * shape.cols + i] = g * scale));
       return value;
     });
