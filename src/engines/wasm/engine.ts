@@ -10,12 +10,18 @@ import type { Divergence, GradientKind } from "../../core/routes.js";
 import { KLError } from "../../core/errors.js";
 import { gradientScale, type ArgumentNames, type Settings } from "../../core/options.js";
 import type { Backend, Vector } from "../../core/types.js";
-import { CompensatedSum } from "../../numeric/compensated-sum.js";
 import { checkOperands, copyInto, isZeroCopy, KernelCall, operand, operandsOf, pin, readable, reportNonNumbers, reportInvalid, stage, withinLogRange, writesInPlace, type Instance, type Operand } from "./call.js";
 import { streamRows } from "./stream.js";
 import { reduce, type Kernels, type OpTable, type TypedKernels } from "./kernels.js";
 import { Allocations, Heap, MAX_MEMORY_BYTES, Scratch, Views } from "./memory.js";
 import { refineNearJSD, refineNearRescaledKL } from "./near-rows.js";
+import { alphaGradient, amariRows, renyiGradient, renyiValues, throughSpace } from "./alpha.js";
+
+/** Divergences whose kernels read an order or weight per row (or none: jeffreys), never a plain term sum. */
+const PARAMETERISED: ReadonlySet<Divergence> = new Set(["jsd", "alphaDivergence", "renyi", "jeffreys"]);
+
+/** Divergences of probabilities that run in f64 lanes unless `precision: "fast"`: the JSD's mixture, the α family's powers. */
+const WIDENED: ReadonlySet<Divergence> = new Set(["jsd", "alphaDivergence", "renyi"]);
 
 /**
  * One-row calls with default options up to this many elements take defaultRowValue: their
@@ -74,7 +80,7 @@ export class WasmEngine implements Engine, Instance {
     // of two on it passes f32's range: f64 lanes then.
     const jsdBeyondF32 = divergence === "jsd" && ((settings.beta > 0 && settings.beta < F32_MIN_NORMAL) || settings.jsdWeight !== 1);
     if (settings.precision === "fast") return jsdBeyondF32 ? this.f64 : this.f32;
-    const asGiven = divergence !== "jsd" && !settings.normalize && settings.spaces[0] === "prob" && (second === undefined || settings.spaces[1] === "prob");
+    const asGiven = !WIDENED.has(divergence) && !settings.normalize && settings.spaces[0] === "prob" && (second === undefined || settings.spaces[1] === "prob");
     return asGiven ? this.f32 : this.f64;
   }
 
@@ -85,7 +91,7 @@ export class WasmEngine implements Engine, Instance {
    * KL's probability term is its cancellation-free form unless `precision: "fast"`.
    */
   private termOp(divergence: Divergence, log: boolean, precision: Settings["precision"]): number {
-    if (divergence === "jsd") return -1;
+    if (PARAMETERISED.has(divergence)) return -1;
     if (divergence === "kl" && !log && precision === "accurate") return this.ops.KL_EXCESS;
     const known = this.termOps[log ? 1 : 0];
     let op = known.get(divergence);
@@ -250,8 +256,14 @@ export class WasmEngine implements Engine, Instance {
   private compute(divergence: Divergence, t: TypedKernels, operands: Operand[], rows: number, settings: Settings): Float64Array {
     const fused = divergence === "kl" && this.fusesLogits(operands, settings) ? this.fusedValues(operands, rows, settings) : undefined;
     if (fused !== undefined) return fused;
+    if (divergence === "jeffreys") return this.jeffreysRows(t, operands, rows, settings);
     const call = this.call(t, operands, rows, settings);
     if (divergence === "jsd") return this.jsdRows(call, settings, rows);
+    if (divergence === "renyi") return renyiValues(this.ops, call, operands, settings, rows);
+    if (divergence === "alphaDivergence") return amariRows(this.ops, call, call.probabilities(0), call.probabilities(1), settings, rows);
+    if (divergence === "totalVariation") {
+      return call.f64At(call.reduce(this.ops.TOTAL_VARIATION!, call.probabilities(0), call.probabilities(1), { scale: settings.rowScale }), rows).slice();
+    }
     const unary = operands.length === 1;
     let result: number;
     if (operands.every((o) => o.space === "prob")) {
@@ -267,6 +279,14 @@ export class WasmEngine implements Engine, Instance {
       result = call.reduce(this.termOp(divergence, true, settings.precision), a, b, { offsetsX, offsetsY, scale: settings.rowScale });
     }
     return call.f64At(result, rows).slice();
+  }
+
+  /** KL(P‖Q) + KL(Q‖P) per row: the KL of the operands both ways, each by its own path. */
+  private jeffreysRows(t: TypedKernels, operands: Operand[], rows: number, settings: Settings): Float64Array {
+    const forward = this.compute("kl", t, operands, rows, settings).slice();
+    const swapped = { ...settings, names: [settings.names[1], settings.names[0]] as const, spaces: [settings.spaces[1], settings.spaces[0]] as const };
+    const reverse = this.compute("kl", t, [operands[1]!, operands[0]!], rows, swapped);
+    return forward.map((value, r) => value + reverse[r]!);
   }
 
   /**
@@ -291,16 +311,19 @@ export class WasmEngine implements Engine, Instance {
 
   /** Per-row values of one group of rows, its gradient written into `out()`, read after staging. */
   private gradientRows(kind: GradientKind, operands: Operand[], rows: number, settings: Settings, out: () => ElementArray): Float64Array {
-    if (kind !== "jsd" && this.fusesLogits(operands, settings)) {
+    if ((kind === "forward" || kind === "reverse") && this.fusesLogits(operands, settings)) {
       const fused = this.withScratch(settings.names[0], () =>
         this.intoGradient(this.inputLanes(operands), operands, rows, settings, out, (call, grad) => call.fusedLogitsKL(kind === "reverse", { scale: gradientScale(settings), grad })),
       );
       if (fused !== undefined) return fused;
     }
-    const t = this.lanes(kind === "jsd" ? "jsd" : "kl", operands[0]!.values, operands[1]!.values, settings);
-    return this.intoGradient(t, operands, rows, settings, out, (call, grad) =>
-      kind === "jsd" ? this.jsdGradient(call, operands, settings, rows, grad) : this.klGradient(kind === "forward", call, operands, settings, rows, grad),
-    )!;
+    const t = this.lanes(kind === "forward" || kind === "reverse" ? "kl" : kind, operands[0]!.values, operands[1]!.values, settings);
+    return this.intoGradient(t, operands, rows, settings, out, (call, grad) => {
+      if (kind === "jsd") return this.jsdGradient(call, operands, settings, rows, grad);
+      if (kind === "alphaDivergence") return alphaGradient(this.ops, call, operands, settings, rows, grad);
+      if (kind === "renyi") return renyiGradient(this.ops, call, operands, settings, rows, grad);
+      return this.klGradient(kind === "forward", call, operands, settings, rows, grad);
+    })!;
   }
 
   /**
@@ -396,21 +419,8 @@ export class WasmEngine implements Engine, Instance {
     if (space === "prob") return call.f64At(call.reduce(this.ops.GRAD_JSD, p, q, { rowParams, scale, grad }), rows).slice();
     const byQ = call.elements();
     const values = call.f64At(call.reduce(this.ops.GRAD_JSD, p, q, { rowParams, grad: byQ }), rows).slice();
-    const { cols, t } = call;
     refineNearJSD(call, values, settings, 1, byQ);
-    const memory = this.views.of(t.array);
-    const [qAt, byQAt, gradAt] = [q, byQ, grad].map((address) => address / t.array.BYTES_PER_ELEMENT) as [number, number, number];
-    const throughSoftmax = space === "logits" || settings.normalize;
-    for (let r = 0; r < rows; r++) {
-      const shift = new CompensatedSum();
-      const row = r * cols;
-      if (throughSoftmax) for (let i = 0; i < cols; i++) if (memory[qAt + row + i]! > 0) shift.add(memory[qAt + row + i]! * memory[byQAt + row + i]!);
-      const s = shift.value;
-      for (let i = 0; i < cols; i++) {
-        const qi = memory[qAt + row + i]!;
-        memory[gradAt + row + i] = qi === 0 ? 0 : qi * (memory[byQAt + row + i]! - s) * scale;
-      }
-    }
+    throughSpace(call, q, byQ, grad, space, settings.normalize, rows, scale);
     return values;
   }
 
