@@ -22,9 +22,18 @@ const KL_MEMBERS: Record<keyof KL, "divergence" | "gradient" | "other"> = {
   entropy: "divergence",
   crossEntropy: "divergence",
   jsd: "divergence",
+  renyi: "divergence",
+  alphaDivergence: "divergence",
+  hellinger: "divergence",
+  bhattacharyya: "divergence",
+  totalVariation: "divergence",
+  chiSquare: "divergence",
+  jeffreys: "divergence",
   forwardGrad: "gradient",
   reverseGrad: "gradient",
   jsdGrad: "gradient",
+  alphaGrad: "gradient",
+  renyiGrad: "gradient",
   relEntr: "other",
   alloc: "other",
   free: "other",
@@ -43,9 +52,18 @@ const POOL_MEMBERS: Record<keyof KLPool, "divergence" | "gradient" | "other"> = 
   entropy: "divergence",
   crossEntropy: "divergence",
   jsd: "divergence",
+  renyi: "divergence",
+  alphaDivergence: "divergence",
+  hellinger: "divergence",
+  bhattacharyya: "divergence",
+  totalVariation: "divergence",
+  chiSquare: "divergence",
+  jeffreys: "divergence",
   forwardGrad: "gradient",
   reverseGrad: "gradient",
   jsdGrad: "gradient",
+  alphaGrad: "gradient",
+  renyiGrad: "gradient",
   relEntr: "other",
   alloc: "other",
   terminate: "other",
@@ -84,13 +102,32 @@ describe("the tables", () => {
       entropy: ["entropy", "p,p", false, true],
       crossEntropy: ["crossEntropy", "p,q", false, false],
       jsd: ["jsd", "p,q", false, false],
+      renyi: ["renyi", "p,q", false, false],
+      alphaDivergence: ["alphaDivergence", "p,q", false, false],
+      hellinger: ["alphaDivergence", "p,q", false, false],
+      bhattacharyya: ["renyi", "p,q", false, false],
+      totalVariation: ["totalVariation", "p,q", false, false],
+      chiSquare: ["alphaDivergence", "p,q", false, false],
+      jeffreys: ["jeffreys", "p,q", false, false],
+    });
+    // The order α each takes: from options.alpha (a real, or Rényi's [0, ∞]) or fixed; and the map of its rows.
+    expect(Object.fromEntries(Object.entries(ROUTES).filter(([, r]) => r.alpha !== undefined).map(([method, r]) => [method, [r.alpha, r.rowMap]]))).toEqual({
+      renyi: ["renyi", "none"],
+      alphaDivergence: ["real", "none"],
+      hellinger: [0.5, "hellinger"],
+      bhattacharyya: [0.5, "half"],
+      chiSquare: [2, "double"],
     });
   });
 
-  it("give each route the default settings with the names in the engine's order", () => {
+  it("give each route the default settings with the names in the engine's order (none where alpha must be given)", () => {
     for (const r of Object.values(ROUTES)) {
+      if (r.alpha === "real" || r.alpha === "renyi") {
+        expect(r.defaults).toBeUndefined();
+        continue;
+      }
       const engineOrder = r.swap ? [r.names[1], r.names[0]] : [...r.names];
-      expect(r.defaults).toEqual(defaultSettings(engineOrder as [string, string]));
+      expect(r.defaults).toEqual({ ...defaultSettings(engineOrder as [string, string]), alpha: r.alpha ?? 1, rowMap: r.rowMap });
       expect(Object.isFrozen(r.defaults)).toBe(true);
     }
   });
@@ -103,7 +140,7 @@ describe("the tables", () => {
   });
 
   it("map each gradient method to the divergence it differentiates", () => {
-    expect(GRADIENTS).toEqual({ forwardGrad: "forward", reverseGrad: "reverse", jsdGrad: "jsd" });
+    expect(GRADIENTS).toEqual({ forwardGrad: "forward", reverseGrad: "reverse", jsdGrad: "jsd", alphaGrad: "alphaDivergence", renyiGrad: "renyi" });
     expect(GRADIENT_NAMES).toEqual(["target", "approx"]);
   });
 });
@@ -118,11 +155,25 @@ const VALUES: Record<string, number> = {
   entropy: Math.LN2,
   crossEntropy: -0.5 * Math.log(0.9) - 0.5 * Math.log(0.1),
   jsd: 0.5 * (0.5 * Math.log(5 / 7) + 0.5 * Math.log(5 / 3)) + 0.5 * (0.9 * Math.log(9 / 7) + 0.1 * Math.log(1 / 3)),
+  // At α = 2 (OPTIONS): log Σ p²/q = log(0.25/0.9 + 0.25/0.1).
+  renyi: Math.log(0.25 / 0.9 + 2.5),
+  // At α = 2: Σ[2p − q − p²/q]/(2·(−1)) = (Σ p²/q − 1)/2.
+  alphaDivergence: (0.25 / 0.9 + 2.5 - 1) / 2,
+  hellinger: Math.sqrt(0.5 * ((Math.sqrt(0.5) - Math.sqrt(0.9)) ** 2 + (Math.sqrt(0.5) - Math.sqrt(0.1)) ** 2)),
+  bhattacharyya: -Math.log(Math.sqrt(0.45) + Math.sqrt(0.05)),
+  totalVariation: 0.4,
+  chiSquare: 0.16 / 0.9 + 0.16 / 0.1,
+  jeffreys: Math.log(5 / 3) + 0.9 * Math.log(1.8) + 0.1 * Math.log(0.2),
 };
+/** The options a method needs: the order of those that read `alpha`. */
+const OPTIONS: Record<string, object> = { renyi: { alpha: 2 }, alphaDivergence: { alpha: 2 }, renyiGrad: { alpha: 2 }, alphaGrad: { alpha: 2 } };
 const GRADIENT_VALUES: Record<string, { value: number; grad: number[] }> = {
   forwardGrad: { value: VALUES.forward!, grad: [-0.5 / 0.9, -0.5 / 0.1] }, // −p/q
   reverseGrad: { value: VALUES.reverse!, grad: [Math.log(1.8) + 1, Math.log(0.2) + 1] }, // log(q/p) + 1
   jsdGrad: { value: VALUES.jsd!, grad: [0.5 * Math.log(9 / 7), 0.5 * Math.log(1 / 3)] }, // (1 − β)·log(q/m)
+  // At α = 2: (1 − (p/q)²)/2; Rényi's −(p/q)²/S, S = Σ p²/q.
+  alphaGrad: { value: VALUES.alphaDivergence!, grad: [(1 - (0.5 / 0.9) ** 2) / 2, (1 - 25) / 2] },
+  renyiGrad: { value: VALUES.renyi!, grad: [-((0.5 / 0.9) ** 2) / (0.25 / 0.9 + 2.5), -25 / (0.25 / 0.9 + 2.5)] },
 };
 
 type AnyMethod = (...args: unknown[]) => unknown;
@@ -146,12 +197,12 @@ describe.each([
   });
 
   it.each(DIVERGENCES)("%s computes what its route says", async (method) => {
-    const args = ROUTES[method as keyof typeof ROUTES].unary ? [P] : [P, Q];
+    const args = ROUTES[method as keyof typeof ROUTES].unary ? [P] : [P, Q, OPTIONS[method]];
     expect((kl[method as keyof KL] as AnyMethod)(...args) as number).toBeCloseTo(VALUES[method]!, 14);
   });
 
   it.each(GRADIENT_METHOD_NAMES)("%s computes what its table says", (method) => {
-    const { value, grad } = (kl[method as keyof KL] as AnyMethod)(P, Q) as { value: number; grad: Float64Array };
+    const { value, grad } = (kl[method as keyof KL] as AnyMethod)(P, Q, OPTIONS[method]) as { value: number; grad: Float64Array };
     expect(value).toBeCloseTo(GRADIENT_VALUES[method]!.value, 14);
     expect(grad).toBeInstanceOf(Float64Array);
     grad.forEach((g, i) => expect(g).toBeCloseTo(GRADIENT_VALUES[method]!.grad[i]!, 13));
@@ -173,12 +224,12 @@ describe("createKLPool({ threads: 1 })", () => {
   });
 
   it.each(DIVERGENCES)("%s computes what its route says", async (method) => {
-    const args = ROUTES[method as keyof typeof ROUTES].unary ? [P] : [P, Q];
+    const args = ROUTES[method as keyof typeof ROUTES].unary ? [P] : [P, Q, OPTIONS[method]];
     expect(await ((pool as unknown as Record<string, AnyMethod>)[method]!(...args) as Promise<number>)).toBeCloseTo(VALUES[method]!, 14);
   });
 
   it.each(GRADIENT_METHOD_NAMES)("%s computes what its table says", async (method) => {
-    const { value, grad } = await ((pool as unknown as Record<string, AnyMethod>)[method]!(P, Q) as Promise<{ value: number; grad: Float64Array }>);
+    const { value, grad } = await ((pool as unknown as Record<string, AnyMethod>)[method]!(P, Q, OPTIONS[method]) as Promise<{ value: number; grad: Float64Array }>);
     expect(value).toBeCloseTo(GRADIENT_VALUES[method]!.value, 14);
     grad.forEach((g, i) => expect(g).toBeCloseTo(GRADIENT_VALUES[method]!.grad[i]!, 13));
   });

@@ -16,7 +16,9 @@ import { DIVERGENCE_METHODS, GRADIENT_METHODS, ROUTES, type DivergenceMethod, ty
 import type { Settings } from "../../core/options.js";
 import { checkAllocation } from "../../core/checks.js";
 import { KLError } from "../../core/errors.js";
-import type { DivergenceOptions, ElementsOf, ElementwiseOptions, GradientOptions, Input, JSDOptions, PairElementsOf, Reduced, ValueAndGradient, Vector } from "../../core/types.js";
+import type {
+  AlphaOptions, DivergenceOptions, ElementsOf, ElementwiseOptions, GradientOptions, Input, JSDOptions, PairElementsOf, Reduced, UnitlessOptions, ValueAndGradient, Vector,
+} from "../../core/types.js";
 import { compensatedSum } from "../../numeric/compensated-sum.js";
 import { compileFor, CREATE_KEYS, createKL, type CreateOptions, type WasmBackend } from "../wasm/create.js";
 import type { URLInstance } from "../wasm/loader.js";
@@ -143,6 +145,51 @@ export interface KLPool {
    * @example const { value, grad } = await pool.jsdGrad(teacherLogits, studentLogits, { space: "logits", rows: 64 });
    */
   jsdGrad<O extends JSDOptions & GradientOptions & PoolCallOptions = {}, A extends Input = Input>(target: Input, approx: A, options?: O): Promise<ValueAndGradient<O, ElementsOf<A>>>;
+  /**
+   * KL.renyi on the workers.
+   * @example await pool.renyi(p, q, { alpha: 0.5, rows: 256, reduction: "none" });
+   */
+  renyi<O extends AlphaOptions & PoolCallOptions>(p: Input, q: Input, options: O): Promise<Reduced<O>>;
+  /**
+   * KL.alphaDivergence on the workers.
+   * @example await pool.alphaDivergence(p, q, { alpha: 0.3, rows: 256 });
+   */
+  alphaDivergence<O extends AlphaOptions & PoolCallOptions>(p: Input, q: Input, options: O): Promise<Reduced<O>>;
+  /**
+   * KL.hellinger on the workers.
+   * @example await pool.hellinger(p, q, { rows: 256, reduction: "none" });
+   */
+  hellinger<O extends UnitlessOptions & PoolCallOptions = {}>(p: Input, q: Input, options?: O): Promise<Reduced<O>>;
+  /**
+   * KL.bhattacharyya on the workers.
+   * @example await pool.bhattacharyya(p, q, { rows: 256 });
+   */
+  bhattacharyya<O extends DivergenceOptions & PoolCallOptions = {}>(p: Input, q: Input, options?: O): Promise<Reduced<O>>;
+  /**
+   * KL.totalVariation on the workers.
+   * @example await pool.totalVariation(p, q, { rows: 256, reduction: "mean" });
+   */
+  totalVariation<O extends UnitlessOptions & PoolCallOptions = {}>(p: Input, q: Input, options?: O): Promise<Reduced<O>>;
+  /**
+   * KL.chiSquare on the workers.
+   * @example await pool.chiSquare(observed, expected, { rows: 256, normalize: true });
+   */
+  chiSquare<O extends UnitlessOptions & PoolCallOptions = {}>(p: Input, q: Input, options?: O): Promise<Reduced<O>>;
+  /**
+   * KL.jeffreys on the workers.
+   * @example await pool.jeffreys(expectedBins, actualBins, { rows: 256, normalize: true });
+   */
+  jeffreys<O extends DivergenceOptions & PoolCallOptions = {}>(p: Input, q: Input, options?: O): Promise<Reduced<O>>;
+  /**
+   * KL.alphaGrad on the workers.
+   * @example const { value, grad } = await pool.alphaGrad(teacherLogits, studentLogits, { alpha: 0.5, space: "logits", rows: 64 });
+   */
+  alphaGrad<O extends AlphaOptions & GradientOptions & PoolCallOptions, A extends Input = Input>(target: Input, approx: A, options: O): Promise<ValueAndGradient<O, ElementsOf<A>>>;
+  /**
+   * KL.renyiGrad on the workers.
+   * @example const { value, grad } = await pool.renyiGrad(teacherLogits, studentLogits, { alpha: 0.5, space: "logits", rows: 64 });
+   */
+  renyiGrad<O extends AlphaOptions & GradientOptions & PoolCallOptions, A extends Input = Input>(target: Input, approx: A, options: O): Promise<ValueAndGradient<O, ElementsOf<A>>>;
   /**
    * A vector every worker reads without a copy: a typed array on a SharedArrayBuffer where
    * there is one (`shared`), else an ordinary one. Give it as input or as `out`.
