@@ -30,9 +30,7 @@ export const ROW_DOWN = 2 ** -64;
 export function finish(givenRows: Float64Array, settings: Settings, rescaledRows?: () => Float64Array): number | Float64Array {
   const { logBase, factor } = settings;
   const map = ROW_MAPS[settings.rowMap];
-  // The maps of rows that may pass the largest double (half, double) are linear: 2^-64 commutes with them.
-  const perRow = map === undefined ? givenRows : givenRows.map(map);
-  const rescaled = map === undefined || rescaledRows === undefined ? rescaledRows : () => rescaledRows().map(map);
+  const perRow = map === undefined ? givenRows : mapRows(givenRows, map, rescaledRows);
   if (settings.reduction === "none") {
     const values = perRow.slice();
     if (logBase !== 1 || factor !== 1) for (let r = 0; r < values.length; r++) values[r] = (values[r]! / logBase) * factor;
@@ -40,12 +38,25 @@ export function finish(givenRows: Float64Array, settings: Settings, rescaledRows
   }
   const mean = settings.reduction === "mean";
   const total = perRow.length === 1 ? perRow[0]! : compensatedSum(perRow);
+  // Mapped rows are never negative: a total beyond the largest double is one.
   const retry = retryScaled(perRow, total, settings);
-  if (retry !== "no" && (retry === "given" || rescaled !== undefined)) {
-    const sum = compensatedSum(retry === "given" ? perRow.map((v) => v * ROW_DOWN) : rescaled!());
+  if (retry !== "no" && (retry === "given" || (rescaledRows !== undefined && map === undefined))) {
+    const sum = compensatedSum(retry === "given" ? perRow.map((v) => v * ROW_DOWN) : rescaledRows!());
     return ((mean ? sum / settings.meanRows : sum) / ROW_DOWN / logBase) * factor;
   }
   return ((mean ? total / settings.meanRows : total) / logBase) * factor;
+}
+
+/**
+ * Per-row values through a row map (routes.ts ROW_MAPS). A row beyond the largest double may
+ * map within it (½·Σ|p − q|, √A/2): it is mapped from the row computed times 2^-64, then
+ * scaled back by 2^(64·degree).
+ */
+function mapRows(givenRows: Float64Array, map: NonNullable<(typeof ROW_MAPS)[RowMap]>, rescaledRows?: () => Float64Array): Float64Array {
+  const mapped = givenRows.map(map.apply);
+  if (rescaledRows === undefined || !givenRows.some((v) => v === Infinity)) return mapped;
+  const down = rescaledRows();
+  return mapped.map((value, r) => (givenRows[r] === Infinity ? map.apply(down[r]!) * 2 ** (64 * map.degree) : value));
 }
 
 /**
@@ -64,6 +75,7 @@ function retryScaled(perRow: Float64Array, total: number, settings: Settings): "
 
 /** Whether `finish` needs the rows computed again at 2^-64 (see retryScaled): a pool runs such a call in one thread. */
 export function needsRescaledRows(perRow: Float64Array, settings: Settings): boolean {
+  if (ROW_MAPS[settings.rowMap] !== undefined) return perRow.some((v) => v === Infinity);
   return retryScaled(perRow, perRow.length === 1 ? perRow[0]! : compensatedSum(perRow), settings) === "rescaled";
 }
 
@@ -115,9 +127,8 @@ export interface DivergencePlan {
 
 /** Settings with a method's order α (given in `options.alpha`, or fixed) and its map of per-row values. */
 function withOrder(settings: Settings, source: AlphaSource, options: { alpha?: unknown }, rowMap: RowMap = "none"): Settings {
-  if (source === undefined) return settings;
-  const alpha = typeof source === "number" ? source : alphaOption(options.alpha, source);
-  return { ...settings, alpha, rowMap };
+  const alpha = source === undefined ? settings.alpha : typeof source === "number" ? source : alphaOption(options.alpha, source);
+  return alpha === settings.alpha && rowMap === settings.rowMap ? settings : { ...settings, alpha, rowMap };
 }
 
 /** Checks a divergence call's arguments and options: the operands in the engine's order, and its Settings. */

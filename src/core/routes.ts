@@ -53,16 +53,17 @@ function route(divergence: Divergence, names: ArgumentNames, { swap = false, una
 }
 
 /**
- * The maps `finish` applies to per-row values before reducing them: the Hellinger distance is
- * √(½Σ(√p − √q)²) = √(A_½)/2 with A_½ Amari's sum at α = ½ (4·(½Σp + ½Σq − Σ√(pq))), the
- * Bhattacharyya distance half the Rényi divergence of order ½, total variation half of Σ|p − q|,
- * Pearson's χ² twice Amari's sum at α = 2 (Σ(p − q)²/(2q)).
+ * The maps `finish` applies to per-row values before reducing them, each homogeneous of
+ * `degree` (so that a row beyond the largest double is mapped from its value times 2^-64): the
+ * Hellinger distance is √(½Σ(√p − √q)²) = √(A_½)/2 with A_½ Amari's sum at α = ½
+ * (4·(½Σp + ½Σq − Σ√(pq))), the Bhattacharyya distance half the Rényi divergence of order ½,
+ * total variation half of Σ|p − q|, Pearson's χ² twice Amari's sum at α = 2 (Σ(p − q)²/(2q)).
  */
-export const ROW_MAPS: Record<RowMap, ((value: number) => number) | undefined> = {
+export const ROW_MAPS: Record<RowMap, { apply: (value: number) => number; degree: number } | undefined> = {
   none: undefined,
-  half: (value) => value / 2,
-  double: (value) => value * 2,
-  hellinger: (value) => Math.sqrt(value) / 2,
+  half: { apply: (value) => value / 2, degree: 1 },
+  double: { apply: (value) => value * 2, degree: 1 },
+  hellinger: { apply: (value) => Math.sqrt(value) / 2, degree: 0.5 },
 };
 
 const PQ: ArgumentNames = ["p", "q"];

@@ -12,7 +12,7 @@ import type { Divergence, GradientKind } from "../../core/routes.js";
 import { buildKL } from "../../core/kl.js";
 import { gradientScale, type Settings } from "../../core/options.js";
 import type { KL, Vector } from "../../core/types.js";
-import { amariGradientTerm, amariTerm, renyiRow, type RenyiRow } from "./alpha.js";
+import { amariGradientTerm, amariTerm, renyiRow, renyiRowGradient, type RenyiRow } from "./alpha.js";
 import { NEAR_ROW_JSD, NEAR_ROW_RESCALED_KL } from "../../numeric/near-rows.js";
 import { rescaledDifferences } from "../../numeric/rescaled-differences.js";
 import {
@@ -96,15 +96,20 @@ function rowValue(divergence: Divergence, [p, q]: Operand[], row: number, settin
     }
     case "jsd":
       return jsdRow([p!, q!], row, settings, shape, s).value;
-    case "jeffreys":
-      return rowValue("kl", [p!, q!], row, settings, shape, s) + rowValue("kl", [q!, p!], row, settings, shape, s);
+    case "jeffreys": {
+      if (p!.space !== "prob" || q!.space !== "prob") return rowValue("kl", [p!, q!], row, settings, shape, s) + rowValue("kl", [q!, p!], row, settings, shape, s);
+      // Σ (p − q)·log(p/q), every term ≥ 0: the two KLs' Σ(p − q) and Σ(q − p) cancel exactly.
+      const [pr, qr] = [probabilities(p!, row, shape), probabilities(q!, row, shape)];
+      return sum(n, (i) => (pr[i] === qr[i] ? 0 : pr[i] === 0 || qr[i] === 0 ? Infinity : ((pr[i]! - qr[i]!) * s) * logRatio(pr[i]!, qr[i]!)));
+    }
     case "renyi":
       return renyiOf([p!, q!], row, settings, shape).value * s;
     case "alphaDivergence":
     case "totalVariation": {
       const [pr, qr] = [probabilities(p!, row, shape), probabilities(q!, row, shape)];
-      const term = divergence === "totalVariation" ? (i: number) => Math.abs(pr[i]! - qr[i]!) : (i: number) => amariTerm(pr[i]!, qr[i]!, settings.alpha);
-      return sum(n, (i) => term(i) * s);
+      // Both terms are of degree 1 in (p, q): s goes on the operands, before anything that could overflow.
+      const term = divergence === "totalVariation" ? (i: number) => Math.abs(pr[i]! * s - qr[i]! * s) : (i: number) => amariTerm(pr[i]! * s, qr[i]! * s, settings.alpha);
+      return sum(n, term);
     }
     case "kl":
     case "crossEntropy": {
@@ -234,17 +239,11 @@ function alphaRowGradient(kind: "alphaDivergence" | "renyi", operands: Operand[]
     const byQ = q.map((qi, i) => amariGradientTerm(p[i]!, qi, alpha));
     const shift = throughSoftmax ? sum(n, (i) => (q[i]! > 0 ? q[i]! * byQ[i]! : 0)) : 0;
     for (let i = 0; i < n; i++) grad[i] = space === "prob" ? byQ[i]! : q[i] === 0 ? 0 : q[i]! * (byQ[i]! - shift);
-    return rescaled((s) => sum(n, (i) => amariTerm(p[i]!, q[i]!, alpha) * s));
+    return rescaled((s) => sum(n, (i) => amariTerm(p[i]! * s, q[i]! * s, alpha)));
   }
   const renyi = renyiOf(operands, row, settings, shape);
-  const w = renyi.weights();
-  const x = isDistribution(target!, shape) ? renyi.excess : NaN;
-  for (let i = 0; i < n; i++) {
-    if (space === "prob") grad[i] = q[i] === 0 ? (p[i]! > 0 ? -Infinity : 0) : -w[i]! / q[i]!;
-    else if (!throughSoftmax) grad[i] = -w[i]!;
-    else if (Number.isFinite(x) && p[i]! > 0 && q[i]! > 0) grad[i] = (q[i]! * (x - Math.expm1(-alpha * logRatio(q[i]!, p[i]!)))) / (1 + x);
-    else grad[i] = q[i]! - w[i]!;
-  }
+  const form = space === "prob" ? "prob" : throughSoftmax ? "softmax" : "log";
+  renyiRowGradient(renyi, p, q, alpha, form, isDistribution(target!, shape)).forEach((g, i) => (grad[i] = g));
   return renyi.value;
 }
 

@@ -13,7 +13,7 @@ import { zeroSumRow } from "../../core/checks.js";
 import { gradientScale, type Settings } from "../../core/options.js";
 import type { Space } from "../../core/types.js";
 import { CompensatedSum } from "../../numeric/compensated-sum.js";
-import { renyiRow, type RenyiRow } from "../reference/alpha.js";
+import { renyiRow, renyiRowGradient, type RenyiRow } from "../reference/alpha.js";
 import type { KernelCall, Operand } from "./call.js";
 import type { OpTable } from "./kernels.js";
 
@@ -76,16 +76,22 @@ function renyiFromAmari(ops: OpTable, call: KernelCall, operands: Operand[], p: 
   const [pView, qView] = [call.elementsAt(p), call.elementsAt(q)];
   for (let r = 0; r < rows; r++) {
     if (!(massP[r]! > 0)) call.fail(zeroSumRow(operands[0]!.name, r, operands[0]!.space));
-    // Σq − Σp of two rows used as given from their element differences (exact where they are close).
+    // Sums beyond the largest double, or deep in the subnormals: renyiRow scales the rows first.
+    const ordinary = massP[r]! >= 2 ** -500 && massP[r]! <= 2 ** 500 && massQ[r]! <= 2 ** 500;
+    // Σq − Σp of two rows used as given by one compensated sum of every element (exact inputs):
+    // the difference of the two rounded sums loses what is left of Σq − Σp for nearly equal rows.
     let difference = massQ[r]! - massP[r]!;
     if (!pDistribution && !qDistribution) {
       const sum = new CompensatedSum();
-      for (let i = r * call.cols; i < (r + 1) * call.cols; i++) sum.add(qView[i]! - pView[i]!);
+      for (let i = r * call.cols; i < (r + 1) * call.cols; i++) {
+        sum.add(qView[i]!);
+        sum.add(-pView[i]!);
+      }
       difference = sum.value;
     }
     const xOverBeta = (difference - alpha * amari[r]!) / massP[r]!;
     const x = beta * xOverBeta;
-    if (Number.isFinite(amari[r]) && x >= -0.5 && x < Infinity) {
+    if (ordinary && Number.isFinite(amari[r]) && x >= -0.5 && x < Infinity) {
       values[r] = -xOverBeta * (x === 0 ? 1 : Math.log1p(x) / x) * settings.rowScale;
       excess[r] = x;
     } else {
@@ -151,29 +157,35 @@ export function renyiGradient(ops: OpTable, call: KernelCall, operands: Operand[
   const byQ = call.elements();
   const amari = finiteOrder ? amariRows(ops, call, p, q, settings, rows, { grad: byQ, scale: 1 }) : new Float64Array(rows).fill(NaN);
   const renyi = renyiFromAmari(ops, call, operands, p, q, amari, settings, rows);
-  const throughSoftmax = space === "logits" || (space === "log" && settings.normalize);
-  if (throughSoftmax && finiteOrder) throughSpace(call, q, byQ, byQ, space, true, rows, 1);
   const { cols } = call;
   const [ps, qs, g, out] = [call.elementsAt(p), call.elementsAt(q), call.elementsAt(byQ), call.elementsAt(grad)];
+  const targetIsDistribution = isDistribution(operands[0]!, settings);
+  // (p/q)^α beyond the largest double where w = u/S is not (S as large): renyiRow takes the row by logarithms.
+  for (let r = 0; r < rows; r++) {
+    if (renyi.taken.has(r)) continue;
+    for (let i = r * cols; i < (r + 1) * cols; i++) {
+      if (ps[i]! > 0 && qs[i]! > 0 && !Number.isFinite(g[i])) {
+        renyi.taken.set(r, renyiRow(rowAt(call, p, r), rowAt(call, q, r), alpha, [targetIsDistribution, isDistribution(operands[1]!, settings)]));
+        break;
+      }
+    }
+  }
+  const throughSoftmax = space === "logits" || (space === "log" && settings.normalize);
+  if (throughSoftmax && finiteOrder) throughSpace(call, q, byQ, byQ, space, true, rows, 1);
+  const form = space === "prob" ? "prob" : throughSoftmax ? "softmax" : "log";
   for (let r = 0; r < rows; r++) {
     const taken = renyi.taken.get(r);
-    const weights = taken?.weights();
+    if (taken !== undefined) {
+      const [from, to] = [r * cols, (r + 1) * cols];
+      renyiRowGradient(taken, ps.subarray(from, to), qs.subarray(from, to), alpha, form, targetIsDistribution).forEach((value, j) => (out[from + j] = value * scale));
+      continue;
+    }
     const sum = renyi.massP[r]! * (1 + renyi.excess[r]!);
-    for (let j = 0; j < cols; j++) {
-      const i = r * cols + j;
+    for (let i = r * cols; i < (r + 1) * cols; i++) {
       const [pi, qi] = [ps[i]!, qs[i]!];
-      let value: number;
-      if (weights !== undefined) {
-        const w = weights[j]!;
-        value = space === "prob" ? (qi === 0 ? (pi > 0 ? -Infinity : 0) : -w / qi) : throughSoftmax ? qi - w : -w;
-      } else if (throughSoftmax) {
-        value = (alpha / sum) * g[i]!;
-      } else {
-        // p = 0 has no term in S: 0, not α·(1/α) − 1 rounded.
-        const byQi = pi === 0 ? 0 : (alpha * g[i]! - 1) / sum;
-        value = space === "prob" ? byQi : qi * byQi;
-      }
-      out[i] = value * scale;
+      // p = 0 has no term in S: 0, not α·(1/α) − 1 rounded.
+      const byQ = pi === 0 ? 0 : (alpha * g[i]! - 1) / sum;
+      out[i] = (throughSoftmax ? (alpha / sum) * g[i]! : space === "prob" ? byQ : qi * byQ) * scale;
     }
   }
   return renyi.values;
