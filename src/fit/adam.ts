@@ -1,7 +1,7 @@
 /**
  * The optimiser of the fits: Adam on Q's (μ, log σ), minimising D(P‖Q) (forward,
- * zero-avoiding) or D(Q‖P) (reverse, zero-forcing) with the library's gradient kernels, on
- * any backend.
+ * zero-avoiding), D(Q‖P) (reverse, zero-forcing) or Amari's α-divergence A_α(P‖Q) between
+ * them, with the library's gradient kernels, on any backend.
  *
  * Q lives on the same grid as P. Its logits are
  *
@@ -16,13 +16,16 @@
  * forward fit matches P's mean and variance on the grid (moment matching; for a
  * factorised Q, the marginal variances Σ_kk); the reverse fit settles on one mode of a
  * well-separated mixture, and for a correlated Gaussian P has variances 1/Λ_kk
- * (Λ = Σ⁻¹), narrower than the marginals.
+ * (Λ = Σ⁻¹), narrower than the marginals. A_α moves between the two: the forward fit at
+ * α = 1, the reverse fit at α = 0 (taken by forwardGrad and reverseGrad there, so that the
+ * fits are the same, bit for bit); for a mixture, over a range of α in between, both a
+ * mode and a Q covering the modes are local minima, and the start decides.
  */
 import { checkChoice, checkIntegerOption, checkNumberOption } from "../core/checks.js";
 import { KLError } from "../core/errors.js";
 import type { KL } from "../core/types.js";
 import type { Problem } from "./targets.js";
-import type { FitDirection, FitOptions } from "./types.js";
+import type { FitDirection, FitObjective, FitOptions } from "./types.js";
 
 /**
  * The optimiser's settings when the options leave them out (`steps`, `learningRate`,
@@ -48,21 +51,52 @@ export const ADAM_DEFAULTS = Object.freeze({
 
 /** The optimiser's options after checking, with defaults filled in. */
 export interface Settings {
-  direction: FitDirection;
+  direction: FitObjective;
+  /** Amari's α with direction "alpha", else undefined. */
+  alpha: number | undefined;
   steps: number;
   learningRate: number;
   tolerance: number;
 }
 
-/** Checks the optimiser's options (common to both fits) and fills in ADAM_DEFAULTS. */
-export function readSettings(options: Pick<FitOptions, "direction" | "steps" | "learningRate" | "tolerance">): Settings {
+/**
+ * Checks the optimiser's options (common to both fits) and fills in ADAM_DEFAULTS. `alpha`
+ * is required with direction "alpha" and refused with the others, where it would be ignored.
+ */
+export function readSettings(options: Pick<FitOptions, "direction" | "alpha" | "steps" | "learningRate" | "tolerance">): Settings {
   const { steps = ADAM_DEFAULTS.steps, learningRate = ADAM_DEFAULTS.learningRate, tolerance = ADAM_DEFAULTS.tolerance } = options;
+  const direction = checkChoice(options.direction, ["forward", "reverse", "alpha"], "direction", "forward");
+  if (direction !== "alpha" && options.alpha !== undefined) {
+    throw new KLError("BAD_OPTION", "options.alpha", `is read only with direction "alpha" (Amari's α-divergence), not "${direction}"`);
+  }
+  if (direction === "alpha" && options.alpha === undefined) {
+    throw new KLError("BAD_OPTION", "options.alpha", `is required with direction "alpha": Amari's order, a finite number (1 gives the forward fit, 0 the reverse)`);
+  }
   return {
-    direction: checkChoice(options.direction, ["forward", "reverse"], "direction", "forward"),
+    direction,
+    alpha: direction === "alpha" ? checkNumberOption(options.alpha, "options.alpha") : undefined,
     steps: checkIntegerOption(steps, "options.steps", 0),
     learningRate: checkNumberOption(learningRate, "options.learningRate", { above: 0 }),
     tolerance: checkNumberOption(tolerance, "options.tolerance", { atLeast: 0, finite: false }),
   };
+}
+
+/**
+ * The KL direction a fit is, or is nearest: A_α is D(P‖Q) at α = 1 and D(Q‖P) at α = 0, and
+ * A_α(P‖Q) = A_(1−α)(Q‖P), so ½ splits the family into its zero-avoiding (α ≥ ½) and
+ * zero-forcing (α < ½) halves. The default start and the treatment of P's zeros follow it.
+ */
+export function nearestDirection(settings: Settings): FitDirection {
+  if (settings.direction !== "alpha") return settings.direction;
+  return settings.alpha! >= 0.5 ? "forward" : "reverse";
+}
+
+/**
+ * Whether the divergence is infinite for any Gaussian Q where P is 0: D(Q‖P), and A_α for
+ * α ≤ 0 (for α > 0 its term where p = 0 is q/α, finite).
+ */
+export function infiniteWhereTargetIsZero(settings: Settings): boolean {
+  return settings.direction === "reverse" || (settings.direction === "alpha" && settings.alpha! <= 0);
 }
 
 export interface Ending {
@@ -105,9 +139,21 @@ export function* optimise(kl: KL, problem: Problem, settings: Settings, mu0: num
   const m = new Float64Array(2 * dims);
   const v = new Float64Array(2 * dims);
   const options = { pSpace: space, qSpace: "logits" as const, out: grad };
-  const call = settings.direction === "forward"
+  const { direction, alpha } = settings;
+  // A_1 is D(P‖Q) and A_0 is D(Q‖P), term by term: their own kernels take them, so that
+  // α = 1 and α = 0 are the forward and reverse fits exactly.
+  const call = direction === "forward" || alpha === 1
     ? (z: Float64Array) => kl.forwardGrad(target, z, options)
-    : (z: Float64Array) => kl.reverseGrad(target, z, options);
+    : direction === "reverse" || alpha === 0
+      ? (z: Float64Array) => kl.reverseGrad(target, z, options)
+      : (z: Float64Array) => kl.alphaGrad(target, z, { ...options, alpha: alpha! });
+  // Between them Adam follows log(1 + A_α), which has A_α's minima and the gradient
+  // ∇A/(1 + A): ∇A where A is small, scale-free where it is large. Outside [0, 1], A_α spans
+  // fifty orders of magnitude and more between a start in the other basin and the optimum (on
+  // the demo's mixture, 4e51 at α = −1 for the wide Q that fits at α = ½; 1e48 at α = 2 for
+  // the narrow Q on its heavy mode), and Adam's second moment, remembering the first
+  // gradients, would make its steps vanish long before the optimum: a false convergence.
+  const damped = direction === "alpha" && alpha !== 0 && alpha !== 1;
   const { beta1, beta2, epsilon } = ADAM_DEFAULTS;
   let previous = NaN;
   let moved = Infinity;
@@ -130,10 +176,11 @@ export function* optimise(kl: KL, problem: Problem, settings: Settings, mu0: num
     const result = call(logits);
     const value = result.value;
     const g = result.grad;
-    // Chain rule from dD/dz to dD/dμ_k and dD/d(log σ_k).
+    // Chain rule from dD/dz to dD/dμ_k and dD/d(log σ_k) (of log(1 + D) where damped).
+    const outer = damped ? 1 / (1 + value) : 1;
     for (let k = 0; k < dims; k++) {
       const c = coords[k]!;
-      const precision = Math.exp(-2 * logSigma[k]!);
+      const precision = outer * Math.exp(-2 * logSigma[k]!);
       let byMu = 0;
       let byLogSigma = 0;
       for (let i = 0; i < n; i++) {

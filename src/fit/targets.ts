@@ -6,7 +6,7 @@
 import { checkFiniteArray, checkHasKeys, checkIncreasing, checkKnownKeys, checkIntegerOption, checkInterval, checkMass, checkPositive, checkSPD, checkSquare } from "../core/checks.js";
 import { KLError } from "../core/errors.js";
 import type { Space } from "../core/types.js";
-import type { FitDirection, FitGrid, FitGridND, GaussianTarget, Mixture } from "./types.js";
+import type { FitGrid, FitGridND, GaussianTarget, Mixture } from "./types.js";
 
 /**
  * The grids a fit discretises a target on, when `options.grid` leaves them out.
@@ -287,17 +287,43 @@ export function heaviestComponent(mixture: Mixture): { mu: number; sigma: number
 }
 
 /**
- * A density given by the user on checked axes: probabilities, checked; zeros dropped for
- * reverse fits. `origin`: the axes' name for the caller (`target.x`, `target.axes`).
+ * A density given by the user on checked axes: probabilities, checked; zeros dropped where
+ * `dropZeros` (the fit's divergence is infinite there). `origin`: the axes' name for the
+ * caller (`target.x`, `target.axes`).
  */
-export function densityProblem(axes: number[][], density: unknown, direction: FitDirection, origin: string): Problem {
+export function densityProblem(axes: number[][], density: unknown, dropZeros: boolean, origin: string): Problem {
   const size = axes.reduce((n, a) => n * a.length, 1);
   const values = Float64Array.from(checkFiniteArray(density, "target.density", size));
   checkMass(values, "target.density");
-  // D(Q‖P) is infinite for any Q with mass where P has none, and a Gaussian has mass
-  // everywhere: a reverse fit works on P's support, where the optimum Q lives anyway.
-  const keep = direction === "reverse" ? (i: number) => values[i]! > 0 : () => true;
+  // D(Q‖P) (and A_α for α ≤ 0) is infinite for any Q with mass where P has none, and a
+  // Gaussian has mass everywhere: such a fit works on P's support, where the optimum Q lives anyway.
+  const keep = dropZeros ? (i: number) => values[i]! > 0 : () => true;
   return { ...productGrid(axes, values, "prob", keep), origin };
+}
+
+/** The natural log of the smallest normal double, 2^−1022: −708.39… */
+const LOG_MIN_NORMAL = -1022 * Math.LN2;
+
+/**
+ * The problem without the points where P, given in log space, is not a normal double as a
+ * probability (log p below −708.4: exp underflows to 0 or to a subnormal). For A_α with
+ * α < 0 the kernels take p^α q^(1−α) from p, which is +Infinity where p is 0 (and p^α
+ * overflows for a subnormal p once α ≤ −1) although P's log-density is finite; P is below
+ * 2^−1022 of its mass at those points, and a Q that is not negligible there has an A_α far
+ * beyond any optimum's.
+ */
+export function withoutUnderflow(problem: Problem): Problem {
+  if (problem.space !== "log") return problem;
+  const kept: number[] = [];
+  problem.target.forEach((v, i) => { if (v >= LOG_MIN_NORMAL) kept.push(i); });
+  if (kept.length === problem.target.length) return problem;
+  const pick = (values: Float64Array) => Float64Array.from(kept, (i) => values[i]!);
+  return {
+    ...problem,
+    coords: problem.coords.map(pick),
+    target: pick(problem.target),
+    logCell: problem.logCell && pick(problem.logCell),
+  };
 }
 
 /** `value` for every one of `dims` axes: a number repeated, or an array of that length (checked finite). */
