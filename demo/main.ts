@@ -1,12 +1,16 @@
 /**
- * The forward-versus-reverse demo: P is a Gaussian mixture set with sliders; two Gaussians
- * are fitted to it, one by forward KL and one by reverse KL, a few optimiser steps per
- * animation frame, on the Wasm backend or (toggle) on referenceKL.
+ * The forward-versus-reverse demo: P is a Gaussian mixture set with sliders; Gaussians are
+ * fitted to it by forward KL, by reverse KL and by Amari's α-divergence at the slider's α,
+ * all from one start, a few optimiser steps per animation frame, on the Wasm backend or
+ * (toggle) on referenceKL. Moving α refits from the α fit's current place (a warm start), so
+ * that sliding back and forth shows the hysteresis between its two kinds of optimum; the
+ * landscape panel draws A_α over (μ, log σ) with the fits on it.
  */
 import {
-  createKL, fitGaussianSteps, mixtureDensity, mixtureGrid, mixtureLogDensity, mixtureMoments, referenceKL,
-  type FitDirection, type FitState, type KL, type Mixture,
+  createKL, fitGaussianSteps, gaussianAlpha, gaussianKL, gaussianRenyi, mixtureDensity, mixtureGrid, mixtureLogDensity, mixtureMoments, referenceKL,
+  type FitOptions, type FitState, type KL, type Mixture,
 } from "../src/index.js";
+import { drawLandscape, Landscape, pointAt, type Overlay } from "./landscape.js";
 import { drawPlot } from "./plot.js";
 import { plotRange } from "./range.js";
 
@@ -16,13 +20,21 @@ interface Mode {
   sigma: number;
 }
 
-const MAX_MODES = 3;
-const STEPS_PER_FRAME = 4;
-const COLORS = { p: "#7a7a7a", forward: "#1f6fd1", reverse: "#d1501f" };
+type FitName = "forward" | "reverse" | "alpha";
 
+const MAX_MODES = 3;
+/** Evaluations per fit per animation frame: fast enough to follow the α slider, slow enough to watch. */
+const STEPS_PER_FRAME = 12;
+/** The α the page opens with: Amari's ½, the middle of the family (4·(1 − Σ√(pq)), symmetric). */
+const DEFAULT_ALPHA = 0.5;
+/** The most points of the α fit's path kept (the latest): sliding α back and forth adds a few hundred per move. */
+const MAX_PATH = 20_000;
+const COLORS = { p: "#7a7a7a", forward: "#1f6fd1", reverse: "#d1501f", alpha: "#1a9e50", start: "#fff" };
+
+// The default P: 0.6·N(−2, 0.6²) + 0.4·N(2, 0.8²), the α fit's test target (tests/fit/alpha-fit.test.ts).
 const modes: Mode[] = [
-  { weight: 0.5, mean: -2, sigma: 0.6 },
-  { weight: 0.5, mean: 2, sigma: 0.6 },
+  { weight: 0.6, mean: -2, sigma: 0.6 },
+  { weight: 0.4, mean: 2, sigma: 0.8 },
   { weight: 0.3, mean: -6, sigma: 0.8 },
 ];
 let modeCount = 2;
@@ -32,7 +44,7 @@ const byTestId = (id: string) => document.querySelector<HTMLElement>(`[data-test
 
 /** A plain number for the page (and its tests): fixed decimals, never "-0.0000". */
 function format(value: number, digits = 4): string {
-  if (!Number.isFinite(value)) return String(value);
+  if (!Number.isFinite(value)) return value === Infinity ? "∞" : String(value);
   const text = value.toFixed(digits);
   return Number(text) === 0 ? (0).toFixed(digits) : text;
 }
@@ -42,18 +54,26 @@ function mixture(): Mixture {
   return { weights: active.map((m) => m.weight), means: active.map((m) => m.mean), sigmas: active.map((m) => m.sigma) };
 }
 
-/** One fit in progress: its steps, its latest state, and the time its steps took. */
+/**
+ * Where every fit starts: centred on P's heaviest component and half as wide as P. Not on
+ * either fit's optimum, and inside the basin of that mode for the zero-forcing fits.
+ */
+function defaultStart(target: Mixture): { mu: number; sigma: number } {
+  const weights = Array.from(target.weights);
+  const heaviest = weights.indexOf(Math.max(...weights));
+  return { mu: target.means[heaviest]!, sigma: mixtureMoments(target).sigma / 2 };
+}
+
+/** One fit in progress: its steps, its latest state, its path over (μ, σ), and the time its steps took. */
 class FitRun {
-  readonly direction: FitDirection;
   private readonly steps: Generator<FitState, unknown, boolean | void>;
   state: FitState;
   done = false;
   milliseconds = 0;
   evaluations = 0;
 
-  constructor(kl: KL, target: Mixture, direction: FitDirection) {
-    this.direction = direction;
-    this.steps = fitGaussianSteps(kl, target, { direction });
+  constructor(kl: KL, target: Mixture, options: FitOptions, readonly path: Array<{ mu: number; sigma: number }> = []) {
+    this.steps = fitGaussianSteps(kl, target, options);
     this.state = this.advance(1)!;
   }
 
@@ -66,6 +86,8 @@ class FitRun {
       if (next.done) this.done = true;
       else {
         this.state = next.value;
+        this.path.push({ mu: next.value.mu, sigma: next.value.sigma });
+        if (this.path.length > MAX_PATH) this.path.splice(0, this.path.length - MAX_PATH);
         this.evaluations++;
       }
     }
@@ -75,12 +97,20 @@ class FitRun {
 
 let wasm: KL;
 let kl: KL;
-let runs: FitRun[] = [];
+let target: Mixture;
+let start: { mu: number; sigma: number };
+let alpha = DEFAULT_ALPHA;
+let runs: Record<FitName, FitRun>;
+let landscape: Landscape;
+let landscapeValues: Float64Array | undefined;
+let landscapeMilliseconds = 0;
 let frameRequested = false;
 const timings = new Map<string, number>();
 
-/** Both divergences of Q = N(mu, sigma²) against P on P's grid, from Q's logits. */
-function divergences(target: Mixture, mu: number, sigma: number): { forward: number; reverse: number } {
+/** P on its fit grid, normalised in log space: what the table's divergences compare each Q with. */
+let gridTarget: { x: Float64Array; logP: Float64Array };
+
+function setGridTarget(): void {
   const x = mixtureGrid(target);
   const logP = mixtureLogDensity(target, x);
   let max = -Infinity;
@@ -88,10 +118,19 @@ function divergences(target: Mixture, mu: number, sigma: number): { forward: num
   let sum = 0;
   for (const v of logP) sum += Math.exp(v - max);
   const shift = max + Math.log(sum);
-  const target01 = logP.map((v) => v - shift);
+  gridTarget = { x, logP: logP.map((v) => v - shift) };
+}
+
+/** D(P‖Q), D(Q‖P) and A_α(P‖Q) of Q = N(mu, sigma²) against P on P's grid, from Q's logits. */
+function divergences(mu: number, sigma: number): { forward: number; reverse: number; alpha: number } {
+  const { x, logP } = gridTarget;
   const logits = x.map((v) => -(((v - mu) / sigma) ** 2) / 2);
   const options = { pSpace: "log", qSpace: "logits" } as const;
-  return { forward: kl.forward(target01, logits, options), reverse: kl.reverse(target01, logits, options) };
+  return {
+    forward: kl.forward(logP, logits, options),
+    reverse: kl.reverse(logP, logits, options),
+    alpha: kl.alphaDivergence(logP, logits, { ...options, alpha }),
+  };
 }
 
 function normal(x: Float64Array, mu: number, sigma: number): Float64Array {
@@ -99,11 +138,12 @@ function normal(x: Float64Array, mu: number, sigma: number): Float64Array {
 }
 
 function render(): void {
-  const target = mixture();
   const { mean, sigma } = mixtureMoments(target);
   byTestId("p-mean").textContent = format(mean);
   byTestId("p-sigma").textContent = format(sigma);
   byTestId("backend").textContent = kl.backend;
+  document.querySelectorAll(".alpha-now").forEach((text) => { text.textContent = format(alpha, 2); });
+  byTestId("start").textContent = `μ = ${format(start.mu, 2)}, σ = ${format(start.sigma, 2)}`;
 
   // The axis follows P: wide modes are drawn whole, narrow ones with enough points.
   const plot = plotRange(target);
@@ -111,19 +151,20 @@ function render(): void {
   const p = mixtureDensity(target, x);
   const curves = [{ label: "P, the target mixture", color: COLORS.p, x, y: p, fill: true }];
   let yMax = Math.max(...p);
-  for (const run of runs) {
-    const { mu, sigma: s } = run.state;
-    const d = divergences(target, mu, s);
-    const name = run.direction;
+  for (const name of ["forward", "reverse", "alpha"] as const) {
+    const { mu, sigma: s, step } = runs[name].state;
+    const d = divergences(mu, s);
     byTestId(`${name}-mu`).textContent = format(mu);
     byTestId(`${name}-sigma`).textContent = format(s);
     byTestId(`${name}-dpq`).textContent = format(d.forward);
     byTestId(`${name}-dqp`).textContent = format(d.reverse);
-    byTestId(`${name}-steps`).textContent = String(run.state.step);
+    byTestId(`${name}-amari`).textContent = format(d.alpha);
+    byTestId(`${name}-steps`).textContent = String(step);
     const q = normal(x, mu, s);
     yMax = Math.max(yMax, 1 / (s * Math.sqrt(2 * Math.PI)));
+    const label = name === "alpha" ? `A_α, α = ${format(alpha, 2)}` : `${name} KL`;
     curves.push({
-      label: `Q by ${name} KL: N(${format(mu, 2)}, ${format(s, 2)}²)`,
+      label: `Q by ${label}: N(${format(mu, 2)}, ${format(s, 2)}²)`,
       color: COLORS[name], x, y: q, fill: false, marker: mu,
     } as (typeof curves)[number]);
   }
@@ -131,23 +172,52 @@ function render(): void {
   Object.assign(canvas.dataset, { xMin: String(plot.xMin), xMax: String(plot.xMax) }); // for the page's tests
   drawPlot(canvas, curves, { xMin: plot.xMin, xMax: plot.xMax, yMax: 1.1 * Math.min(yMax, 3 * Math.max(...p)), xLabel: "x", yLabel: "density" });
 
-  const evaluations = runs.reduce((n, r) => n + r.evaluations, 0);
-  const perStep = runs.reduce((t, r) => t + r.milliseconds, 0) / Math.max(1, evaluations);
+  if (landscapeValues) {
+    const end = (name: FitName) => ({ mu: runs[name].state.mu, sigma: runs[name].state.sigma });
+    // The α fit's path first, so that the other fits' points show where they coincide with it.
+    const overlays: Overlay[] = [
+      { color: COLORS.alpha, label: `A_α's fit and its path (α = ${format(alpha, 2)})`, points: [start, ...runs.alpha.path] },
+      { color: COLORS.forward, label: "forward KL's fit", points: [end("forward")] },
+      { color: COLORS.reverse, label: "reverse KL's fit", points: [end("reverse")] },
+      { color: COLORS.start, label: "the fits' start (click to move it)", points: [start], ring: true },
+    ];
+    const canvas = byId<HTMLCanvasElement>("landscape");
+    drawLandscape(canvas, landscape, landscapeValues, overlays);
+    // For the page's tests: the map's lowest cell.
+    let lowest = 0;
+    landscapeValues.forEach((v, k) => { if (v < landscapeValues![lowest]!) lowest = k; });
+    const { mu, logSigma } = landscape.cell(lowest);
+    Object.assign(canvas.dataset, { lowestMu: String(mu), lowestSigma: String(Math.exp(logSigma)), alpha: String(alpha) });
+  }
+  byId("landscape-ms").textContent = format(landscapeMilliseconds, 1);
+  byId("landscape-points").textContent = String(landscape.x.length);
+
+  const all = Object.values(runs);
+  const evaluations = all.reduce((n, r) => n + r.evaluations, 0);
+  const perStep = all.reduce((t, r) => t + r.milliseconds, 0) / Math.max(1, evaluations);
   byTestId("ms-per-step").textContent = format(perStep, 3);
-  const done = runs.every((r) => r.done);
+  const done = all.every((r) => r.done);
   if (done) timings.set(kl.backend, perStep);
   byId("timings").textContent = timings.size > 1
     ? `; last full fits: ${[...timings].map(([b, t]) => `${b} ${format(t, 3)} ms`).join(", ")}`
     : "";
-  byId("grid-points").textContent = String(mixtureGrid(target).length);
+  byId("grid-points").textContent = String(gridTarget.x.length);
   byId("status").textContent = done ? "converged" : "running";
+}
+
+/** A_α over the landscape's grid for the current α: one call, timed. */
+function computeLandscape(): void {
+  const begin = performance.now();
+  landscapeValues = landscape.values(kl, alpha);
+  landscapeMilliseconds = performance.now() - begin;
 }
 
 function frame(): void {
   frameRequested = false;
-  for (const run of runs) run.advance(STEPS_PER_FRAME);
+  for (const run of Object.values(runs)) run.advance(STEPS_PER_FRAME);
+  if (!landscapeValues) computeLandscape();
   render();
-  if (!runs.every((r) => r.done)) requestFrame();
+  if (!Object.values(runs).every((r) => r.done)) requestFrame();
 }
 
 function requestFrame(): void {
@@ -156,10 +226,35 @@ function requestFrame(): void {
   requestAnimationFrame(frame);
 }
 
-/** New fits of the current mixture, from their default starts. */
+/** New fits of the current mixture, all from `start`; the α fit's path begins again. */
 function restart(): void {
-  const target = mixture();
-  runs = (["forward", "reverse"] as const).map((direction) => new FitRun(kl, target, direction));
+  const init = { ...start };
+  runs = {
+    forward: new FitRun(kl, target, { direction: "forward", init }),
+    reverse: new FitRun(kl, target, { direction: "reverse", init }),
+    alpha: new FitRun(kl, target, { direction: "alpha", alpha, init }),
+  };
+  landscapeValues = undefined;
+  render();
+  requestFrame();
+}
+
+/** A new P: its grids, the landscape's Gaussians, the default start, and new fits. */
+function newTarget(): void {
+  target = mixture();
+  setGridTarget();
+  landscape = new Landscape(target);
+  start = defaultStart(target);
+  restart();
+}
+
+/** A new α: the α fit continues from where it is (its path too), and the landscape is redrawn for it. */
+function newAlpha(value: number): void {
+  alpha = value;
+  const { mu, sigma } = runs.alpha.state;
+  runs.alpha = new FitRun(kl, target, { direction: "alpha", alpha, init: { mu, sigma } }, runs.alpha.path);
+  landscapeValues = undefined;
+  renderSeed();
   render();
   requestFrame();
 }
@@ -174,7 +269,7 @@ function slider(label: string, testId: string, min: number, max: number, step: n
   input.addEventListener("input", () => {
     output.textContent = input.value;
     onInput(Number(input.value));
-    restart();
+    newTarget();
   });
   row.append(label, input, output);
   return row;
@@ -204,7 +299,7 @@ function buildControls(): void {
   count.addEventListener("input", () => {
     modeCount = Number(count.value);
     showCount();
-    restart();
+    newTarget();
   });
   showCount();
   byId<HTMLInputElement>("use-reference").addEventListener("change", (event) => {
@@ -212,15 +307,36 @@ function buildControls(): void {
     renderSeed();
     restart();
   });
-  byId("restart").addEventListener("click", restart);
+  byId("restart").addEventListener("click", () => {
+    start = defaultStart(target);
+    restart();
+  });
+
+  const alphaInput = byId<HTMLInputElement>("alpha");
+  alphaInput.value = String(DEFAULT_ALPHA);
+  alphaInput.addEventListener("input", () => newAlpha(Number(alphaInput.value)));
+
+  const canvas = byId<HTMLCanvasElement>("landscape");
+  canvas.addEventListener("click", (event) => {
+    const box = canvas.getBoundingClientRect();
+    const point = pointAt(canvas, landscape.axes, event.clientX - box.left, event.clientY - box.top);
+    if (!point) return;
+    start = point;
+    restart();
+  });
 }
 
-/** D(N(mu1, s1²)‖N(mu2, s2²)) = log(s2/s1) + (s1² + (mu1 − mu2)²)/(2 s2²) − ½, s the standard deviations. */
-function normalKL(mu1: number, s1: number, mu2: number, s2: number): number {
-  return Math.log(s2 / s1) + (s1 * s1 + (mu1 - mu2) ** 2) / (2 * s2 * s2) - 0.5;
-}
+/** The seed example's readings of "N(0, 2) against N(0, 3)": 2 and 3 as variances, and as standard deviations. */
+const READINGS = [
+  { key: "variance", name: "2 and 3 are variances", p: "N(0, σ = √2)", q: "N(0, σ = √3)", s1: Math.SQRT2, s2: Math.sqrt(3) },
+  { key: "sd", name: "2 and 3 are standard deviations", p: "N(0, σ = 2)", q: "N(0, σ = 3)", s1: 2, s2: 3 },
+];
 
-/** The seed example, closed form beside the library's value on a grid, both readings, both directions. */
+/**
+ * The seed example, each reading's closed forms beside the library's values on a grid, both
+ * directions: KL (gaussianKL), and at the slider's α Rényi's D_α (gaussianRenyi; α ≥ 0 only)
+ * and Amari's A_α (gaussianAlpha), all in standard deviations.
+ */
 function renderSeed(): void {
   const points = 6001;
   const x = Float64Array.from({ length: points }, (_, i) => -30 + (60 * i) / (points - 1));
@@ -229,32 +345,44 @@ function renderSeed(): void {
     const total = d.reduce((a, b) => a + b, 0);
     return d.map((v) => v / total);
   };
-  const readings = [
-    { key: "variance", name: "2 and 3 are variances", p: "N(0, σ = √2)", q: "N(0, σ = √3)", s1: Math.SQRT2, s2: Math.sqrt(3) },
-    { key: "sd", name: "2 and 3 are standard deviations", p: "N(0, σ = 2)", q: "N(0, σ = 3)", s1: 2, s2: 3 },
+  const divergences = [
+    { key: "", name: "KL", closed: (s1: number, s2: number) => gaussianKL(0, s1, 0, s2), grid: (p: Float64Array, q: Float64Array) => kl.kl(p, q) },
+    {
+      key: "renyi-", name: `Rényi D_α, α = ${format(alpha, 2)}`,
+      closed: (s1: number, s2: number) => (alpha < 0 ? NaN : gaussianRenyi(0, s1, 0, s2, alpha)),
+      grid: (p: Float64Array, q: Float64Array) => (alpha < 0 ? NaN : kl.renyi(p, q, { alpha })),
+    },
+    {
+      key: "alpha-", name: `Amari A_α, α = ${format(alpha, 2)}`,
+      closed: (s1: number, s2: number) => gaussianAlpha(0, s1, 0, s2, alpha),
+      grid: (p: Float64Array, q: Float64Array) => kl.alphaDivergence(p, q, { alpha }),
+    },
   ];
   const rows = byId("seed-rows");
   rows.replaceChildren();
-  for (const r of readings) {
+  for (const r of READINGS) {
     const [p, q] = [discrete(r.s1), discrete(r.s2)];
-    const cells = [
-      r.name, r.p, r.q,
-      [format(normalKL(0, r.s1, 0, r.s2), 6), `seed-${r.key}-forward-closed`],
-      [format(kl.forward(p, q), 6), `seed-${r.key}-forward-grid`],
-      [format(normalKL(0, r.s2, 0, r.s1), 6), `seed-${r.key}-reverse-closed`],
-      [format(kl.reverse(p, q), 6), `seed-${r.key}-reverse-grid`],
-    ];
-    const tr = document.createElement("tr");
-    for (const cell of cells) {
-      const td = document.createElement(typeof cell === "string" && cell === r.name ? "th" : "td");
-      if (typeof cell === "string") td.textContent = cell;
-      else {
-        td.textContent = cell[0]!;
-        td.dataset.testid = cell[1]!;
-      }
-      tr.append(td);
+    for (const d of divergences) {
+      const shown = (value: number) => (Number.isNaN(value) ? "—" : format(value, 6));
+      const cells: Array<string | [string, string]> = [
+        r.name, r.p, r.q, d.name,
+        [shown(d.closed(r.s1, r.s2)), `seed-${r.key}-${d.key}forward-closed`],
+        [shown(d.grid(p, q)), `seed-${r.key}-${d.key}forward-grid`],
+        [shown(d.closed(r.s2, r.s1)), `seed-${r.key}-${d.key}reverse-closed`],
+        [shown(d.grid(q, p)), `seed-${r.key}-${d.key}reverse-grid`],
+      ];
+      const tr = document.createElement("tr");
+      cells.forEach((cell, k) => {
+        const td = document.createElement(k === 0 ? "th" : "td");
+        if (typeof cell === "string") td.textContent = cell;
+        else {
+          td.textContent = cell[0];
+          td.dataset.testid = cell[1];
+        }
+        tr.append(td);
+      });
+      rows.append(tr);
     }
-    rows.append(tr);
   }
   byId("seed-points").textContent = String(points);
 }
@@ -264,7 +392,7 @@ async function main(): Promise<void> {
   kl = wasm;
   buildControls();
   renderSeed();
-  restart();
+  newTarget();
   window.addEventListener("resize", render);
 }
 

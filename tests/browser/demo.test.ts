@@ -1,7 +1,10 @@
 /**
  * The demo in real headless Chromium (Debian's /usr/bin/chromium, driven by playwright-core):
  * the page's fits converge to what the mathematics says, follow the sliders (the plot's range
- * too), switch backend, log no errors; and the library's Wasm-versus-reference parity holds inside the browser.
+ * too), switch backend, log no errors; the α slider refits from where the α fit is (reverse KL
+ * at 0, forward at 1, the hysteresis at 0.4), the landscape's lowest cell is the fit's optimum,
+ * the seed example's Rényi and Amari rows match their formulas; and the library's
+ * Wasm-versus-reference parity holds inside the browser.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
@@ -57,6 +60,16 @@ function moments(modes: Array<[number, number, number]>): { mean: number; sigma:
 /** D(N(0, s1²)‖N(0, s2²)) = log(s2/s1) + s1²/(2 s2²) − ½. */
 const normalKL = (s1: number, s2: number) => Math.log(s2 / s1) + (s1 * s1) / (2 * s2 * s2) - 0.5;
 
+/**
+ * Rényi's D_α(N(0, s1²)‖N(0, s2²)) = log(s2/s1) − log(v/s2²)/(2(α − 1)), v = α·s2² + (1 − α)·s1²
+ * (Gil, Alajaji & Linder 2013), and Amari's A_α = (1 − e^((α−1)·D_α))/(α(1 − α)), for 0 < α < 1.
+ */
+function normalRenyi(s1: number, s2: number, alpha: number): number {
+  const v = alpha * s2 * s2 + (1 - alpha) * s1 * s1;
+  return Math.log(s2 / s1) - Math.log(v / (s2 * s2)) / (2 * (alpha - 1));
+}
+const normalAmari = (s1: number, s2: number, alpha: number) => (1 - Math.exp((alpha - 1) * normalRenyi(s1, s2, alpha))) / (alpha * (1 - alpha));
+
 describe("the demo in headless Chromium", { timeout: 240_000 }, () => {
   let server: ChildProcess | undefined;
   let url: string;
@@ -89,7 +102,7 @@ describe("the demo in headless Chromium", { timeout: 240_000 }, () => {
     await waitFor(page, "status", "converged");
     expect(await page.getByTestId("backend").textContent()).toBe("wasm-simd");
 
-    // The default P: ½N(−2, 0.6²) + ½N(2, 0.6²).
+    // The default P: 0.6·N(−2, 0.6²) + 0.4·N(2, 0.8²); every fit starts on its heavier mode, half as wide as P.
     const check = async (modes: Array<[number, number, number]>, mode: number) => {
       const { mean, sigma } = moments(modes);
       // The page prints 4 decimals: allow half a unit of the last one on top of 1e-3 relative.
@@ -103,7 +116,7 @@ describe("the demo in headless Chromium", { timeout: 240_000 }, () => {
       expect(await number(page, "forward-dpq")).toBeLessThan(await number(page, "reverse-dpq"));
       expect(await number(page, "reverse-dqp")).toBeLessThan(await number(page, "forward-dqp"));
     };
-    await check([[0.5, -2, 0.6], [0.5, 2, 0.6]], -2);
+    await check([[0.6, -2, 0.6], [0.4, 2, 0.8]], -2);
     expect(await number(page, "ms-per-step")).toBeGreaterThan(0);
 
     // The seed example: closed forms, and the library's grid values beside them.
@@ -123,28 +136,28 @@ describe("the demo in headless Chromium", { timeout: 240_000 }, () => {
     expect(await page.getByTestId("status").textContent()).toBe("running");
     await waitFor(page, "status", "converged");
     expect(await number(page, "forward-mu")).not.toBe(before);
-    await check([[0.5, -2, 0.6], [0.5, 4, 0.6]], -2);
-    // The plot's x-range follows P: its mean ± 4σ, here 1 ± 4·√9.36, beyond the old fixed [−12, 12].
-    const { mean, sigma } = moments([[0.5, -2, 0.6], [0.5, 4, 0.6]]);
+    await check([[0.6, -2, 0.6], [0.4, 4, 0.8]], -2);
+    // The plot's x-range follows P: its mean ± 4σ, here 0.4 ± 4·√9.112, beyond the old fixed [−12, 12].
+    const { mean, sigma } = moments([[0.6, -2, 0.6], [0.4, 4, 0.8]]);
     const plot = page.locator("#plot");
     expect(Math.abs(Number(await plot.getAttribute("data-x-min")) - (mean - 4 * sigma))).toBeLessThanOrEqual(1e-12);
     expect(Math.abs(Number(await plot.getAttribute("data-x-max")) - (mean + 4 * sigma))).toBeLessThanOrEqual(1e-12);
-    expect(mean + 4 * sigma).toBeGreaterThan(13.2);
+    expect(mean + 4 * sigma).toBeGreaterThan(12.4);
 
-    // Make mode 2 the heavier one: reverse KL now starts on it and stays there.
+    // Make mode 2 the heavier one: the fits now start on it, and reverse KL stays there.
     const weight2 = page.getByTestId("mode-1-weight");
     await weight2.focus();
-    for (let i = 0; i < 6; i++) await weight2.press("ArrowRight");
+    for (let i = 0; i < 8; i++) await weight2.press("ArrowRight");
     expect(await weight2.inputValue()).toBe("0.8");
     await waitFor(page, "status", "converged");
-    await check([[0.5, -2, 0.6], [0.8, 4, 0.6]], 4);
+    await check([[0.6, -2, 0.6], [0.8, 4, 0.8]], 4);
 
     // Three modes, then the same fits on the reference backend.
     const count = page.getByTestId("modes");
     await count.focus();
     await count.press("ArrowRight");
     await waitFor(page, "status", "converged");
-    const three: Array<[number, number, number]> = [[0.5, -2, 0.6], [0.8, 4, 0.6], [0.3, -6, 0.8]];
+    const three: Array<[number, number, number]> = [[0.6, -2, 0.6], [0.8, 4, 0.8], [0.3, -6, 0.8]];
     await check(three, 4);
     const wasm = { mu: await number(page, "forward-mu"), sigma: await number(page, "reverse-sigma") };
     await page.getByTestId("use-reference").check();
@@ -159,6 +172,86 @@ describe("the demo in headless Chromium", { timeout: 240_000 }, () => {
 
     mkdirSync("test-results", { recursive: true });
     await page.screenshot({ path: "test-results/demo.png", fullPage: true });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("the α slider refits from where the α fit is: reverse KL at 0, forward at 1, either optimum at 0.4", async () => {
+    const page = await open("/");
+    await waitFor(page, "status", "converged");
+    const slider = page.getByTestId("alpha");
+    expect(await slider.inputValue()).toBe("0.5");
+    const { mean, sigma } = moments([[0.6, -2, 0.6], [0.4, 2, 0.8]]);
+    const fitted = async () => ({ mu: await number(page, "alpha-mu"), sigma: await number(page, "alpha-sigma"), amari: await number(page, "alpha-amari") });
+    const seen: Record<string, { mu: number; sigma: number; amari: number }> = {};
+    const landscape = page.locator("#landscape");
+    /** Moves the slider to `alpha` and waits for the fits and the landscape. */
+    const slide = async (alpha: string) => {
+      await slider.fill(alpha);
+      expect(await page.getByTestId("status").textContent()).toBe("running");
+      await waitFor(page, "status", "converged");
+      expect(await landscape.getAttribute("data-alpha")).toBe(alpha);
+      expect(await page.getByTestId("alpha-now").textContent()).toBe(Number(alpha).toFixed(2));
+      seen[alpha] = await fitted();
+      return seen[alpha]!;
+    };
+    // The map's lowest cell, within a cell (the map is 60 × 60) of a point.
+    const lowestNear = async (mu: number, sd: number) => {
+      const axes = { mu: (await landscape.getAttribute("data-lowest-mu"))!, sigma: (await landscape.getAttribute("data-lowest-sigma"))! };
+      expect(Math.abs(Number(axes.mu) - mu), "the map's lowest μ").toBeLessThanOrEqual(0.12);
+      expect(Math.abs(Math.log(Number(axes.sigma) / sd)), "the map's lowest log σ").toBeLessThanOrEqual(0.05);
+    };
+
+    // From the start (the heavy mode, half as wide as P) the α fit at ½ stays on the mode: a local minimum.
+    const start = await fitted();
+    expect(Math.abs(start.mu - -2)).toBeLessThan(0.05);
+
+    // α = 0 is reverse KL: on the heavy mode, where the reverse fit is (from its own start).
+    const reverse = await slide("0");
+    expect(Math.abs(reverse.mu - -2)).toBeLessThan(0.02);
+    expect(Math.abs(reverse.sigma - 0.6)).toBeLessThan(0.02);
+    expect(Math.abs(reverse.mu - (await number(page, "reverse-mu")))).toBeLessThanOrEqual(2e-4);
+    expect(Math.abs(reverse.sigma - (await number(page, "reverse-sigma")))).toBeLessThanOrEqual(2e-4);
+    expect(Math.abs(reverse.amari - (await number(page, "reverse-dqp")))).toBeLessThanOrEqual(1e-4);
+
+    // α = 0.4 from the mode: the mode's local minimum (−1.980, 0.6326; tests/fit/alpha-fit.test.ts).
+    const fromMode = await slide("0.4");
+    expect(Math.abs(fromMode.mu - -1.9798)).toBeLessThanOrEqual(2e-4);
+    expect(Math.abs(fromMode.sigma - 0.6326)).toBeLessThanOrEqual(2e-4);
+    // The seed example's α rows at 0.4, against the formulas written out above.
+    for (const [key, s1, s2] of [["variance", Math.SQRT2, Math.sqrt(3)], ["sd", 2, 3]] as const) {
+      for (const [direction, a, b] of [["forward", s1, s2], ["reverse", s2, s1]] as const) {
+        for (const [name, want] of [["renyi", normalRenyi(a, b, 0.4)], ["alpha", normalAmari(a, b, 0.4)]] as const) {
+          for (const form of ["closed", "grid"]) {
+            const id = `seed-${key}-${name}-${direction}-${form}`;
+            expect(Math.abs((await number(page, id)) - want), id).toBeLessThanOrEqual(5e-7);
+          }
+        }
+      }
+    }
+
+    // α = 1 is forward KL: P's mean and σ, where the forward fit is; the map's lowest cell there too.
+    const forward = await slide("1");
+    expect(Math.abs(forward.mu - mean)).toBeLessThanOrEqual(1e-3 * sigma + 5e-5);
+    expect(Math.abs(forward.sigma - sigma)).toBeLessThanOrEqual(1e-3 * sigma + 5e-5);
+    expect(Math.abs(forward.mu - (await number(page, "forward-mu")))).toBeLessThanOrEqual(1e-4);
+    expect(Math.abs(forward.sigma - (await number(page, "forward-sigma")))).toBeLessThanOrEqual(1e-4);
+    await lowestNear(mean, sigma);
+
+    // Back to α = 0.4, now from the wide fit: the other, lower minimum (−0.184, 2.000).
+    const fromWide = await slide("0.4");
+    expect(Math.abs(fromWide.mu - -0.1838)).toBeLessThanOrEqual(2e-4);
+    expect(Math.abs(fromWide.sigma - 1.9999)).toBeLessThanOrEqual(2e-4);
+    expect(fromWide.amari).toBeLessThan(fromMode.amari - 0.1);
+    await lowestNear(-0.1838, 1.9999);
+
+    // A click on the map moves the start of every fit there; forward KL still finds P's moments.
+    const box = (await landscape.boundingBox())!;
+    await landscape.click({ position: { x: box.width / 2, y: box.height / 2 } });
+    expect(await page.getByTestId("start").textContent()).not.toBe("μ = -2.00, σ = 1.04");
+    await waitFor(page, "status", "converged");
+    expect(Math.abs((await number(page, "forward-mu")) - mean)).toBeLessThanOrEqual(1e-3 * sigma + 5e-5);
+
     expect(errors).toEqual([]);
     await page.close();
   });
