@@ -281,8 +281,20 @@ export class WasmEngine implements Engine, Instance {
     return call.f64At(result, rows).slice();
   }
 
-  /** KL(P‖Q) + KL(Q‖P) per row: the KL of the operands both ways, each by its own path. */
+  /**
+   * KL(P‖Q) + KL(Q‖P) per row: the KL of the operands both ways, each by its own path; of
+   * probabilities used as given, Σ (p − q)·log(p/q) as the two KLs' excess terms alone (every
+   * term ≥ 0), whose Σ(p − q) and Σ(q − p) cancel exactly.
+   */
   private jeffreysRows(t: TypedKernels, operands: Operand[], rows: number, settings: Settings): Float64Array {
+    if (!settings.normalize && operands.every((o) => o.space === "prob")) {
+      const call = this.call(t, operands, rows, settings);
+      const [p, q] = call.staged as [number, number];
+      const scale = settings.rowScale;
+      const forward = call.f64At(call.reduce(this.ops.KL_EXCESS_TERMS, p, q, { scale }), rows).slice();
+      const reverse = call.f64At(call.reduce(this.ops.KL_EXCESS_TERMS, q, p, { scale }), rows);
+      return forward.map((value, r) => value + reverse[r]!);
+    }
     const forward = this.compute("kl", t, operands, rows, settings).slice();
     const swapped = { ...settings, names: [settings.names[1], settings.names[0]] as const, spaces: [settings.spaces[1], settings.spaces[0]] as const };
     const reverse = this.compute("kl", t, [operands[1]!, operands[0]!], rows, swapped);
