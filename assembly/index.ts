@@ -6,7 +6,7 @@
 import {
   CROSS_ENTROPY, CROSS_ENTROPY_LOG, ENTROPY, ENTROPY_LOG, EXP_SUM, GRAD_FORWARD_LOG, GRAD_FORWARD_PROB,
   GRAD_JSD, GRAD_REVERSE_LOG, GRAD_REVERSE_PROB, JSD, KL, KL_EXCESS, KL_LOG, SUM, KL_EXCESS_TERMS, GRAD_FORWARD_EXCESS,
-  GRAD_REVERSE_EXCESS,
+  GRAD_REVERSE_EXCESS, ALPHA_DIVERGENCE, GRAD_ALPHA_DIVERGENCE, TOTAL_VARIATION,
 } from "./ops";
 import { reduceRows } from "./reduce";
 import { divideRows, expShiftedRows, logElements, logRatioElements, mapTerms, rowMaxima } from "./elementwise";
@@ -21,6 +21,7 @@ export {
   GRAD_REVERSE_PROB as OP_GRAD_REVERSE_PROB, GRAD_FORWARD_LOG as OP_GRAD_FORWARD_LOG,
   GRAD_REVERSE_LOG as OP_GRAD_REVERSE_LOG, JSD as OP_JSD, GRAD_JSD as OP_GRAD_JSD, KL_EXCESS_TERMS as OP_KL_EXCESS_TERMS,
   GRAD_FORWARD_EXCESS as OP_GRAD_FORWARD_EXCESS, GRAD_REVERSE_EXCESS as OP_GRAD_REVERSE_EXCESS,
+  ALPHA_DIVERGENCE as OP_ALPHA_DIVERGENCE, GRAD_ALPHA_DIVERGENCE as OP_GRAD_ALPHA_DIVERGENCE, TOTAL_VARIATION as OP_TOTAL_VARIATION,
 } from "./ops";
 
 /** First byte the wrapper may use: static data lies below it. */
@@ -147,12 +148,32 @@ function reduceGradReverseExcess(
 ): i32 {
   return inF32 ? reduceRows<f32>(GRAD_REVERSE_EXCESS, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out, shifts) : reduceRows<f64>(GRAD_REVERSE_EXCESS, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out, shifts);
 }
+// ALPHA_DIVERGENCE is GRAD_ALPHA_DIVERGENCE without a gradient (grad = 0, ops.ts): one loop
+// serves both, where a second copy would add ~3 kB of code that does the same.
+function reduceAlphaDivergence(
+  inF32: bool, x: usize, y: usize, rows: i32, cols: i32, offsetsX: usize, offsetsY: usize,
+  rowParams: usize, scale: f64, grad: usize, out: usize, shifts: usize,
+): i32 {
+  return reduceGradAlphaDivergence(inF32, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, 0, out, shifts);
+}
+function reduceGradAlphaDivergence(
+  inF32: bool, x: usize, y: usize, rows: i32, cols: i32, offsetsX: usize, offsetsY: usize,
+  rowParams: usize, scale: f64, grad: usize, out: usize, shifts: usize,
+): i32 {
+  return inF32 ? reduceRows<f32>(GRAD_ALPHA_DIVERGENCE, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out, shifts) : reduceRows<f64>(GRAD_ALPHA_DIVERGENCE, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out, shifts);
+}
+function reduceTotalVariation(
+  inF32: bool, x: usize, y: usize, rows: i32, cols: i32, offsetsX: usize, offsetsY: usize,
+  rowParams: usize, scale: f64, grad: usize, out: usize, shifts: usize,
+): i32 {
+  return inF32 ? reduceRows<f32>(TOTAL_VARIATION, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out, shifts) : reduceRows<f64>(TOTAL_VARIATION, x, y, rows, cols, offsetsX, offsetsY, rowParams, scale, grad, out, shifts);
+}
 /** The reductions in op-code order (ops.ts numbers the ops 0, 1, 2, … in this order). */
 const REDUCTIONS: StaticArray<Reduction> = [
   reduceKl, reduceEntropy, reduceCrossEntropy, reduceKlLog, reduceEntropyLog, reduceCrossEntropyLog,
   reduceExpSum, reduceSum, reduceGradForwardProb, reduceGradReverseProb, reduceGradForwardLog,
   reduceGradReverseLog, reduceKlExcess, reduceJsd, reduceGradJsd, reduceKlExcessTerms,
-  reduceGradForwardExcess, reduceGradReverseExcess,
+  reduceGradForwardExcess, reduceGradReverseExcess, reduceAlphaDivergence, reduceGradAlphaDivergence, reduceTotalVariation,
 ];
 
 /**

@@ -6,26 +6,29 @@
  * Every op reads x (one row-major [rows, cols] operand) and writes one f64 per row to `out`.
  * Beyond that, per op:
  *
- * | op                  | reads y   | space   | writes grad   | per-row inputs       |
- * |---------------------|-----------|---------|---------------|----------------------|
- * | KL                  | yes       | prob    | no            |                      |
- * | KL_EXCESS           | yes       | prob    | no            |                      |
- * | ENTROPY             | no        | prob    | no            |                      |
- * | CROSS_ENTROPY       | yes       | prob    | no            |                      |
- * | KL_LOG              | yes       | log     | no            | offsets              |
- * | ENTROPY_LOG         | no        | log     | no            | offsets              |
- * | CROSS_ENTROPY_LOG   | yes       | log     | no            | offsets              |
- * | EXP_SUM             | no        | log     | no            | offsets              |
- * | SUM                 | no        | prob    | no            |                      |
- * | GRAD_FORWARD_PROB   | yes       | prob    | yes           | scale                |
- * | GRAD_REVERSE_PROB   | yes       | prob    | yes           | scale                |
- * | GRAD_FORWARD_LOG    | yes       | log     | yes           | offsets, rowParam    |
- * | GRAD_REVERSE_LOG    | yes       | log     | yes           | offsets, rowParam    |
- * | JSD                 | yes       | prob    | no            | rowParams (β, W)     |
- * | GRAD_JSD            | yes       | prob    | yes           | rowParams, scale     |
- * | KL_EXCESS_TERMS     | yes       | prob    | no            |                      |
- * | GRAD_FORWARD_EXCESS | yes       | prob    | yes           | scale                |
- * | GRAD_REVERSE_EXCESS | yes       | prob    | yes           | scale                |
+ * | op                    | reads y   | space   | writes grad   | per-row inputs       |
+ * |-----------------------|-----------|---------|---------------|----------------------|
+ * | KL                    | yes       | prob    | no            |                      |
+ * | KL_EXCESS             | yes       | prob    | no            |                      |
+ * | ENTROPY               | no        | prob    | no            |                      |
+ * | CROSS_ENTROPY         | yes       | prob    | no            |                      |
+ * | KL_LOG                | yes       | log     | no            | offsets              |
+ * | ENTROPY_LOG           | no        | log     | no            | offsets              |
+ * | CROSS_ENTROPY_LOG     | yes       | log     | no            | offsets              |
+ * | EXP_SUM               | no        | log     | no            | offsets              |
+ * | SUM                   | no        | prob    | no            |                      |
+ * | GRAD_FORWARD_PROB     | yes       | prob    | yes           | scale                |
+ * | GRAD_REVERSE_PROB     | yes       | prob    | yes           | scale                |
+ * | GRAD_FORWARD_LOG      | yes       | log     | yes           | offsets, rowParam    |
+ * | GRAD_REVERSE_LOG      | yes       | log     | yes           | offsets, rowParam    |
+ * | JSD                   | yes       | prob    | no            | rowParams (β, W)     |
+ * | GRAD_JSD              | yes       | prob    | yes           | rowParams, scale     |
+ * | KL_EXCESS_TERMS       | yes       | prob    | no            |                      |
+ * | GRAD_FORWARD_EXCESS   | yes       | prob    | yes           | scale                |
+ * | GRAD_REVERSE_EXCESS   | yes       | prob    | yes           | scale                |
+ * | ALPHA_DIVERGENCE      | yes       | prob    | no            | rowParam (α)         |
+ * | GRAD_ALPHA_DIVERGENCE | yes       | prob    | yes           | rowParam (α), scale  |
+ * | TOTAL_VARIATION       | yes       | prob    | no            |                      |
  *
  * The log-space KL ops (KL_LOG, GRAD_FORWARD_LOG, GRAD_REVERSE_LOG) also take per-row shifts:
  * without them (0) the term is the plain e^a·(a − b) of log-probabilities used as given; with
@@ -113,6 +116,30 @@ export const KL_EXCESS_TERMS: i32 = 15;
 export const GRAD_FORWARD_EXCESS: i32 = 16;
 /** KL_EXCESS's sum with x and y swapped, gradient log(y/x) + 1 (GRAD_REVERSE_PROB's). */
 export const GRAD_REVERSE_EXCESS: i32 = 17;
+/**
+ * Amari's α-divergence (Amari 1985; Minka 2005, "Divergence measures and message passing",
+ * eq. 5), x = p and y = q, rowParam α (any finite order), β = 1 − α:
+ * Σ [α·p + β·q − p^α q^β]/(α·β). With d = log(q/p) each term is p·f(d) ≥ 0, and near d = 0 it
+ * is summed from f's Taylor series f(d) = Σ_{k≥2} (1 + β + … + β^(k−2))·d^k/k!, which has no
+ * division by α or β: at α = 1 it is e^d − 1 − d (the generalised KL(P‖Q)), at α = 0
+ * 1 − e^d + d·e^d (KL(Q‖P)), and it keeps its digits however close p and q are. Zeros: 0 where
+ * p = q = 0; q/α where p = 0 (+Infinity for α ≤ 0); p/β where q = 0 (+Infinity for α ≥ 1).
+ */
+export const ALPHA_DIVERGENCE: i32 = 18;
+/**
+ * ALPHA_DIVERGENCE's terms, gradient ∂/∂q = (1 − (p/q)^α)/α = −expm1(−α·d)/α (d = log(q/p) at
+ * α = 0). Where p = 0: 1/α, or +Infinity for α ≤ 0 (one-sided); where q = 0 < p: −Infinity for
+ * α ≥ 0, 1/α for α < 0. Without a gradient (grad = 0) it is ALPHA_DIVERGENCE, its value times
+ * `scale`: the two codes share one reduction (index.ts), the gradient a runtime choice.
+ */
+export const GRAD_ALPHA_DIVERGENCE: i32 = 19;
+/** Σ |p − q|, probabilities (the total variation distance is half of it). */
+export const TOTAL_VARIATION: i32 = 20;
+
+/** Whether the op is Amari's α-divergence (reads α from rowParams: ALPHA_DIVERGENCE, GRAD_ALPHA_DIVERGENCE). */
+@inline export function isAlpha(op: i32): bool {
+  return op == ALPHA_DIVERGENCE || op == GRAD_ALPHA_DIVERGENCE;
+}
 
 /** Whether the op reads β from rowParams and mixes p and q (JSD, GRAD_JSD). */
 @inline export function mixes(op: i32): bool {
@@ -129,16 +156,24 @@ export const GRAD_REVERSE_EXCESS: i32 = 17;
   return op == GRAD_REVERSE_PROB || op == GRAD_REVERSE_EXCESS;
 }
 
-/** Whether the op writes a gradient element for each input element. */
+/**
+ * Whether the op writes a gradient element for each input element (GRAD_ALPHA_DIVERGENCE: where
+ * grad ≠ 0, see writesGradientTo).
+ */
 @inline export function writesGradient(op: i32): bool {
   return (op >= GRAD_FORWARD_PROB && op <= GRAD_REVERSE_LOG) || op == GRAD_JSD || op == GRAD_FORWARD_EXCESS
-    || op == GRAD_REVERSE_EXCESS;
+    || op == GRAD_REVERSE_EXCESS || op == GRAD_ALPHA_DIVERGENCE;
+}
+
+/** Whether the op writes a gradient to `grad`: writesGradient's, at run time only for GRAD_ALPHA_DIVERGENCE. */
+@inline export function writesGradientTo(op: i32, grad: usize): bool {
+  return op == GRAD_ALPHA_DIVERGENCE ? grad != 0 : writesGradient(op);
 }
 
 /** Whether the op reads its second operand y. */
 @inline export function usesSecond(op: i32): bool {
   return op == KL || op == KL_EXCESS || op == KL_EXCESS_TERMS || op == CROSS_ENTROPY || op == KL_LOG || op == CROSS_ENTROPY_LOG
-    || mixes(op) || writesGradient(op);
+    || mixes(op) || isAlpha(op) || op == TOTAL_VARIATION || writesGradient(op);
 }
 
 /** Whether the operands are log-probabilities (−Infinity allowed) rather than probabilities. */
@@ -150,7 +185,7 @@ export const GRAD_REVERSE_EXCESS: i32 = 17;
 /** Whether the op's term is a log-ratio of probabilities (its lane check is an exponent range). */
 @inline export function takesLogRatio(op: i32): bool {
   return op == KL || op == KL_EXCESS || op == KL_EXCESS_TERMS || op == GRAD_FORWARD_PROB || op == GRAD_REVERSE_PROB
-    || op == GRAD_FORWARD_EXCESS || op == GRAD_REVERSE_EXCESS || mixes(op);
+    || op == GRAD_FORWARD_EXCESS || op == GRAD_REVERSE_EXCESS || mixes(op) || isAlpha(op);
 }
 
 /** Whether one operand value is acceptable input to the op at all (NaN never is). */

@@ -14,10 +14,11 @@
  * module global carries a block's sum or the row's totals between functions.
  */
 import { compensated, horizontalSumF64x2, lanes, neumaierRoundoff, offsetHi, offsetLo, promoteHighF32x4, twoSumRoundoff } from "./lanes";
-import { accepts, mixes, SUM, sumsDifferences, usesSecond, writesGradient } from "./ops";
+import { accepts, isAlpha, mixes, SUM, sumsDifferences, usesSecond, writesGradientTo } from "./ops";
 import { flagInvalidInput, invalidInputStatus, resetInvalidInput } from "./status";
 import {
-  differenceScalar, differenceVector, laneCheckFold, laneCheckPassed, laneCheckStart, rescaledRowSum, termVector, termWithGradientScalar,
+  differenceScalar, differenceVector, laneCheckFold, laneCheckPassed, laneCheckStart, prepareAlphaRow, rescaledRowSum, termVector,
+  termWithGradientScalar,
 } from "./terms";
 
 /** Elements per block: small enough that a rare special value costs little to redo. */
@@ -63,7 +64,8 @@ const BLOCK: i32 = 256;
   resetInvalidInput();
   // Value ops take `scale` (a power of two) as a factor on each row's value: 2^-64 gives rows
   // whose values pass the largest double, for a sum across rows that does not (src/core/kl.ts).
-  const valueScale = writesGradient(op) ? 1 : scale;
+  const storesGradient = writesGradientTo(op, grad);
+  const valueScale = storesGradient ? 1 : scale;
   const LANES = lanes<T>();
   const STRIDE: usize = 16;
   const second = usesSecond(op);
@@ -80,6 +82,8 @@ const BLOCK: i32 = 256;
     // The JSD ops read two f64 per row: β and a power of two on its weights (ops.ts JSD).
     const rowParam = rowParams ? load<f64>(rowParams + (mixes(op) ? <usize>r << 4 : <usize>r << 3)) : 0;
     const rowWeight = mixes(op) && rowParams ? load<f64>(rowParams + (<usize>r << 4) + 8) : 1;
+    // The α-divergence's vector terms read their row's constants from static memory (terms.ts ALPHA_ROW).
+    if (ASC_FEATURE_SIMD && isAlpha(op)) prepareAlphaRow(rowParam);
     const shifted = shifts != 0;
     const shift = shifted ? load<f64>(shifts + (<usize>r << 3)) : 0;
     // The row's Neumaier sums: of the terms, and for sumsDifferences ops of their differences.
@@ -109,8 +113,10 @@ const BLOCK: i32 = 256;
         let check = laneCheckStart(op);
         let differences = f64x2.splat(0), differenceErrors = f64x2.splat(0);
         let j: i32 = 0;
-        // Four vectors per iteration: independent chains hide the latency of the log/exp.
-        for (; j + 4 * LANES <= count; j += 4 * LANES) {
+        // Four vectors per iteration: independent chains hide the latency of the log/exp. (Not the
+        // α-divergence's: its term, a call of some 300 instructions, leaves the processor no room
+        // for four chains in flight, and four copies of its lane check would be code for nothing.)
+        for (; !isAlpha(op) && j + 4 * LANES <= count; j += 4 * LANES) {
           const px = bx + byteOffset<T>(j), py = by + byteOffset<T>(j), g = bg + byteOffset<T>(j);
           const x0 = v128.load(px), x1 = v128.load(px, STRIDE), x2 = v128.load(px, 2 * STRIDE), x3 = v128.load(px, 3 * STRIDE);
           const y0 = second ? v128.load(py) : x0;
@@ -147,7 +153,8 @@ const BLOCK: i32 = 256;
           const x0 = v128.load(bx + byteOffset<T>(j));
           const y0 = second ? v128.load(by + byteOffset<T>(j)) : x0;
           check = laneCheckFold<T>(op, check, x0, y0, rowParamLanes, complementLanes);
-          const t0 = termVector<T>(op, x0, y0, mx, lxHi, lxLo, my, lyHi, lyLo, shiftHi, shiftLo, shifted, rowParamLanes, complementLanes, scaleLanes, bg + byteOffset<T>(j));
+          const gradAt = storesGradient ? bg + byteOffset<T>(j) : 0;
+          const t0 = termVector<T>(op, x0, y0, mx, lxHi, lxLo, my, lyHi, lyLo, shiftHi, shiftLo, shifted, rowParamLanes, complementLanes, scaleLanes, gradAt);
           if (sumsDifferences(op)) {
             differenceErrors = foldDifferenceErrors<T>(op, differences, differenceErrors, x0, y0);
             differences = foldDifferenceSums<T>(op, differences, x0, y0);
@@ -184,7 +191,8 @@ const BLOCK: i32 = 256;
           flagInvalidInput();
           continue;
         }
-        const term = termWithGradientScalar<T>(op, xj, yj, maxX, logSumX, maxY, logSumY, shift, shifted, rowParam, rowWeight, scale, rowGrad + byteOffset<T>(j));
+        const gradAt = storesGradient ? rowGrad + byteOffset<T>(j) : 0;
+        const term = termWithGradientScalar<T>(op, xj, yj, maxX, logSumX, maxY, logSumY, shift, shifted, rowParam, rowWeight, scale, gradAt);
         if (sumsDifferences(op)) {
           const d = differenceScalar(op, xj, yj);
           const dt = difference + d;

@@ -1,7 +1,9 @@
 /**
- * e^d − 1 − d on |d| < ½ (its Taylor series), for the log-space KL's excess form (terms.ts):
- * f64x2 and f32x4 lanes and the scalar path. Near d = 0, e^d − 1 − d computed from e^d keeps
- * only eps/d² of its digits; the series keeps all of them (relative error a few ulp).
+ * Taylor series near 0, f64x2 and f32x4 lanes and the scalar path: e^d − 1 − d on |d| < ½, for
+ * the log-space KL's excess form, and (f64 lanes) expm1(y)/y on |y| < ½ from the same
+ * polynomial; Amari's f(d) for the α-divergence (terms.ts). Near d = 0, e^d − 1 − d computed
+ * from e^d keeps only eps/d² of its digits; the series keeps all of them (relative error a few
+ * ulp).
  */
 import { mulAdd } from "./lanes";
 
@@ -65,6 +67,56 @@ const EMF9: f32 = <f32>(1.0 / 362880.0);
   return v128.mul<f32>(d2, poly);
 }
 
+/** c_i + c_(i+1)·x for f64 lanes, the coefficients f64 at `coefficients` + 8i: one Estrin pair. */
+@inline function pairAt(coefficients: usize, i: i32, x: v128): v128 {
+  return mulAdd<f64>(v128.load64_splat(coefficients + (<usize>(i + 1) << 3)), x, v128.load64_splat(coefficients + (<usize>i << 3)));
+}
+
+/**
+ * Σ_{i<16} c_i·x^i for f64 lanes, the 16 coefficients f64 at `coefficients` (Estrin on x²), for
+ * the α-divergence's series: E's (EXPM1_TAYLOR) and Amari's (amariCoefficients). The
+ * coefficients come from memory, not v128 constants, which the engine rebuilds at every use;
+ * out of line, as the α-divergence's term takes it three times.
+ */
+export function polynomial16F64x2(x: v128, coefficients: usize): v128 {
+  const x2 = v128.mul<f64>(x, x);
+  const x4 = v128.mul<f64>(x2, x2);
+  const x8 = v128.mul<f64>(x4, x4);
+  const low = mulAdd<f64>(
+    mulAdd<f64>(pairAt(coefficients, 6, x), x2, pairAt(coefficients, 4, x)), x4,
+    mulAdd<f64>(pairAt(coefficients, 2, x), x2, pairAt(coefficients, 0, x)),
+  );
+  const high = mulAdd<f64>(
+    mulAdd<f64>(pairAt(coefficients, 14, x), x2, pairAt(coefficients, 12, x)), x4,
+    mulAdd<f64>(pairAt(coefficients, 10, x), x2, pairAt(coefficients, 8, x)),
+  );
+  return mulAdd<f64>(high, x8, low);
+}
+
+/**
+ * 1/k! for k = 2 … 17: (e^y − 1 − y)/y² = Σ_{i<16} y^i/(i + 2)!, so that
+ * E(y) = expm1(y)/y = 1 + y·polynomial16F64x2(y, EXPM1_TAYLOR) for |y| < ½ (E(0) = 1): the
+ * factor that takes expm1(c·d)/c to d·E(c·d), with no division by an order c that may be 0.
+ */
+export const EXPM1_TAYLOR = memory.data<f64>([EM2, EM3, EM4, EM5, EM6, EM7, EM8, EM9, EM10, EM11, EM12, EM13, EM14, EM15, EM16, EM17]);
+
+/**
+ * Writes to `at` the 16 coefficients c_i = h_(i+1)/(i + 2)! of Amari's f(d) = [α + β·e^d −
+ * e^(βd)]/(αβ) = d²·Σ_{i<16} c_i·d^i (evaluated by polynomial16F64x2), its Taylor series
+ * Σ_{k≥2} h_(k−1)·d^k/k! with h_1 = 1, h_k = 1 + β·h_(k−1) = 1 + β + … + β^(k−1): no division by
+ * α or β. For |d|·max(1, |β|) ≤ ½ the terms fall at least as 2^-k·k/k! beside
+ * f ≥ d²/2·(1 − ⅓ − …): the first left out, d^18/18!·h_17, is below 2^-60 of f.
+ */
+export function amariCoefficients(beta: f64, at: usize): void {
+  let weight: f64 = 1; // h_(k−1)
+  let factorial: f64 = 2; // k!, exact (below 2^53)
+  for (let k: i32 = 2; k < 18; k++) {
+    store<f64>(at + (<usize>(k - 2) << 3), weight / factorial);
+    weight = 1 + beta * weight;
+    factorial *= <f64>(k + 1);
+  }
+}
+
 /** e^d − 1 − d for |d| < ½, by the same series (Horner). */
 export function expm1MinusXSmallScalar(d: f64): f64 {
   let sum = EM17;
@@ -73,4 +125,30 @@ export function expm1MinusXSmallScalar(d: f64): f64 {
   sum = sum * d + EM8; sum = sum * d + EM7; sum = sum * d + EM6; sum = sum * d + EM5;
   sum = sum * d + EM4; sum = sum * d + EM3; sum = sum * d + EM2;
   return d * d * sum;
+}
+
+/**
+ * Amari's f(d) (its series, see amariCoefficients) for |d|·max(1, |β|) ≤ ½, summed until what
+ * is left no longer counts: the power times the weights' bound 1 + |β| + … ≥ |h_(k−1)|, not the
+ * term itself, which at β = −1 is 0 every other k (the reference's series,
+ * src/engines/reference/alpha.ts).
+ */
+export function amariSeriesScalar(d: f64, beta: f64): f64 {
+  let power = d; // d^k/k!
+  let weight: f64 = 0; // h_(k−1)
+  let bound: f64 = 0; // 1 + |β| + … + |β|^(k−2) ≥ |h_(k−1)|
+  let sum: f64 = 0;
+  for (let k: i32 = 2; k < 80; k++) {
+    power *= d / <f64>k;
+    weight = 1 + beta * weight;
+    bound = 1 + Math.abs(beta) * bound;
+    sum += weight * power;
+    if (Math.abs(bound * power) <= 1e-18 * Math.abs(sum)) break;
+  }
+  return sum;
+}
+
+/** e^x − 1 − x for every finite x: the series below |x| = ½, expm1(x) − x above (at most 3 bits lost). */
+export function expm1MinusXScalar(x: f64): f64 {
+  return Math.abs(x) < 0.5 ? expm1MinusXSmallScalar(x) : Math.expm1(x) - x;
 }
