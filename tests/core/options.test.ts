@@ -12,7 +12,7 @@ describe("readSettings", () => {
   it("fills every omitted option with its default", () => {
     expect(readSettings({}, 6, PQ, JSD_KEYS)).toEqual({
       names: ["p", "q"], spaces: ["prob", "prob"], rows: 1, meanRows: 1, reduction: "sum", normalize: false,
-      logBase: 1, validate: true, precision: "accurate", beta: 0.5, jsdWeight: 1, factor: 1, rowScale: 1,
+      logBase: 1, validate: true, precision: "accurate", beta: 0.5, jsdWeight: 1, alpha: 1, rowMap: "none", factor: 1, rowScale: 1,
     });
   });
 

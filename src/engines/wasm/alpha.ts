@@ -14,6 +14,7 @@ import { gradientScale, type Settings } from "../../core/options.js";
 import type { Space } from "../../core/types.js";
 import { CompensatedSum } from "../../numeric/compensated-sum.js";
 import { renyiRow, renyiRowGradient, type RenyiRow } from "../reference/alpha.js";
+import { logRatio } from "../reference/terms.js";
 import type { KernelCall, Operand } from "./call.js";
 import type { OpTable } from "./kernels.js";
 
@@ -28,15 +29,16 @@ function orders(call: KernelCall, rows: number, alpha: number): number {
 }
 
 /**
- * Per-row Amari sums of p and q (addresses of probabilities) at Settings.alpha; with `grad`, the
- * gradient by q times `scale` written there.
+ * Per-row Amari sums of p and q (addresses of probabilities) at Settings.alpha, times
+ * `valueScale`; with `gradient`, the gradient by q times its `scale` written at its `grad`.
  */
-export function amariRows(ops: OpTable, call: KernelCall, p: number, q: number, settings: Settings, rows: number, gradient?: { grad: number; scale: number }): Float64Array {
+export function amariRows(
+  ops: OpTable, call: KernelCall, p: number, q: number, settings: Settings, rows: number,
+  gradient?: { grad: number; scale: number }, valueScale = settings.rowScale,
+): Float64Array {
   const rowParams = orders(call, rows, settings.alpha);
-  if (gradient === undefined) {
-    return call.f64At(call.reduce(ops.ALPHA_DIVERGENCE!, p, q, { rowParams, scale: settings.rowScale }), rows).slice();
-  }
-  return call.f64At(call.reduce(ops.GRAD_ALPHA_DIVERGENCE!, p, q, { rowParams, ...gradient }), rows).slice();
+  if (gradient === undefined) return call.f64At(call.reduce(ops.ALPHA_DIVERGENCE, p, q, { rowParams, scale: valueScale }), rows).slice();
+  return call.f64At(call.reduce(ops.GRAD_ALPHA_DIVERGENCE, p, q, { rowParams, ...gradient }), rows).slice();
 }
 
 /** The rows of one operand's probabilities as numbers, for renyiRow. */
@@ -108,7 +110,8 @@ export function renyiValues(ops: OpTable, call: KernelCall, operands: Operand[],
   const [p, q] = [call.probabilities(0), call.probabilities(1)];
   // The limits 0 and ∞ are no Amari sum: a NaN stands in, and renyiRow takes every row.
   const finiteOrder = settings.alpha > 0 && settings.alpha < Infinity;
-  const amari = finiteOrder ? amariRows(ops, call, p, q, settings, rows) : new Float64Array(rows).fill(NaN);
+  // Rényi's value takes Amari's sum itself (rowScale goes on the value).
+  const amari = finiteOrder ? amariRows(ops, call, p, q, settings, rows, undefined, 1) : new Float64Array(rows).fill(NaN);
   return renyiFromAmari(ops, call, operands, p, q, amari, settings, rows).values;
 }
 
@@ -140,6 +143,17 @@ export function alphaGradient(ops: OpTable, call: KernelCall, operands: Operand[
   const values = amariRows(ops, call, p, q, settings, rows, { grad: byQ, scale: 1 });
   throughSpace(call, q, byQ, grad, space, settings.normalize, rows, scale);
   return values;
+}
+
+/**
+ * The Rényi gradient by q, −(p/q)^α/S, from Amari's g = (1 − (p/q)^α)/α: as (α·g − 1)/S where
+ * (p/q)^α is at least ½ (no digit lost), from (p/q)^α itself below, where α·g − 1 would cancel.
+ * p = 0 has no term in S: 0, not α·(1/α) − 1 rounded.
+ */
+function renyiByQ(alpha: number, p: number, q: number, g: number, S: number): number {
+  if (p === 0) return 0;
+  const power = 1 - alpha * g;
+  return power >= 0.5 || !(q > 0) ? -power / S : -Math.exp(alpha * logRatio(p, q)) / S;
 }
 
 /**
@@ -183,9 +197,7 @@ export function renyiGradient(ops: OpTable, call: KernelCall, operands: Operand[
     const sum = renyi.massP[r]! * (1 + renyi.excess[r]!);
     for (let i = r * cols; i < (r + 1) * cols; i++) {
       const [pi, qi] = [ps[i]!, qs[i]!];
-      // p = 0 has no term in S: 0, not α·(1/α) − 1 rounded.
-      const byQ = pi === 0 ? 0 : (alpha * g[i]! - 1) / sum;
-      out[i] = (throughSoftmax ? (alpha / sum) * g[i]! : space === "prob" ? byQ : qi * byQ) * scale;
+      out[i] = (throughSoftmax ? (alpha / sum) * g[i]! : space === "prob" ? renyiByQ(alpha, pi, qi, g[i]!, sum) : qi * renyiByQ(alpha, pi, qi, g[i]!, sum)) * scale;
     }
   }
   return renyi.values;

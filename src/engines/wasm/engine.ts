@@ -262,7 +262,7 @@ export class WasmEngine implements Engine, Instance {
     if (divergence === "renyi") return renyiValues(this.ops, call, operands, settings, rows);
     if (divergence === "alphaDivergence") return amariRows(this.ops, call, call.probabilities(0), call.probabilities(1), settings, rows);
     if (divergence === "totalVariation") {
-      return call.f64At(call.reduce(this.ops.TOTAL_VARIATION!, call.probabilities(0), call.probabilities(1), { scale: settings.rowScale }), rows).slice();
+      return call.f64At(call.reduce(this.ops.TOTAL_VARIATION, call.probabilities(0), call.probabilities(1), { scale: settings.rowScale }), rows).slice();
     }
     const unary = operands.length === 1;
     let result: number;
