@@ -17,9 +17,9 @@ import { compensated, horizontalSumF64x2, lanes, neumaierRoundoff, offsetHi, off
 import { accepts, isAlpha, mixes, SUM, sumsDifferences, usesSecond, writesGradientTo } from "./ops";
 import { flagInvalidInput, invalidInputStatus, resetInvalidInput } from "./status";
 import {
-  differenceScalar, differenceVector, laneCheckFold, laneCheckPassed, laneCheckStart, prepareAlphaRow, rescaledRowSum, termVector,
-  termWithGradientScalar,
+  differenceScalar, differenceVector, laneCheckFold, laneCheckPassed, laneCheckStart, rescaledRowSum, termVector, termWithGradientScalar,
 } from "./terms";
+import { prepareAlphaRow } from "./alpha";
 
 /** Elements per block: small enough that a rare special value costs little to redo. */
 const BLOCK: i32 = 256;
@@ -82,7 +82,7 @@ const BLOCK: i32 = 256;
     // The JSD ops read two f64 per row: β and a power of two on its weights (ops.ts JSD).
     const rowParam = rowParams ? load<f64>(rowParams + (mixes(op) ? <usize>r << 4 : <usize>r << 3)) : 0;
     const rowWeight = mixes(op) && rowParams ? load<f64>(rowParams + (<usize>r << 4) + 8) : 1;
-    // The α-divergence's vector terms read their row's constants from static memory (terms.ts ALPHA_ROW).
+    // The α-divergence's vector terms read their row's constants from static memory (alpha.ts ALPHA_ROW).
     if (ASC_FEATURE_SIMD && isAlpha(op)) prepareAlphaRow(rowParam);
     const shifted = shifts != 0;
     const shift = shifted ? load<f64>(shifts + (<usize>r << 3)) : 0;

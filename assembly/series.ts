@@ -1,7 +1,7 @@
 /**
  * Taylor series near 0, f64x2 and f32x4 lanes and the scalar path: e^d − 1 − d on |d| < ½, for
  * the log-space KL's excess form, and (f64 lanes) expm1(y)/y on |y| < ½ from the same
- * polynomial; Amari's f(d) for the α-divergence (terms.ts). Near d = 0, e^d − 1 − d computed
+ * polynomial; Amari's f(d) for the α-divergence (alpha.ts). Near d = 0, e^d − 1 − d computed
  * from e^d keeps only eps/d² of its digits; the series keeps all of them (relative error a few
  * ulp).
  */
