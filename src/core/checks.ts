@@ -43,8 +43,12 @@ export function checkNumbers(values: Vector, argument: string): void {
   for (let i = 0; i < values.length; i++) if (typeof values[i] !== "number") throw notANumber(argument, i, values[i]);
 }
 
-/** The error for a row whose total probability is zero where it must be rescaled. */
-export function zeroSumRow(argument: string, row: number, space: Space): KLError {
+/**
+ * The error for a row whose total probability is zero where it must be rescaled, or (`divides`)
+ * where the divergence divides by it (the Rényi divergence's Σp).
+ */
+export function zeroSumRow(argument: string, row: number, space: Space, divides = false): KLError {
+  if (divides) return new KLError("ZERO_SUM", argument, `row ${row} sums to 0: the Rényi divergence divides by its mass`, row);
   return space === "prob"
     ? new KLError("ZERO_SUM", argument, `row ${row} sums to 0 and cannot be normalised`, row)
     : new KLError("NO_MASS", argument, `row ${row} has no finite ${space} value, so it holds no probability`, row);

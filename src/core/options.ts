@@ -20,10 +20,15 @@ export const DIVERGENCE_KEYS: readonly string[] = ["rows", "space", "pSpace", "q
 export const JSD_KEYS: readonly string[] = [...DIVERGENCE_KEYS, "beta", "scaled"];
 export const GRADIENT_KEYS: readonly string[] = [...DIVERGENCE_KEYS, "out"];
 export const JSD_GRADIENT_KEYS: readonly string[] = [...JSD_KEYS, "out"];
-/** The α family's options; divergences that are not measured in nats (Hellinger, total variation, χ²) take no `base`. */
-export const ALPHA_KEYS: readonly string[] = [...DIVERGENCE_KEYS, "alpha"];
-export const ALPHA_GRADIENT_KEYS: readonly string[] = [...ALPHA_KEYS, "out"];
+/**
+ * The α family's options. Divergences that are not measured in nats take no `base`: the
+ * Hellinger distance, total variation, χ², and Amari's α-divergence (a logarithm only at α = 0, 1).
+ */
 export const UNITLESS_KEYS: readonly string[] = DIVERGENCE_KEYS.filter((key) => key !== "base");
+export const RENYI_KEYS: readonly string[] = [...DIVERGENCE_KEYS, "alpha"];
+export const RENYI_GRADIENT_KEYS: readonly string[] = [...RENYI_KEYS, "out"];
+export const AMARI_KEYS: readonly string[] = [...UNITLESS_KEYS, "alpha"];
+export const AMARI_GRADIENT_KEYS: readonly string[] = [...AMARI_KEYS, "out"];
 export const ELEMENTWISE_KEYS: readonly string[] = ["space", "pSpace", "qSpace", "validate", "out"];
 
 /** The names of a call's two arguments, as the caller knows them (errors name them). */

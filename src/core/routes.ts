@@ -3,7 +3,7 @@
  * a line to. `buildKL` and the pool make their methods from it.
  */
 import {
-  ALPHA_GRADIENT_KEYS, ALPHA_KEYS, defaultSettings, DIVERGENCE_KEYS, GRADIENT_KEYS, JSD_GRADIENT_KEYS, JSD_KEYS, UNITLESS_KEYS,
+  AMARI_GRADIENT_KEYS, AMARI_KEYS, defaultSettings, DIVERGENCE_KEYS, GRADIENT_KEYS, JSD_GRADIENT_KEYS, JSD_KEYS, RENYI_GRADIENT_KEYS, RENYI_KEYS, UNITLESS_KEYS,
   type ArgumentNames, type RowMap, type Settings,
 } from "./options.js";
 
@@ -77,8 +77,8 @@ export const ROUTES = {
   entropy: route("entropy", ["p", "p"], { unary: true }),
   crossEntropy: route("crossEntropy", PQ),
   jsd: route("jsd", PQ, { keys: JSD_KEYS }),
-  renyi: route("renyi", PQ, { keys: ALPHA_KEYS, alpha: "renyi" }),
-  alphaDivergence: route("alphaDivergence", PQ, { keys: ALPHA_KEYS, alpha: "real" }),
+  renyi: route("renyi", PQ, { keys: RENYI_KEYS, alpha: "renyi" }),
+  alphaDivergence: route("alphaDivergence", PQ, { keys: AMARI_KEYS, alpha: "real" }),
   hellinger: route("alphaDivergence", PQ, { keys: UNITLESS_KEYS, alpha: 0.5, rowMap: "hellinger" }),
   bhattacharyya: route("renyi", PQ, { alpha: 0.5, rowMap: "half" }),
   totalVariation: route("totalVariation", PQ, { keys: UNITLESS_KEYS, rowMap: "half" }),
@@ -104,7 +104,7 @@ export const GRADIENT_METHODS = Object.keys(GRADIENTS) as GradientMethod[];
 
 /** Each gradient method's options: any other key is refused. */
 export const GRADIENT_OPTION_KEYS: Record<GradientMethod, readonly string[]> = {
-  forwardGrad: GRADIENT_KEYS, reverseGrad: GRADIENT_KEYS, jsdGrad: JSD_GRADIENT_KEYS, alphaGrad: ALPHA_GRADIENT_KEYS, renyiGrad: ALPHA_GRADIENT_KEYS,
+  forwardGrad: GRADIENT_KEYS, reverseGrad: GRADIENT_KEYS, jsdGrad: JSD_GRADIENT_KEYS, alphaGrad: AMARI_GRADIENT_KEYS, renyiGrad: RENYI_GRADIENT_KEYS,
 };
 
 /** Where each gradient method's order α comes from (see Route.alpha). */

@@ -190,6 +190,12 @@ export interface AlphaOptions extends DivergenceOptions {
 }
 
 /**
+ * Options of Amari's α-divergence: an order, and no `base` (it is a logarithm only at α = 0 and 1).
+ * @example kl.alphaDivergence(p, q, { alpha: 0.5, rows: 64, reduction: "none" });
+ */
+export type AmariOptions = Omit<AlphaOptions, "base">;
+
+/**
  * Options of the divergences that are not measured in nats (Hellinger, total variation, χ²): no `base`.
  * @example kl.hellinger([0.5, 0.5], [0.9, 0.1], { rows: 1 }); // 0.3249…
  */
@@ -343,7 +349,7 @@ export interface KL {
    * 10.19) is 2α − 1; Rényi's order α is this α.
    * @example kl.alphaDivergence(p, q, { alpha: 0.5 }); // 2·Σ(√p − √q)²
    */
-  alphaDivergence<O extends AlphaOptions>(p: Input, q: Input, options: O): Reduced<O>;
+  alphaDivergence<O extends AmariOptions>(p: Input, q: Input, options: O): Reduced<O>;
   /**
    * The Hellinger distance √(½Σ(√p − √q)²) ∈ [0, 1] (for distributions), without cancellation
    * where p ≈ q; not in nats, so no `base`.
@@ -376,7 +382,7 @@ export interface KL {
    * the softmax).
    * @example kl.alphaGrad(target, logits, { alpha: 0.5, qSpace: "logits" });
    */
-  alphaGrad<O extends AlphaOptions & GradientOptions, A extends Input = Input>(target: Input, approx: A, options: O): ValueAndGradient<O, ElementsOf<A>>;
+  alphaGrad<O extends AmariOptions & Omit<GradientOptions, "base">, A extends Input = Input>(target: Input, approx: A, options: O): ValueAndGradient<O, ElementsOf<A>>;
   /**
    * The Rényi divergence D_α(target‖approx) and its gradient with respect to approx: −(p/q)^α/S
    * with S = Σ p^α q^(1−α) (prob); −w (log) and q − w (logits), w = p^α q^(1−α)/S. At α = ∞,

@@ -27,7 +27,7 @@ export function differenceBeyondShift(x: number, y: number, maxX: number, maxY: 
 }
 
 /** The rounding error of s = a − b, computed (TwoSum): a − b = s + error exactly. */
-function differenceError(a: number, b: number, s: number): number {
+export function differenceError(a: number, b: number, s: number): number {
   const bVirtual = s - a;
   return (a - (s - bVirtual)) + (-b - bVirtual);
 }

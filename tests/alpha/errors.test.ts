@@ -73,6 +73,12 @@ describe.each(backendNames)("%s: bad input to the α family", (backend) => {
     }
   });
 
+  it.each(ORDERED)("%s: base is taken by the Rényi divergence (in nats) and refused by Amari's (a logarithm only at α = 0, 1)", (name, range, _names, call) => {
+    const withBase = thrown(() => call(kl, P, Q, { alpha: 0.5, base: 2 }));
+    if (range === "renyi") expect(withBase, show(withBase)).toBeUndefined();
+    else expectError(withBase, "BAD_OPTION", "options.base", undefined, `${name} with base`);
+  });
+
   it.each(FIXED)("%s: base is %s; an order is not an option of it", (name, takesBase, call) => {
     const withBase = thrown(() => call(kl, P, Q, { base: 2 }));
     if (takesBase) expect(withBase, show(withBase)).toBeUndefined();

@@ -69,7 +69,7 @@ describe.each(backendNames)("%s: the α family against mpmath", (name) => {
     };
 
     for (const e of c.renyi) compare("renyi", (o) => kl.renyi(p, q, o as { alpha: number }), e, { alpha: order(e.alpha) }, e.alpha === 0.5);
-    for (const e of c.alphaDivergence) compare("alphaDivergence", (o) => kl.alphaDivergence(p, q, o as { alpha: number }), e, { alpha: e.alpha }, e.alpha === 0.5);
+    for (const e of c.alphaDivergence) compare("alphaDivergence", (o) => kl.alphaDivergence(p, q, o as { alpha: number }), e, { alpha: e.alpha });
     compare("hellinger", (o) => kl.hellinger(p, q, o), c.hellinger);
     compare("bhattacharyya", (o) => kl.bhattacharyya(p, q, o), c.bhattacharyya, {}, true);
     compare("totalVariation", (o) => kl.totalVariation(p, q, o), c.totalVariation);

@@ -135,8 +135,9 @@ describe.each(backendNames)("%s: gradients of the α family", (name) => {
     );
   });
 
-  it("base divides value and gradient by ln(base)", () => {
-    for (const method of ["alphaGrad", "renyiGrad"] as const) {
+  it("base divides value and gradient by ln(base) (renyiGrad; alphaGrad, not in nats, refuses it)", () => {
+    expect(() => kl.alphaGrad([0.5, 0.5], [0.9, 0.1], { alpha: 0.7, base: 2 } as never)).toThrow(/options\.base/);
+    for (const method of ["renyiGrad"] as const) {
       const target = distributions(2, 5, 11);
       const approx = logits(10, 12);
       const options = { alpha: 0.7, rows: 2, pSpace: "prob", qSpace: "logits" } as const;

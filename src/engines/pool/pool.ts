@@ -17,7 +17,7 @@ import type { Settings } from "../../core/options.js";
 import { checkAllocation } from "../../core/checks.js";
 import { KLError } from "../../core/errors.js";
 import type {
-  AlphaOptions, DivergenceOptions, ElementsOf, ElementwiseOptions, GradientOptions, Input, JSDOptions, PairElementsOf, Reduced, UnitlessOptions, ValueAndGradient, Vector,
+  AlphaOptions, AmariOptions, DivergenceOptions, ElementsOf, ElementwiseOptions, GradientOptions, Input, JSDOptions, PairElementsOf, Reduced, UnitlessOptions, ValueAndGradient, Vector,
 } from "../../core/types.js";
 import { compensatedSum } from "../../numeric/compensated-sum.js";
 import { compileFor, CREATE_KEYS, createKL, type CreateOptions, type WasmBackend } from "../wasm/create.js";
@@ -154,7 +154,7 @@ export interface KLPool {
    * KL.alphaDivergence on the workers.
    * @example await pool.alphaDivergence(p, q, { alpha: 0.3, rows: 256 });
    */
-  alphaDivergence<O extends AlphaOptions & PoolCallOptions>(p: Input, q: Input, options: O): Promise<Reduced<O>>;
+  alphaDivergence<O extends AmariOptions & PoolCallOptions>(p: Input, q: Input, options: O): Promise<Reduced<O>>;
   /**
    * KL.hellinger on the workers.
    * @example await pool.hellinger(p, q, { rows: 256, reduction: "none" });
@@ -184,7 +184,7 @@ export interface KLPool {
    * KL.alphaGrad on the workers.
    * @example const { value, grad } = await pool.alphaGrad(teacherLogits, studentLogits, { alpha: 0.5, space: "logits", rows: 64 });
    */
-  alphaGrad<O extends AlphaOptions & GradientOptions & PoolCallOptions, A extends Input = Input>(target: Input, approx: A, options: O): Promise<ValueAndGradient<O, ElementsOf<A>>>;
+  alphaGrad<O extends AmariOptions & Omit<GradientOptions, "base"> & PoolCallOptions, A extends Input = Input>(target: Input, approx: A, options: O): Promise<ValueAndGradient<O, ElementsOf<A>>>;
   /**
    * KL.renyiGrad on the workers.
    * @example const { value, grad } = await pool.renyiGrad(teacherLogits, studentLogits, { alpha: 0.5, space: "logits", rows: 64 });
@@ -262,7 +262,7 @@ export async function createKLPool(options: PoolOptions = {}): Promise<KLPool> {
     let shares: Share[] | undefined;
     try {
       plan = planDivergence(NO_VIEWS, method, args);
-      shares = planShares(plan.first.length, plan.settings, threads);
+      shares = planShares(plan.first.length, plan.settings, threads, plan.divergence !== "renyi");
     } catch {
       return inThisThread(method, args);
     }
@@ -288,7 +288,7 @@ export async function createKLPool(options: PoolOptions = {}): Promise<KLPool> {
     let shares: Share[] | undefined;
     try {
       plan = planGradient(NO_VIEWS, method, args[0], args[1], args[2]);
-      shares = planShares(plan.target.length, plan.settings, threads);
+      shares = planShares(plan.target.length, plan.settings, threads, plan.kind !== "renyi");
     } catch {
       return inThisThread(method, args);
     }

@@ -19,8 +19,11 @@ export interface Share {
   rows: number;
 }
 
-/** The shares of a call on `n` elements, or undefined where it runs in this thread. */
-export function planShares(n: number, settings: Settings, threads: number): Share[] | undefined {
+/**
+ * The shares of a call on `n` elements, or undefined where it runs in this thread. `additive`:
+ * whether a row's value is the sum of its pieces' (not so for the Rényi divergence, a log of a sum).
+ */
+export function planShares(n: number, settings: Settings, threads: number, additive = true): Share[] | undefined {
   const { rows } = settings;
   if (n < SMALL_CALL) return undefined;
   const shares: Share[] = [];
@@ -33,7 +36,7 @@ export function planShares(n: number, settings: Settings, threads: number): Shar
     return shares;
   }
   // One row: its terms are independent unless the row is rescaled as a whole (normalize, logits).
-  const separable = !settings.normalize && !settings.spaces.includes("logits");
+  const separable = additive && !settings.normalize && !settings.spaces.includes("logits");
   if (!separable || n < 2 * PIECE) return undefined;
   const pieces = Math.floor(n / PIECE);
   for (let w = 0; w < threads; w++) {

@@ -8,8 +8,9 @@
  * f(d) = Σ_{k≥2} (1 + β + … + β^(k−2))·d^k/k!, which is e^d − 1 − d at α = 1 and
  * 1 − e^d + d·e^d at α = 0: the generalised KL(P‖Q) and KL(Q‖P).
  */
+import { differenceError } from "../../numeric/log-space-differences.js";
 import { expm1MinusX } from "../../numeric/series.js";
-import { logRatio, sum } from "./terms.js";
+import { largest, logRatio, sum } from "./terms.js";
 
 /** expm1(c·x)/c, x at c = 0 (or x = 0): no division by an order that is 0. */
 function expm1Over(x: number, c: number): number {
@@ -91,13 +92,6 @@ export interface RenyiRow {
   byQ: () => number[];
 }
 
-/** log Σ e^(terms), over the terms that are not −Infinity. */
-function logSumExp(terms: number[]): number {
-  const top = Math.max(...terms);
-  if (top === -Infinity || top === Infinity) return top;
-  return top + Math.log(sum(terms.length, (i) => Math.exp(terms[i]! - top)));
-}
-
 /** x·2^k for |k| ≤ 2046, in two exact steps (2^k alone may pass the range of doubles). */
 function timesPowerOfTwo(x: number, k: number): number {
   const half = Math.trunc(k / 2);
@@ -111,22 +105,30 @@ function timesPowerOfTwo(x: number, k: number): number {
  */
 function rowScaleOf(p: number[], q: number[], distributions: readonly [boolean, boolean]): number {
   if (distributions[0] || distributions[1]) return 0;
-  const top = Math.max(...p, ...q);
+  const top = Math.max(largest(p), largest(q));
   return top === 0 || (top >= 2 ** -500 && top <= 2 ** 500) ? 0 : -Math.round(Math.log2(top));
 }
 
 /**
- * Σq − Σp of two rows, where a distribution's mass is exactly 1, by one compensated sum of every
- * element (exact inputs), not of their rounded differences; `onSupport`: q only where p > 0.
+ * Σq − Σp of two rows, where a distribution's mass is exactly 1, by one compensated sum of each
+ * element's q − p and its rounding error (TwoSum), not of the rounded differences alone: exactly 0
+ * for identical rows, and every digit of Σq − Σp for nearly equal ones. `onSupport`: q only where p > 0.
  */
 function massDifference(p: number[], q: number[], distributions: readonly [boolean, boolean], onSupport = false): number {
   const terms: number[] = [];
-  if (distributions[1]) {
-    terms.push(1);
-    if (onSupport) p.forEach((pi, i) => pi === 0 && terms.push(-q[i]!));
-  } else q.forEach((qi, i) => (!onSupport || p[i]! > 0) && terms.push(qi));
-  if (distributions[0]) terms.push(-1);
-  else p.forEach((pi) => terms.push(-pi));
+  const add = (a: number, b: number) => {
+    const d = a - b;
+    terms.push(d, differenceError(a, b, d));
+  };
+  if (!distributions[0] && !distributions[1]) p.forEach((pi, i) => add(!onSupport || pi > 0 ? q[i]! : 0, pi));
+  else {
+    if (distributions[1]) {
+      terms.push(1);
+      if (onSupport) p.forEach((pi, i) => pi === 0 && terms.push(-q[i]!));
+    } else q.forEach((qi, i) => (!onSupport || p[i]! > 0) && terms.push(qi));
+    if (distributions[0]) terms.push(-1);
+    else p.forEach((pi) => terms.push(-pi));
+  }
   return sum(terms.length, (i) => terms[i]!);
 }
 
@@ -167,7 +169,8 @@ export function renyiRow(p: number[], q: number[], alpha: number, distributions:
     const y = massDifference(p, q, distributions, true) / massP;
     const support = y > -0.5 ? massP * (1 + y) : sum(n, (i) => (p[i]! > 0 ? q[i]! : 0));
     return {
-      value: y > -0.5 ? -Math.log1p(y) : Math.log(massP / support),
+      // + 0: −log1p(0) is −0.
+      value: (y > -0.5 ? -Math.log1p(y) : Math.log(massP / support)) + 0,
       excess: NaN,
       weights: () => p.map((pi, i) => (pi > 0 ? q[i]! / support : 0)),
       byQ: () => p.map((pi) => (pi > 0 ? -1 / support : 0)),
@@ -175,7 +178,7 @@ export function renyiRow(p: number[], q: number[], alpha: number, distributions:
   }
   if (alpha === Infinity) {
     const logRatios = p.map((pi, i) => (pi === 0 ? -Infinity : q[i] === 0 ? Infinity : logRatio(pi, q[i]!)));
-    const top = Math.max(...logRatios);
+    const top = largest(logRatios);
     const ties = logRatios.filter((r) => r === top).length;
     const weights = () => logRatios.map((r) => (r === top ? 1 / ties : 0));
     return { value: top, excess: NaN, weights, byQ: () => weights().map((w, i) => (w === 0 ? 0 : -w / q[i]!)) };
@@ -196,14 +199,35 @@ export function renyiRow(p: number[], q: number[], alpha: number, distributions:
       byQ: () => p.map((pi, i) => (pi === 0 ? 0 : q[i] === 0 ? atZero(pi) : -scaledExp(minusAlphaD(i), 1, S))),
     };
   }
-  const logU = p.map((pi, i) => (pi === 0 ? -Infinity : q[i] === 0 ? (beta > 0 ? -Infinity : Infinity) : Math.log(pi) + beta * logRatio(q[i]!, pi)));
-  const logS = logSumExp(logU);
-  const weights = () => logU.map((l) => (logS === Infinity ? (l === Infinity ? 1 : 0) : Math.exp(l - logS)));
+  return renyiByLogSumExp(p, q, alpha, massP);
+}
+
+/**
+ * The Rényi divergence of a row by a log-sum-exp of the exponents of u_i = p_i^α q_i^β: for
+ * α > 1 those exponents divided by α − 1, e_i = log(p_i/q_i) + log(p_i)/(α − 1), so that no
+ * order overflows them (Number.MAX_VALUE included) and the arg max of p/q keeps its exact 0 in
+ * e_i − max e; D = max e + (log Σ e^((e_i − max e)(α − 1)) − log Σp)/(α − 1). For α < 1,
+ * log u_i = log p_i + β·d_i. The weights w_i = u_i/S come from the same shifted exponents.
+ */
+function renyiByLogSumExp(p: number[], q: number[], alpha: number, massP: number): RenyiRow {
+  const beta = 1 - alpha;
+  const above = alpha > 1;
+  const exponents = p.map((pi, i) => {
+    if (pi === 0) return -Infinity;
+    if (q[i] === 0) return above ? Infinity : -Infinity;
+    return above ? logRatio(pi, q[i]!) + Math.log(pi) / (alpha - 1) : Math.log(pi) + beta * logRatio(q[i]!, pi);
+  });
+  const top = largest(exponents);
+  const stretch = above ? alpha - 1 : 1;
+  const shifted = exponents.map((e) => (e === top ? 0 : (e - top) * stretch));
+  const sumExp = Number.isFinite(top) ? sum(shifted.length, (i) => Math.exp(shifted[i]!)) : 1;
+  const value = above ? top + (Math.log(sumExp) - Math.log(massP)) / (alpha - 1) : (top + Math.log(sumExp) - Math.log(massP)) / (alpha - 1);
+  const weights = () => shifted.map((v) => (top === -Infinity ? 0 : Math.exp(v) / sumExp));
   return {
-    value: (logS - Math.log(massP)) / (alpha - 1),
+    value,
     excess: NaN,
     weights,
-    byQ: () => p.map((pi, i) => (pi === 0 ? 0 : q[i] === 0 ? -Infinity : -Math.exp(minusAlphaD(i) - logS))),
+    byQ: () => weights().map((w, i) => (p[i] === 0 ? 0 : q[i] === 0 ? -Infinity : -w / q[i]!)),
   };
 }
 

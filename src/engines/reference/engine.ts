@@ -78,7 +78,7 @@ const isDistribution = (operand: Operand, shape: RowShape) => operand.space === 
 /** One row's Rényi divergence at Settings.alpha (alpha.ts renyiRow); a row of p with no mass has none. */
 function renyiOf([p, q]: Operand[], row: number, settings: Settings, shape: RowShape): RenyiRow {
   const [pr, qr] = [probabilities(p!, row, shape), probabilities(q!, row, shape)];
-  if (!pr.some((v) => v > 0)) throw zeroSumRow(p!.name, row, p!.space);
+  if (!pr.some((v) => v > 0)) throw zeroSumRow(p!.name, row, p!.space, true);
   return renyiRow(pr, qr, settings.alpha, [isDistribution(p!, shape), isDistribution(q!, shape)]);
 }
 
@@ -97,7 +97,7 @@ function rowValue(divergence: Divergence, [p, q]: Operand[], row: number, settin
     case "jsd":
       return jsdRow([p!, q!], row, settings, shape, s).value;
     case "jeffreys": {
-      if (p!.space !== "prob" || q!.space !== "prob") return rowValue("kl", [p!, q!], row, settings, shape, s) + rowValue("kl", [q!, p!], row, settings, shape, s);
+      if (p!.space !== "prob" || q!.space !== "prob" || shape.normalize) return rowValue("kl", [p!, q!], row, settings, shape, s) + rowValue("kl", [q!, p!], row, settings, shape, s);
       // Σ (p − q)·log(p/q), every term ≥ 0: the two KLs' Σ(p − q) and Σ(q − p) cancel exactly.
       const [pr, qr] = [probabilities(p!, row, shape), probabilities(q!, row, shape)];
       return sum(n, (i) => (pr[i] === qr[i] ? 0 : pr[i] === 0 || qr[i] === 0 ? Infinity : ((pr[i]! - qr[i]!) * s) * logRatio(pr[i]!, qr[i]!)));

@@ -232,10 +232,24 @@ export function klTermLog(a: number, b: number, s = 1): number {
   return (Math.exp(a) * s) * (a - b);
 }
 
+/**
+ * The largest of `values` (−Infinity for none; NaN if any is NaN), by a loop: spreading a row
+ * into Math.max's arguments overflows the call stack beyond ~60 000 elements.
+ */
+export function largest(values: ArrayLike<number>): number {
+  let top = -Infinity;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (Number.isNaN(v)) return NaN;
+    if (v > top) top = v;
+  }
+  return top;
+}
+
 /** A row's log-partition split as [max, log Σ e^(v − max)]; [0, 0] for a row used as given. */
 function partition(values: number[], normalised: boolean): [number, number] {
   if (!normalised) return [0, 0];
-  const max = Math.max(...values);
+  const max = largest(values);
   return [max, logSumBeyondMaximum(values, 0, values.length, max, sum(values.length, (i) => Math.exp(values[i]! - max)))];
 }
 

@@ -13,6 +13,7 @@ import { zeroSumRow } from "../../core/checks.js";
 import { gradientScale, type Settings } from "../../core/options.js";
 import type { Space } from "../../core/types.js";
 import { CompensatedSum } from "../../numeric/compensated-sum.js";
+import { differenceError } from "../../numeric/log-space-differences.js";
 import { renyiRow, renyiRowGradient, type RenyiRow } from "../reference/alpha.js";
 import { logRatio } from "../reference/terms.js";
 import type { KernelCall, Operand } from "./call.js";
@@ -77,17 +78,19 @@ function renyiFromAmari(ops: OpTable, call: KernelCall, operands: Operand[], p: 
   const taken = new Map<number, RenyiRow>();
   const [pView, qView] = [call.elementsAt(p), call.elementsAt(q)];
   for (let r = 0; r < rows; r++) {
-    if (!(massP[r]! > 0)) call.fail(zeroSumRow(operands[0]!.name, r, operands[0]!.space));
+    if (!(massP[r]! > 0)) call.fail(zeroSumRow(operands[0]!.name, r, operands[0]!.space, true));
     // Sums beyond the largest double, or deep in the subnormals: renyiRow scales the rows first.
     const ordinary = massP[r]! >= 2 ** -500 && massP[r]! <= 2 ** 500 && massQ[r]! <= 2 ** 500;
-    // Σq − Σp of two rows used as given by one compensated sum of every element (exact inputs):
-    // the difference of the two rounded sums loses what is left of Σq − Σp for nearly equal rows.
+    // Σq − Σp of two rows used as given by one compensated sum of each element's q − p and its
+    // rounding error: 0 exactly for identical rows, every digit for nearly equal ones (the
+    // difference of the two rounded sums loses them).
     let difference = massQ[r]! - massP[r]!;
     if (!pDistribution && !qDistribution) {
       const sum = new CompensatedSum();
       for (let i = r * call.cols; i < (r + 1) * call.cols; i++) {
-        sum.add(qView[i]!);
-        sum.add(-pView[i]!);
+        const d = qView[i]! - pView[i]!;
+        sum.add(d);
+        sum.add(differenceError(qView[i]!, pView[i]!, d));
       }
       difference = sum.value;
     }
