@@ -192,12 +192,18 @@ export function renyiRow(p: number[], q: number[], alpha: number, distributions:
     const S = massP * (1 + x);
     const atZero = (pi: number) => (pi > 0 && alpha > 0 ? -Infinity : 0);
     return {
-      value: -xOverBeta * (x === 0 ? 1 : Math.log1p(x) / x),
+      // + 0: identical rows give −0 · 1.
+      value: -xOverBeta * (x === 0 ? 1 : Math.log1p(x) / x) + 0,
       excess: x,
       // w_i = q_i·(p_i/q_i)^α/S; q_i = 0 has no term in S here (α < 1).
       weights: () => p.map((pi, i) => (pi === 0 || q[i] === 0 ? 0 : scaledExp(minusAlphaD(i), q[i]!, S))),
       byQ: () => p.map((pi, i) => (pi === 0 ? 0 : q[i] === 0 ? atZero(pi) : -scaledExp(minusAlphaD(i), 1, S))),
     };
+  }
+  if (alpha === 1) {
+    // Amari's sum is the KL's, infinite only where q = 0 < p: so is D_1. u = p, S = Σp.
+    const weights = () => p.map((pi) => pi / massP);
+    return { value: Infinity, excess: NaN, weights, byQ: () => p.map((pi, i) => (pi === 0 ? 0 : -pi / q[i]! / massP)) };
   }
   return renyiByLogSumExp(p, q, alpha, massP);
 }

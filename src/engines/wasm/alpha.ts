@@ -97,7 +97,7 @@ function renyiFromAmari(ops: OpTable, call: KernelCall, operands: Operand[], p: 
     const xOverBeta = (difference - alpha * amari[r]!) / massP[r]!;
     const x = beta * xOverBeta;
     if (ordinary && Number.isFinite(amari[r]) && x >= -0.5 && x < Infinity) {
-      values[r] = -xOverBeta * (x === 0 ? 1 : Math.log1p(x) / x) * settings.rowScale;
+      values[r] = (-xOverBeta * (x === 0 ? 1 : Math.log1p(x) / x) + 0) * settings.rowScale;
       excess[r] = x;
     } else {
       const row = renyiRow(rowAt(call, p, r), rowAt(call, q, r), alpha, [pDistribution, qDistribution]);
