@@ -19,7 +19,7 @@ import { flagInvalidInput, invalidInputStatus, resetInvalidInput } from "./statu
 import {
   differenceScalar, differenceVector, laneCheckFold, laneCheckPassed, laneCheckStart, rescaledRowSum, termVector, termWithGradientScalar,
 } from "./terms";
-import { prepareAlphaRow } from "./alpha";
+import { alphaTermPairF64x2, prepareAlphaRow } from "./alpha";
 
 /** Elements per block: small enough that a rare special value costs little to redo. */
 const BLOCK: i32 = 256;
@@ -114,8 +114,8 @@ const BLOCK: i32 = 256;
         let differences = f64x2.splat(0), differenceErrors = f64x2.splat(0);
         let j: i32 = 0;
         // Four vectors per iteration: independent chains hide the latency of the log/exp. (Not the
-        // α-divergence's: its term, a call of some 300 instructions, leaves the processor no room
-        // for four chains in flight, and four copies of its lane check would be code for nothing.)
+        // α-divergence's: its term is a call of some 450 instructions for two vectors in lockstep,
+        // see its loop below; four chains would not fit in the registers.)
         for (; !isAlpha(op) && j + 4 * LANES <= count; j += 4 * LANES) {
           const px = bx + byteOffset<T>(j), py = by + byteOffset<T>(j), g = bg + byteOffset<T>(j);
           const x0 = v128.load(px), x1 = v128.load(px, STRIDE), x2 = v128.load(px, 2 * STRIDE), x3 = v128.load(px, 3 * STRIDE);
@@ -148,6 +148,15 @@ const BLOCK: i32 = 256;
             acc0 = v128.add<f64>(acc0, f64x2.promote_low_f32x4(s));
             acc1 = v128.add<f64>(acc1, promoteHighF32x4(s));
           }
+        }
+        // The α-divergence's f64 terms two vectors per call, which takes them in lockstep (its f32
+        // vectors are two f64 halves already).
+        for (; isAlpha(op) && sizeof<T>() == 8 && j + 2 * LANES <= count; j += 2 * LANES) {
+          const px = bx + byteOffset<T>(j), py = by + byteOffset<T>(j);
+          const x0 = v128.load(px), x1 = v128.load(px, STRIDE), y0 = v128.load(py), y1 = v128.load(py, STRIDE);
+          check = laneCheckFold<T>(op, laneCheckFold<T>(op, check, x0, y0, rowParamLanes, complementLanes), x1, y1, rowParamLanes, complementLanes);
+          const gradAt = storesGradient ? bg + byteOffset<T>(j) : 0;
+          acc0 = v128.add<f64>(acc0, alphaTermPairF64x2(x0, y0, x1, y1, storesGradient, scaleLanes, gradAt));
         }
         for (; j < count; j += LANES) {
           const x0 = v128.load(bx + byteOffset<T>(j));

@@ -11,7 +11,7 @@
  * is +Infinity. In log space the same rules hold for -Infinity.
  */
 import {
-  excessLanesF32x4, excessLanesF64x2, excessPairScalar, expF32x4, expF64x2, klExcessGivenF32x4, klExcessGivenF64x2,
+  excessLanesF32x4, excessLanesF64x2, excessPairScalar, expF32x4, expF64x2, expOutOfLine, klExcessGivenF32x4, klExcessGivenF64x2,
   klExcessGivenScalar, klExcessScalar, klSplitF32x4, klSplitF64x2, logPositiveF32x4, logPositiveF64x2, logRatioF32x4,
   logRatioF64x2, logRatioGivenF32x4, logRatioGivenF64x2, logRatioGivenScalar, logRatioScalar,
 } from "./vecmath";
@@ -416,11 +416,6 @@ function klLogExcessVector<T>(ea: v128, eb: v128, d: v128): v128 {
   return v128.bitselect(v128.mul<T>(ea, series), large, small);
 }
 
-/** e^x for T lanes, out of line: KL_LOG needs e^b only in its excess form. */
-function expOutOfLine<T>(x: v128): v128 {
-  return exp<T>(x);
-}
-
 /**
  * The term for lanes that pass the lane check. Log-space operands lose their row's maximum,
  * then its log-sum; log-sums and shifts come as hi/lo pairs so that f32 lanes subtract them
@@ -478,7 +473,7 @@ function expOutOfLine<T>(x: v128): v128 {
   if (op == CROSS_ENTROPY_LOG) {
     return v128.bitselect(zero, v128.bitselect(INF, v128.neg<T>(v128.mul<T>(ea, b)), bIsZeroMass), aIsZeroMass);
   }
-  // The KL ops: e^b is needed by the gradients and by the shifted term.
+  // The KL ops: e^b is needed by the gradients and by the shifted term (KL_LOG: only there, out of line).
   const eb = op != KL_LOG ? exp<T>(b) : shifted ? expOutOfLine<T>(b) : zero;
   if (op == GRAD_REVERSE_LOG) {
     // D(Q‖P) with q = e^b: the roles of a and b swap, and so do the shift's.

@@ -395,6 +395,14 @@ const SPLIT: i32 = 2;
 }
 
 /**
+ * e^x for T lanes, out of line: for terms that take one exponential beside much other work
+ * (terms.ts KL_LOG's excess form, alpha.ts), where a call costs less than its inlined copies.
+ */
+export function expOutOfLine<T>(x: v128): v128 {
+  return sizeof<T>() == 8 ? expF64x2(x) : expF32x4(x);
+}
+
+/**
  * e^x for f32 lanes with x ≤ 0 (a logit less its row's maximum): within 1 ulp where e^x is a
  * normal f32, 0 below x = −87.3 (e^x < 2^-126, where a subnormal keeps few digits anyway). One
  * scaling step, no upper clamp and the shorter polynomial (EN0…): 8 operations fewer than

@@ -140,7 +140,7 @@ function gradientError(got: Float64Array, want: Float64Array, from: number, to: 
   return worst;
 }
 
-type Kind = "far" | "near" | "zeros" | "extreme" | "scaled";
+type Kind = "far" | "near" | "zeros" | "extreme" | "scaled" | "mixed";
 
 /** Magnitudes the extreme rows mix in: tiny, subnormal and huge in each element type. */
 const EXTREMES = {
@@ -151,7 +151,9 @@ const EXTREMES = {
 /**
  * One pair of rows: far apart (independent), nearly equal (q = p·(1 + ε), |ε| from 1e-12 to
  * 1e-2 as the row draws it), with zeros in p and in q, with extreme magnitudes among ordinary
- * ones, or far or near rows times a power of two far from 1.
+ * ones, far or near rows times a power of two far from 1, or mixed: runs of four elements
+ * (two f64 vectors, one f32 vector) each near, far or with a zero, so that the vectors the
+ * kernel takes in lockstep need different forms of the term.
  */
 function rowPair(kind: Kind, cols: number, f32: boolean, random: () => number): [number[], number[]] {
   const ordinary = () => 10 ** (-4 * random()) * (0.5 + random());
@@ -182,6 +184,14 @@ function rowPair(kind: Kind, cols: number, f32: boolean, random: () => number): 
       else if (u < 0.65) p[i] = 0;
       else if (u < 0.7) q[i] = 0;
     }
+  } else if (kind === "mixed") {
+    let run = 0;
+    for (let i = 0; i < cols; i++) {
+      if (i % 4 === 0) run = random();
+      if (run < 0.4) q[i] = p[i]! * (1 + 1e-3 * (random() - 0.5));
+      else if (run < 0.5 && random() < 0.5) p[i] = 0;
+      else if (run < 0.6 && random() < 0.5) q[i] = 0;
+    }
   } else if (kind === "scaled") {
     const scale = 2 ** Math.round((f32 ? 110 : 950) * (2 * random() - 1));
     return [p.map((v) => v * scale), q.map((v) => v * scale)];
@@ -192,7 +202,7 @@ function rowPair(kind: Kind, cols: number, f32: boolean, random: () => number): 
 const rowsOfPairs = fc.record({
   rows: fc.integer({ min: 1, max: 3 }),
   cols: fc.oneof(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 250, max: 600 })),
-  kind: fc.constantFrom<Kind>("far", "near", "zeros", "extreme", "scaled"),
+  kind: fc.constantFrom<Kind>("far", "near", "zeros", "extreme", "scaled", "mixed"),
   f32: fc.boolean(),
   alphas: fc.array(order, { minLength: 3, maxLength: 3 }),
   seed: fc.integer({ min: 0, max: 2 ** 30 }),
