@@ -20,4 +20,6 @@ export { estimateKL, type EstimateOptions, type Estimator } from "./closed-form/
 export { fitDiagGaussian, fitDiagGaussianSteps, fitGaussian, fitGaussianSteps } from "./fit/fit.js";
 export { GRID_DEFAULTS, gridMoments, mixtureDensity, mixtureGrid, mixtureLogDensity, mixtureMoments } from "./fit/targets.js";
 export { ADAM_DEFAULTS } from "./fit/adam.js";
+export { fitGaussianVI, VI_DEFAULTS } from "./fit/vi.js";
+export type * from "./fit/vi-types.js";
 export type * from "./fit/types.js";

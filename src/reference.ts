@@ -13,3 +13,4 @@ export { diagGaussianKL, diagGaussianKLGrad, gaussianKL, mvnKL } from "./closed-
 export { gaussianAlpha, gaussianRenyi, mvnRenyi } from "./closed-form/gaussian-renyi.js";
 export { estimateKL } from "./closed-form/estimators.js";
 export { fitDiagGaussian, fitGaussian } from "./fit/fit.js";
+export { fitGaussianVI } from "./fit/vi.js";
