@@ -4,6 +4,8 @@
  * into the page for people and for tests/browser/demo.test.ts.
  */
 import { createKL, fitGaussian, referenceKL, type DivergenceOptions, type KL, type Space, type Vector } from "../src/index.js";
+// The library's seeded generator, so every run checks the same inputs.
+import { mulberry32 } from "../src/numeric/random.js";
 
 /** The shape every two-argument divergence shares (jsd adds options of its own). */
 type TwoArgument = (p: Vector, q: Vector, options: DivergenceOptions & { reduction: "none" }) => Float64Array;
@@ -16,21 +18,10 @@ interface Report {
   fits: Record<string, { mu: number; sigma: number }>;
 }
 
-/** mulberry32: a small seeded generator, so every run checks the same inputs. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Values in a space: probabilities over 4 decades with some exact zeros, their logs, or logits. */
 function vector(space: Space, n: number, seed: number): Float64Array {
-  const next = random(seed);
+  const next = mulberry32(seed);
   if (space === "logits") return Float64Array.from({ length: n }, () => (next() + next() + next() - 1.5) * 4);
   const p = Float64Array.from({ length: n }, () => (next() < 0.1 ? 0 : 10 ** (-4 * next()) * (0.5 + next())));
   return space === "log" ? p.map(Math.log) : p;
