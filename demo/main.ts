@@ -13,6 +13,7 @@ import {
 import { drawLandscape, Landscape, pointAt, type Overlay } from "./landscape.js";
 import { drawPlot } from "./plot.js";
 import { plotRange } from "./range.js";
+import { VIPanel } from "./vi-panel.js";
 
 interface Mode {
   weight: number;
@@ -105,6 +106,7 @@ let landscape: Landscape;
 let landscapeValues: Float64Array | undefined;
 let landscapeMilliseconds = 0;
 let frameRequested = false;
+let viPanel: VIPanel | undefined;
 const timings = new Map<string, number>();
 
 /** P on its fit grid, normalised in log space: what the table's divergences compare each Q with. */
@@ -246,6 +248,7 @@ function newTarget(): void {
   landscape = new Landscape(target);
   start = defaultStart(target);
   restart();
+  viPanel?.setTarget(target);
 }
 
 /** A new α: the α fit continues from where it is (its path too), and the landscape is redrawn for it. */
@@ -392,6 +395,7 @@ async function main(): Promise<void> {
   kl = wasm;
   buildControls();
   renderSeed();
+  viPanel = new VIPanel();
   newTarget();
   window.addEventListener("resize", render);
 }

@@ -256,6 +256,55 @@ describe("the demo in headless Chromium", { timeout: 240_000 }, () => {
     await page.close();
   });
 
+  it("the VI panel: fitGaussianVI lands on the heavy mode from near it, on the light one from a click there, covers both by Rényi at ½; the 2-D mean-field variances are 1/Λᵢᵢ", async () => {
+    const page = await open("/");
+    await waitFor(page, "vi-status", "done");
+    // Drawn: the fitted Q, the ticks of the last 5 steps' draws (16 each, those inside the plot), the 2-D ellipses.
+    expect(await page.getByTestId("vi-q-curve").count()).toBe(1);
+    expect(await page.locator('[data-testid="vi-ticks"] line').count()).toBeGreaterThan(60);
+    expect(await page.getByTestId("vi-2d-mean-field").count()).toBe(1);
+    expect(await page.getByTestId("vi-2d-full-rank").count()).toBe(1);
+
+    // The default start μ₀ = −1.5, σ₀ = 1, near the heavy mode: the ELBO fit settles on it (the grid's reverse fit: −2, 0.6).
+    expect(await page.getByTestId("vi-start-mu").inputValue()).toBe("-1.5");
+    expect(Math.abs((await number(page, "vi-mu")) - -2)).toBeLessThan(0.05);
+    expect(Math.abs((await number(page, "vi-sigma")) - 0.61)).toBeLessThan(0.03);
+    expect(Math.abs((await number(page, "vi-elbo")) - Math.log(0.6))).toBeLessThan(0.03);
+    expect(await number(page, "vi-pareto-k")).toBeGreaterThan(0.7);
+
+    // The 2-D target, ρ = 0.9: mean-field σᵢ² = 1/Λᵢᵢ = 1 − 0.81 = 0.19, full-rank (LLᵀ)ᵢᵢ = Σᵢᵢ = 1 and Σ₁₂ = 0.9.
+    for (const i of [0, 1]) {
+      expect(await number(page, `vi2-inverse-lambda-${i}`)).toBe(0.19);
+      expect(await number(page, `vi2-sigma-${i}`)).toBe(1);
+      expect(Math.abs((await number(page, `vi2-mean-field-${i}`)) - 0.19)).toBeLessThanOrEqual(0.02);
+      expect(Math.abs((await number(page, `vi2-full-rank-${i}`)) - 1)).toBeLessThanOrEqual(0.02);
+    }
+    expect(Math.abs((await number(page, "vi2-full-rank-01")) - 0.9)).toBeLessThanOrEqual(0.02);
+
+    // A click on the plot at x = 2 starts the fit there: it settles on the light mode, N(2, 0.8²) nearly.
+    const plot = page.getByTestId("vi-plot");
+    const data = await plot.evaluate((svg) => ({ ...(svg as SVGSVGElement).dataset, width: Number(svg.getAttribute("width")) }));
+    const box = (await plot.boundingBox())!;
+    const scale = box.width / data.width;
+    const at = Number(data.plotLeft) + ((2 - Number(data.xMin)) / (Number(data.xMax) - Number(data.xMin))) * Number(data.plotWidth);
+    await plot.click({ position: { x: at * scale, y: box.height / 2 } });
+    expect(Math.abs(Number(await page.getByTestId("vi-start-mu").inputValue()) - 2)).toBeLessThan(0.05);
+    await waitFor(page, "vi-status", "done");
+    expect(Math.abs((await number(page, "vi-mu")) - 2)).toBeLessThan(0.1);
+    expect(Math.abs((await number(page, "vi-sigma")) - 0.8)).toBeLessThan(0.1);
+
+    // Rényi at α = ½ from the heavy mode: covers both modes (σ near P's own, 2.08), log Z near 0.
+    await page.getByTestId("vi-start-mu").fill("-1.5");
+    await page.getByTestId("vi-start-mu").dispatchEvent("change");
+    await page.getByTestId("vi-objective").selectOption("renyi");
+    expect(await page.getByTestId("vi-alpha").isDisabled()).toBe(false);
+    await waitFor(page, "vi-status", "done");
+    expect(await number(page, "vi-sigma")).toBeGreaterThan(1.5);
+    expect(Math.abs(await number(page, "vi-logz"))).toBeLessThan(0.05);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it("the Wasm builds agree with referenceKL inside the browser", async () => {
     const page = await open("/parity.html");
     await page.waitForFunction(() => document.querySelector('[data-testid="parity-status"]')?.textContent !== "running", null, { timeout: 120_000 });
