@@ -2,6 +2,7 @@
  * What fitGaussianVI reports about its final Q, from fresh samples of it: the ELBO, log Z by
  * importance sampling with Q as proposal, the Rényi bound, and PSIS's Pareto-k̂ of the weights.
  */
+import { largest } from "../numeric/largest.js";
 import { paretoK } from "../numeric/pareto-k.js";
 import { logSumExp, renyiEstimate } from "./vi-estimators.js";
 import { VI_DEFAULTS } from "./vi-settings.js";
@@ -31,7 +32,7 @@ export function evaluateFit(n: number, d: number, logWeight: (eps: Float64Array,
   const [elbo, elboStandardError] = meanAndError(logWeights);
   const logZ = logSumExp(logWeights) - Math.log(n);
   // Delta method: sd(log mean w) ≈ sd(w) / (mean(w)·√n), with w rescaled by its largest.
-  const max = Math.max(...logWeights);
+  const max = largest(logWeights);
   const [meanWeight, weightError] = meanAndError(Array.from(logWeights, (x) => Math.exp(x - max)));
   const groups = Math.floor(n / samples);
   const bounds = Array.from({ length: groups }, (_, j) => renyiEstimate(logWeights.subarray(j * samples, (j + 1) * samples), alpha));

@@ -17,7 +17,7 @@ export function shownPoint(z: Float64Array): string {
 /** Calls the log-density and checks its value: a number, not NaN, not +Infinity (−Infinity is p = 0). */
 export function evaluate(logDensity: LogDensity, z: Float64Array): number {
   const value: unknown = logDensity(z);
-  if (typeof value !== "number") throw new KLError("NOT_A_VECTOR", "logDensity", `returned ${value === null ? "null" : `a ${typeof value}`}, not a number, at z = ${shownPoint(z)}`);
+  if (typeof value !== "number") throw new KLError("NOT_A_VECTOR", "logDensity", `returned ${value === null || value === undefined ? String(value) : `a value of type ${typeof value}`}, not a number, at z = ${shownPoint(z)}`);
   if (Number.isNaN(value)) throw new KLError("NAN", "logDensity", `returned NaN at z = ${shownPoint(z)}`);
   if (value === Infinity) throw new KLError("INFINITE", "logDensity", `returned +Infinity at z = ${shownPoint(z)}: an unnormalised log-density must be < Infinity`);
   return value;

@@ -31,7 +31,8 @@ export { VI_DEFAULTS };
  * @returns Q's parameters (sigma or scaleTril), the ELBO, log Z and their standard errors,
  *   Pareto-k̂, and how the fit went.
  * @throws KLError for bad options, for a log-density that returns NaN, +Infinity or a
- *   non-number (naming z), for a step where every sample has p̃ = 0, and for an update that
+ *   non-number (naming z), for a sample where p̃ = 0 (−Infinity: every Gaussian has mass there,
+ *   so the ELBO is −Infinity; reparameterise to an unconstrained space), and for an update that
  *   makes a parameter non-finite.
  * @example
  * // P = N([1, −2], [[1, 0.8], [0.8, 1]]) up to a constant: the full-rank fit recovers it.
@@ -91,24 +92,21 @@ export function fitGaussianVI(logDensity: LogDensity, options: VIOptions): MeanF
 
   while (step < s.steps) {
     family.prepare(theta);
-    let finite = 0;
     for (let k = 0; k < samples; k++) {
       logWeights[k] = logWeight(epsilons[k]!, points[k]!);
-      if (logWeights[k]! > -Infinity) finite++;
-    }
-    if (finite === 0) {
-      throw new KLError("NO_MASS", "logDensity", `is −Infinity at all ${samples} samples of step ${step + 1} (the first at z = ${shownPoint(points[0]!)}): Q has left the support of P; start nearer it (options.init) or lower options.learningRate`);
+      // A Gaussian has mass everywhere: where p̃ = 0 on a region, KL(Q‖P) is infinite for every
+      // Q, so no fit is meaningful (dropping such samples lets Q drift out of the support).
+      if (logWeights[k] === -Infinity) {
+        throw new KLError("NO_MASS", "logDensity", `is −Infinity at z = ${shownPoint(points[k]!)} (step ${step + 1}): every Gaussian puts mass where p̃ = 0, so KL(Q‖P) is infinite and the ELBO −Infinity; reparameterise the target to an unconstrained space (log for a positive variable, logit for one in (0, 1))`);
+      }
     }
     // The samples' weights in the gradient: 1/K for the ELBO; for L̂_α, the self-normalised
     // w_k^(1−α), since ∇L̂_α = Σ_k [w_k^(1−α) / Σ_j w_j^(1−α)]·∇log w_k (Li & Turner, eq. 12).
-    // Samples where p̃ = 0 are left out (their log w is −∞: no gradient).
-    const kept = Array.from(logWeights).filter((x) => x > -Infinity);
-    const estimate = renyiEstimate(kept, alpha);
-    if (alpha === 1) {
-      for (let k = 0; k < samples; k++) weights[k] = logWeights[k]! > -Infinity ? 1 / finite : 0;
-    } else {
-      const total = logSumExp(kept.map((x) => (1 - alpha) * x));
-      for (let k = 0; k < samples; k++) weights[k] = logWeights[k]! > -Infinity ? Math.exp((1 - alpha) * logWeights[k]! - total) : 0;
+    const estimate = renyiEstimate(logWeights, alpha);
+    if (alpha === 1) weights.fill(1 / samples);
+    else {
+      const total = logSumExp(Array.from(logWeights, (x) => (1 - alpha) * x));
+      for (let k = 0; k < samples; k++) weights[k] = Math.exp((1 - alpha) * logWeights[k]! - total);
     }
     gradient.fill(0);
     for (let k = 0; k < samples; k++) {

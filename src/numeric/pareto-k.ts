@@ -54,8 +54,10 @@ export function generalisedParetoFit(exceedances: ArrayLike<number>): { shape: n
 /**
  * Pareto-k̂ of the importance weights exp(logWeights): the generalised Pareto shape of the
  * largest M = ⌈min(n/5, 3√n)⌉ weights above the (M+1)-th largest (PSIS's tail). Infinity when
- * the tail has 4 or fewer distinct values above the threshold (too few to fit; ArviZ does the
- * same), NaN for fewer than 2 weights. Weights of 0 (log-weights of −∞) are allowed.
+ * the tail has 1 to 4 values above the threshold (too few to fit; ArviZ does the same);
+ * −Infinity when none is above it, a flat tail of bounded weights (Q = P gives equal weights:
+ * ArviZ says Infinity there); NaN for fewer than 2 weights. Weights of 0 (log-weights of −∞) are
+ * allowed.
  */
 export function paretoK(logWeights: ArrayLike<number>): number {
   const n = logWeights.length;
@@ -72,6 +74,7 @@ export function paretoK(logWeights: ArrayLike<number>): number {
     const excess = Math.exp(sorted[i]! - max) - threshold;
     if (excess > 0) exceedances.push(excess);
   }
+  if (exceedances.length === 0) return -Infinity;
   if (exceedances.length <= 4) return Infinity;
   return generalisedParetoFit(exceedances).shape;
 }

@@ -166,7 +166,8 @@ describe("Pareto-k̂", () => {
     const light = Array.from({ length: 4000 }, () => 0.3 * normal());
     expect(paretoK(light)).toBeLessThan(0.5);
     expect(paretoK([...light, -Infinity, -Infinity])).toBeLessThan(0.5);
-    expect(paretoK([0, 0, 0, 0, 0, 0])).toBe(Infinity);
+    // Equal weights (Q = P): a flat tail, bounded weights.
+    expect(paretoK([0, 0, 0, 0, 0, 0])).toBe(-Infinity);
     expect(paretoK([1])).toBeNaN();
   });
 });

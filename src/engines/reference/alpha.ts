@@ -10,7 +10,8 @@
  */
 import { differenceError } from "../../numeric/log-space-differences.js";
 import { expm1MinusX } from "../../numeric/series.js";
-import { largest, logRatio, sum } from "./terms.js";
+import { largest } from "../../numeric/largest.js";
+import { logRatio, sum } from "./terms.js";
 
 /** expm1(c·x)/c, x at c = 0 (or x = 0): no division by an order that is 0. */
 function expm1Over(x: number, c: number): number {

@@ -7,6 +7,7 @@ import { ROW_DOWN } from "../../core/kl.js";
 import type { Space, Vector } from "../../core/types.js";
 import { expm1MinusX } from "../../numeric/series.js";
 import { differenceBeyondShift, logSpaceDifferences, nearRowShift } from "../../numeric/log-space-differences.js";
+import { largest } from "../../numeric/largest.js";
 import { logSumBeyondMaximum } from "../../numeric/log-sum.js";
 import { rescaledDifferences } from "../../numeric/rescaled-differences.js";
 
@@ -230,20 +231,6 @@ export function klTermLog(a: number, b: number, s = 1): number {
   if (a === -Infinity) return 0;
   if (b === -Infinity) return Infinity;
   return (Math.exp(a) * s) * (a - b);
-}
-
-/**
- * The largest of `values` (−Infinity for none; NaN if any is NaN), by a loop: spreading a row
- * into Math.max's arguments overflows the call stack beyond ~60 000 elements.
- */
-export function largest(values: ArrayLike<number>): number {
-  let top = -Infinity;
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i]!;
-    if (Number.isNaN(v)) return NaN;
-    if (v > top) top = v;
-  }
-  return top;
 }
 
 /** A row's log-partition split as [max, log Σ e^(v − max)]; [0, 0] for a row used as given. */
