@@ -4,6 +4,7 @@
  * fits' paths on it.
  */
 import { mixtureGrid, mixtureLogDensity, mixtureMoments, type KL, type Mixture } from "../src/index.js";
+import { legendBox, MARGIN, ticks } from "./plot.js";
 
 /**
  * Cells per side (60 × 60 Gaussians), and the bounds of the x-grid each is discretised on:
@@ -102,7 +103,6 @@ export interface Overlay {
   ring?: boolean;
 }
 
-const MARGIN = { left: 58, right: 16, top: 14, bottom: 42 };
 
 /** Viridis at five stops (dark: low A_α), interpolated linearly. */
 const COLORMAP = [[68, 1, 84], [59, 82, 139], [33, 145, 140], [94, 201, 98], [253, 231, 37]];
@@ -148,16 +148,6 @@ export function pointAt(canvas: HTMLCanvasElement, axes: LandscapeAxes, x: numbe
     mu: axes.muMin + u * (axes.muMax - axes.muMin),
     sigma: Math.exp(axes.logSigmaMax - v * (axes.logSigmaMax - axes.logSigmaMin)),
   };
-}
-
-/** Ticks at 1, 2 or 5 × 10^k over [min, max], about `count` of them. */
-function ticks(min: number, max: number, count: number): number[] {
-  const raw = (max - min) / count;
-  const power = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 5, 10].map((f) => f * power).find((s) => s >= raw) ?? 10 * power;
-  const out: number[] = [];
-  for (let t = Math.ceil(min / step) * step; t <= max + step * 1e-9; t += step) out.push(Math.abs(t) < step * 1e-9 ? 0 : t);
-  return out;
 }
 
 /** σ ticks on the log axis: 1, 2, 5 × 10^k between the ends. */
@@ -261,17 +251,8 @@ export function drawLandscape(canvas: HTMLCanvasElement, landscape: Landscape, v
   }
   g.restore();
 
-  // Legend, top right.
   const rowHeight = 18;
-  const legendWidth = Math.max(...overlays.map((o) => g.measureText(o.label).width)) + 34;
-  const left = MARGIN.left + plotWidth - legendWidth - 8;
-  const top = MARGIN.top + 8;
-  g.fillStyle = "rgba(255, 255, 255, 0.9)";
-  g.strokeStyle = "#ccc";
-  g.fillRect(left, top, legendWidth, rowHeight * overlays.length + 8);
-  g.strokeRect(left, top, legendWidth, rowHeight * overlays.length + 8);
-  g.textAlign = "left";
-  g.textBaseline = "middle";
+  const { left, top } = legendBox(g, overlays.map((o) => o.label), MARGIN.left + plotWidth, rowHeight, 34);
   overlays.forEach((overlay, k) => {
     const y = top + 4 + rowHeight * k + rowHeight / 2;
     g.beginPath();

@@ -19,10 +19,11 @@ export interface Frame {
   yLabel: string;
 }
 
-const MARGIN = { left: 58, right: 16, top: 14, bottom: 42 };
+/** The canvas plots' margins around their axes (this plot and the landscape). */
+export const MARGIN = { left: 58, right: 16, top: 14, bottom: 42 };
 
 /** Tick positions at 1, 2 or 5 × 10^k, about `count` of them over [min, max]. */
-function ticks(min: number, max: number, count: number): number[] {
+export function ticks(min: number, max: number, count: number): number[] {
   const raw = (max - min) / count;
   const power = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 5, 10].map((f) => f * power).find((s) => s >= raw) ?? 10 * power;
@@ -130,18 +131,8 @@ export function drawPlot(canvas: HTMLCanvasElement, curves: Curve[], frame: Fram
   }
   g.restore();
 
-  // Legend, top right.
   const rowHeight = 20;
-  const legendWidth = Math.max(...curves.map((c) => g.measureText(c.label).width)) + 44;
-  const left = MARGIN.left + plotWidth - legendWidth - 8;
-  const top = MARGIN.top + 8;
-  g.fillStyle = "rgba(255, 255, 255, 0.9)";
-  g.strokeStyle = "#ccc";
-  g.lineWidth = 1;
-  g.fillRect(left, top, legendWidth, rowHeight * curves.length + 8);
-  g.strokeRect(left, top, legendWidth, rowHeight * curves.length + 8);
-  g.textAlign = "left";
-  g.textBaseline = "middle";
+  const { left, top } = legendBox(g, curves.map((c) => c.label), MARGIN.left + plotWidth, rowHeight, 44);
   curves.forEach((curve, i) => {
     const y = top + 4 + rowHeight * i + rowHeight / 2;
     g.fillStyle = curve.fill ? curve.color + "66" : curve.color;
@@ -149,4 +140,23 @@ export function drawPlot(canvas: HTMLCanvasElement, curves: Curve[], frame: Fram
     g.fillStyle = "#222";
     g.fillText(curve.label, left + 36, y);
   });
+}
+
+/**
+ * A legend's white box at the top right of a canvas plot whose area ends at `right`: rows of
+ * `rowHeight` for `labels`, each `swatch` pixels of key before its text. Returns the box's
+ * corner, with the text left-aligned and centred on its row.
+ */
+export function legendBox(g: CanvasRenderingContext2D, labels: string[], right: number, rowHeight: number, swatch: number): { left: number; top: number } {
+  const width = Math.max(...labels.map((text) => g.measureText(text).width)) + swatch;
+  const left = right - width - 8;
+  const top = MARGIN.top + 8;
+  g.fillStyle = "rgba(255, 255, 255, 0.9)";
+  g.strokeStyle = "#ccc";
+  g.lineWidth = 1;
+  g.fillRect(left, top, width, rowHeight * labels.length + 8);
+  g.strokeRect(left, top, width, rowHeight * labels.length + 8);
+  g.textAlign = "left";
+  g.textBaseline = "middle";
+  return { left, top };
 }

@@ -5,6 +5,7 @@
  * Each fit takes tens of milliseconds, so it runs once per change, in the next animation frame.
  */
 import { mixtureDensity, type Mixture, type VIObjective } from "../src/index.js";
+import { ticks } from "./plot.js";
 import { plotRange } from "./range.js";
 import { ellipse, fitCorrelated2D, fitMixture1D, LAST_STEPS, type Fit1D, type Fit2D } from "./vi.js";
 
@@ -26,16 +27,6 @@ function element<K extends keyof SVGElementTagNameMap>(tag: K, attributes: Recor
   for (const [key, value] of Object.entries(attributes)) node.setAttribute(key, String(value));
   if (text !== undefined) node.textContent = text;
   return node;
-}
-
-/** Ticks at 1, 2 or 5 × 10^k, about `count` of them over [min, max]. */
-function ticks(min: number, max: number, count: number): number[] {
-  const raw = (max - min) / count;
-  const power = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 5, 10].map((f) => f * power).find((s) => s >= raw) ?? 10 * power;
-  const out: number[] = [];
-  for (let t = Math.ceil(min / step) * step; t <= max + step * 1e-9; t += step) out.push(Math.abs(t) < step * 1e-9 ? 0 : t);
-  return out;
 }
 
 /** An empty chart: its SVG's size, axes with ticks and labels, and the maps from data to pixels. */
