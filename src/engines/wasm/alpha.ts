@@ -11,13 +11,12 @@
  */
 import { zeroSumRow } from "../../core/checks.js";
 import { gradientScale, type Settings } from "../../core/options.js";
-import type { Space } from "../../core/types.js";
-import { CompensatedSum } from "../../numeric/compensated-sum.js";
 import { differenceError } from "../../numeric/log-space-differences.js";
 import { renyiRow, renyiRowGradient, type RenyiRow } from "../reference/alpha.js";
 import { logRatio } from "../reference/terms.js";
 import type { KernelCall, Operand } from "./call.js";
 import type { OpTable } from "./kernels.js";
+import { throughSpace } from "./through-space.js";
 
 /** Whether an operand's rows sum to 1 by construction (logits, or rescaled with normalize): its mass is then exactly 1. */
 const isDistribution = (operand: Operand, settings: Settings) => operand.space === "logits" || settings.normalize;
@@ -130,24 +129,6 @@ export function renyiValues(ops: OpTable, call: KernelCall, operands: Operand[],
   // Rényi's value takes Amari's sum itself (rowScale goes on the value).
   const amari = finiteOrder ? amariRows(ops, call, p, q, settings, rows, undefined, 1) : new Float64Array(rows).fill(NaN);
   return renyiFromAmari(ops, call, operands, p, q, amari, settings, rows).values;
-}
-
-/**
- * The chain rule from a gradient by q (`byQ`, at scratch) to one in approx's `space`, times
- * `scale`, written at `grad`: q·g in log space, q·(g − Σ q·g) through the softmax (logits, or
- * log with normalize); rows of q are read at `q`.
- */
-export function throughSpace(call: KernelCall, q: number, byQ: number, grad: number, space: Space, normalize: boolean, rows: number, scale: number): void {
-  const { cols } = call;
-  const [qs, g, out] = [call.elementsAt(q), call.elementsAt(byQ), call.elementsAt(grad)];
-  const throughSoftmax = space === "logits" || normalize;
-  for (let r = 0; r < rows; r++) {
-    const row = r * cols;
-    const shift = new CompensatedSum();
-    if (throughSoftmax) for (let i = row; i < row + cols; i++) if (qs[i]! > 0) shift.add(qs[i]! * g[i]!);
-    const s = shift.value;
-    for (let i = row; i < row + cols; i++) out[i] = qs[i] === 0 ? 0 : qs[i]! * (g[i]! - s) * scale;
-  }
 }
 
 /** Amari's α-divergence per row and its gradient with respect to approx, written at `grad`. */

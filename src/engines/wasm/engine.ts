@@ -14,8 +14,9 @@ import { checkOperands, copyInto, isZeroCopy, KernelCall, operand, operandsOf, p
 import { streamRows } from "./stream.js";
 import { reduce, type Kernels, type OpTable, type TypedKernels } from "./kernels.js";
 import { Allocations, Heap, MAX_MEMORY_BYTES, Scratch, Views } from "./memory.js";
-import { refineNearJSD, refineNearRescaledKL } from "./near-rows.js";
-import { alphaGradient, amariRows, renyiGradient, renyiValues, throughSpace } from "./alpha.js";
+import { refineNearRescaledKL } from "./near-rows.js";
+import { alphaGradient, amariRows, renyiGradient, renyiValues } from "./alpha.js";
+import { jsdGradient, jsdRows } from "./jsd.js";
 
 /** Divergences whose kernels read an order or weight per row (or none: jeffreys), never a plain term sum. */
 const PARAMETERISED: ReadonlySet<Divergence> = new Set(["jsd", "alphaDivergence", "renyi", "jeffreys"]);
@@ -86,7 +87,7 @@ export class WasmEngine implements Engine, Instance {
 
   /**
    * The op whose plain per-row sum is `divergence` of inputs used as given, in probability or
-   * log space, or -1 (the JSD reads β per row: jsdRows). It is found by name: the divergence's name
+   * log space, or -1 (the JSD reads β per row: jsd.ts). It is found by name: the divergence's name
    * in capitals, with _LOG in log space (crossEntropy: CROSS_ENTROPY, CROSS_ENTROPY_LOG); the
    * KL's probability term is its cancellation-free form unless `precision: "fast"`.
    */
@@ -232,33 +233,12 @@ export class WasmEngine implements Engine, Instance {
     return new KernelCall(this, t, operands, rows, settings.normalize, settings.validate);
   }
 
-  /**
-   * Per-row JSD β·D(P‖M) + (1 − β)·D(Q‖M) of a call's operands, by the JSD op on their
-   * probabilities (assembly/ops.ts): never negative, and no digit lost to the rounding of M.
-   * Rows too near for their rounded p and q are taken again (near-rows.ts refineNearJSD).
-   */
-  private jsdRows(call: KernelCall, settings: Settings, rows: number): Float64Array {
-    const rowParams = this.betas(call, settings, rows);
-    const scale = settings.rowScale;
-    const values = call.f64At(call.reduce(this.ops.JSD, call.probabilities(0), call.probabilities(1), { rowParams, scale }), rows).slice();
-    refineNearJSD(call, values, settings, scale);
-    return values;
-  }
-
-  /** The JSD ops' rowParams: per row, β and the power of two on its weights (Settings.jsdWeight). */
-  private betas(call: KernelCall, settings: Settings, rows: number): number {
-    const at = call.rowsOfF64(2);
-    const params = call.f64At(at, 2 * rows);
-    for (let r = 0; r < rows; r++) [params[2 * r], params[2 * r + 1]] = [settings.beta, settings.jsdWeight];
-    return at;
-  }
-
   private compute(divergence: Divergence, t: TypedKernels, operands: Operand[], rows: number, settings: Settings): Float64Array {
     const fused = divergence === "kl" && this.fusesLogits(operands, settings) ? this.fusedValues(operands, rows, settings) : undefined;
     if (fused !== undefined) return fused;
     if (divergence === "jeffreys") return this.jeffreysRows(t, operands, rows, settings);
     const call = this.call(t, operands, rows, settings);
-    if (divergence === "jsd") return this.jsdRows(call, settings, rows);
+    if (divergence === "jsd") return jsdRows(this.ops, call, settings, rows);
     if (divergence === "renyi") return renyiValues(this.ops, call, operands, settings, rows);
     if (divergence === "alphaDivergence") return amariRows(this.ops, call, call.probabilities(0), call.probabilities(1), settings, rows);
     if (divergence === "totalVariation") {
@@ -331,7 +311,7 @@ export class WasmEngine implements Engine, Instance {
     }
     const t = this.lanes(kind === "forward" || kind === "reverse" ? "kl" : kind, operands[0]!.values, operands[1]!.values, settings);
     return this.intoGradient(t, operands, rows, settings, out, (call, grad) => {
-      if (kind === "jsd") return this.jsdGradient(call, operands, settings, rows, grad);
+      if (kind === "jsd") return jsdGradient(this.ops, call, operands, settings, rows, grad);
       if (kind === "alphaDivergence") return alphaGradient(this.ops, call, operands, settings, rows, grad);
       if (kind === "renyi") return renyiGradient(this.ops, call, operands, settings, rows, grad);
       return this.klGradient(kind === "forward", call, operands, settings, rows, grad);
@@ -414,26 +394,6 @@ export class WasmEngine implements Engine, Instance {
     // (Two rows of logits take the fused kernel; this is its fallback, rows holding −∞.)
     call.f64At(rowParams, rows).set(values);
     return call.logKL(op, target, approx, { rowParams, scale, grad }, true);
-  }
-
-  /**
-   * The generalised JSD per row, and its gradient with respect to approx at `grad`: with
-   * M = βP + (1 − β)Q, ∂J/∂q = (1 − β)·log(q/m) (the terms through M cancel), fused in the
-   * GRAD_JSD op (its conventions at zeros: assembly/ops.ts); log and logits spaces by the
-   * chain rule through the log-softmax, q·(g − Σ q·g).
-   */
-  private jsdGradient(call: KernelCall, operands: Operand[], settings: Settings, rows: number, grad: number): Float64Array {
-    const p = call.probabilities(0);
-    const q = call.probabilities(1);
-    const rowParams = this.betas(call, settings, rows);
-    const scale = gradientScale(settings);
-    const space = operands[1]!.space;
-    if (space === "prob") return call.f64At(call.reduce(this.ops.GRAD_JSD, p, q, { rowParams, scale, grad }), rows).slice();
-    const byQ = call.elements();
-    const values = call.f64At(call.reduce(this.ops.GRAD_JSD, p, q, { rowParams, grad: byQ }), rows).slice();
-    refineNearJSD(call, values, settings, 1, byQ);
-    throughSpace(call, q, byQ, grad, space, settings.normalize, rows, scale);
-    return values;
   }
 
   relEntr(p: Vector, q: Vector, settings: Settings, out: ElementArray): ElementArray {
